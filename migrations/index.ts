@@ -1,0 +1,5 @@
+import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
+import { SeedSystemRoles1763900000001 } from './1763900000001-seed-system-roles';
+
+/** Every migration, in order. Listed explicitly so they load the same under tsx and in tests. */
+export const migrations = [InitialSchema1763900000000, SeedSystemRoles1763900000001];

@@ -1,0 +1,36 @@
+/**
+ * The one error type of the SCIM face. `scimType` values are the ones RFC 7644 §3.12 Table 9 defines;
+ * every 4xx/5xx the SCIM routes answer is rendered from one of these.
+ */
+export type ScimType =
+  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath'
+  | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+
+export class ScimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly scimType: ScimType | undefined,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'ScimError';
+  }
+
+  /** RFC 7644 §3.12: `status` is a string in the error body. */
+  toJSON(): Record<string, unknown> {
+    return {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: String(this.status),
+      ...(this.scimType ? { scimType: this.scimType } : {}),
+      detail: this.detail,
+    };
+  }
+}
+
+export const invalidFilter = (detail: string): ScimError => new ScimError(400, 'invalidFilter', detail);
+export const invalidSyntax = (detail: string): ScimError => new ScimError(400, 'invalidSyntax', detail);
+export const invalidValue = (detail: string): ScimError => new ScimError(400, 'invalidValue', detail);
+export const invalidPath = (detail: string): ScimError => new ScimError(400, 'invalidPath', detail);
+export const mutability = (detail: string): ScimError => new ScimError(400, 'mutability', detail);
+export const noTarget = (detail: string): ScimError => new ScimError(400, 'noTarget', detail);
+export const notFound = (detail: string): ScimError => new ScimError(404, undefined, detail);

@@ -1,0 +1,47 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Who changed what, through which door. Written in the same transaction as the change. */
+@Entity({ name: 'audit_events' })
+@Index('ix_audit_events_target', ['targetType', 'targetId'])
+export class AuditEventEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Index('ix_audit_events_occurred_at')
+  @Column({ name: 'occurred_at', type: 'varchar', length: 24 })
+  occurredAt!: string;
+
+  /** service-account, cli, sync. */
+  @Column({ name: 'actor_type', type: 'varchar', length: 32 })
+  actorType!: string;
+
+  @Column({ name: 'actor_id', type: 'varchar', length: 64, nullable: true })
+  actorId!: string | null;
+
+  @Column({ name: 'actor_name', type: 'varchar', length: 255 })
+  actorName!: string;
+
+  /** scim, cli, sync, admin. */
+  @Column({ name: 'door', type: 'varchar', length: 16 })
+  door!: string;
+
+  /** e.g. user.create, role.members.add, token.revoke. */
+  @Column({ name: 'action', type: 'varchar', length: 64 })
+  action!: string;
+
+  @Column({ name: 'target_type', type: 'varchar', length: 32 })
+  targetType!: string;
+
+  @Column({ name: 'target_id', type: 'varchar', length: 64 })
+  targetId!: string;
+
+  @Column({ name: 'target_name', type: 'varchar', length: 255, nullable: true })
+  targetName!: string | null;
+
+  /** JSON: the changed attribute names, and for small values their old and new values. */
+  @Column({ name: 'changes', type: 'text', nullable: true })
+  changes!: string | null;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true })
+  requestId!: string | null;
+}
