@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { In, IsNull, type DataSource } from 'typeorm';
+import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEntity } from '../db/entities';
+import { transaction } from '../db/transaction';
+import { conflictError, invalidError, notFoundError } from '../errors';
+import { recordAudit } from '../governance/audit';
+import { nowIso, type ChangeContext } from '../identity/change-context';
+import type { Principal } from './principal';
+import { issueToken, parseToken, secretMatches } from './tokens';
+
+export interface ServiceAccountView {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly roles: string[];
+  readonly createdAt: string;
+  readonly disabledAt: string | null;
+  readonly tokens: TokenView[];
+}
+
+export interface TokenView {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+/** lastUsedAt is written at most this often per token, so that reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Non-personal identities, their roles and their tokens. Tokens are shown once and stored hashed. */
+export class ServiceAccounts {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(
+    context: ChangeContext,
+    input: { name: string; roleNames: readonly string[]; description?: string; expiresAt?: string },
+  ): Promise<{ account: ServiceAccountView; token: string }> {
+    const name = input.name.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$/.test(name)) {
+      throw invalidError('A service account name is 1-100 letters, digits, spaces or . _ @ - and starts with a letter or digit');
+    }
+    if (input.roleNames.length === 0) throw invalidError('A service account needs at least one role (--role)');
+    const id = randomUUID();
+    const issued = issueToken();
+    await transaction(this.dataSource, async (manager) => {
+      if (await manager.findOneBy(ServiceAccountEntity, { nameKey: name.toLowerCase() })) {
+        throw conflictError(`A service account named "${name}" already exists`);
+      }
+      const roles = await resolveRoles(manager.getRepository(RoleEntity), input.roleNames);
+      const now = nowIso();
+      await manager.insert(ServiceAccountEntity, {
+        id, name, nameKey: name.toLowerCase(), description: input.description ?? null, createdAt: now, disabledAt: null,
+      });
+      await manager.insert(ServiceAccountRoleEntity, roles.map((role) => ({ accountId: id, roleId: role.id, createdAt: now })));
+      await manager.insert(ApiTokenEntity, {
+        id: issued.id, accountId: id, secretHash: issued.secretHash, createdAt: now,
+        expiresAt: input.expiresAt ?? null, revokedAt: null, lastUsedAt: null,
+      });
+      await recordAudit(manager, context, {
+        action: 'service-account.create', targetType: 'ServiceAccount', targetId: id, targetName: name,
+        changes: { roles: roles.map((role) => role.displayName), tokenId: issued.id, expiresAt: input.expiresAt ?? null },
+      });
+    });
+    return { account: await this.get(id), token: issued.token };
+  }
+
+  async list(): Promise<ServiceAccountView[]> {
+    const accounts = await this.dataSource.getRepository(ServiceAccountEntity).find({ order: { nameKey: 'ASC' } });
+    return Promise.all(accounts.map((account) => this.view(account)));
+  }
+
+  /** By id or (case-insensitive) name. */
+  async get(idOrName: string): Promise<ServiceAccountView> {
+    const repository = this.dataSource.getRepository(ServiceAccountEntity);
+    const account = await repository.findOneBy({ id: idOrName })
+      ?? await repository.findOneBy({ nameKey: idOrName.toLowerCase() });
+    if (!account) throw notFoundError(`No service account "${idOrName}"`);
+    return this.view(account);
+  }
+
+  async createToken(context: ChangeContext, idOrName: string, expiresAt?: string): Promise<{ id: string; token: string }> {
+    const account = await this.get(idOrName);
+    const issued = issueToken();
+    await transaction(this.dataSource, async (manager) => {
+      await manager.insert(ApiTokenEntity, {
+        id: issued.id, accountId: account.id, secretHash: issued.secretHash, createdAt: nowIso(),
+        expiresAt: expiresAt ?? null, revokedAt: null, lastUsedAt: null,
+      });
+      await recordAudit(manager, context, {
+        action: 'token.create', targetType: 'ServiceAccount', targetId: account.id, targetName: account.name,
+        changes: { tokenId: issued.id, expiresAt: expiresAt ?? null },
+      });
+    });
+    return { id: issued.id, token: issued.token };
+  }
+
+  async revokeToken(context: ChangeContext, tokenId: string): Promise<TokenView> {
+    let revoked: ApiTokenEntity | undefined;
+    await transaction(this.dataSource, async (manager) => {
+      const token = await manager.findOneBy(ApiTokenEntity, { id: tokenId });
+      if (!token) throw notFoundError(`No token with id "${tokenId}"`);
+      if (token.revokedAt === null) {
+        token.revokedAt = nowIso();
+        await manager.update(ApiTokenEntity, { id: tokenId }, { revokedAt: token.revokedAt });
+        await recordAudit(manager, context, {
+          action: 'token.revoke', targetType: 'ServiceAccount', targetId: token.accountId, changes: { tokenId },
+        });
+      }
+      revoked = token;
+    });
+    return tokenView(revoked as unknown as ApiTokenEntity);
+  }
+
+  /** The principal a bearer token stands for, or undefined when it is unknown, revoked, expired or disabled. */
+  async authenticate(bearer: string): Promise<Principal | undefined> {
+    const parsed = parseToken(bearer);
+    if (!parsed) return undefined;
+    const token = await this.dataSource.getRepository(ApiTokenEntity).findOneBy({ id: parsed.id, revokedAt: IsNull() });
+    if (!token || !secretMatches(parsed.secret, token.secretHash)) return undefined;
+    const now = nowIso();
+    if (token.expiresAt !== null && token.expiresAt <= now) return undefined;
+    const account = await this.dataSource.getRepository(ServiceAccountEntity).findOneBy({ id: token.accountId });
+    if (!account || account.disabledAt !== null) return undefined;
+    const roles = await this.rolesOf([account.id]);
+    const held = roles.get(account.id) ?? [];
+    if (token.lastUsedAt === null || Date.parse(now) - Date.parse(token.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
+      await this.dataSource.getRepository(ApiTokenEntity).update({ id: token.id }, { lastUsedAt: now });
+    }
+    return {
+      accountId: account.id,
+      name: account.name,
+      tokenId: token.id,
+      roles: held.map((role) => role.displayName),
+      permissions: new Set(held.flatMap((role) => JSON.parse(role.permissions) as string[])),
+    };
+  }
+
+  private async view(account: ServiceAccountEntity): Promise<ServiceAccountView> {
+    const roles = (await this.rolesOf([account.id])).get(account.id) ?? [];
+    const tokens = await this.dataSource.getRepository(ApiTokenEntity).find({
+      where: { accountId: account.id }, order: { createdAt: 'ASC' },
+    });
+    return {
+      id: account.id,
+      name: account.name,
+      description: account.description,
+      roles: roles.map((role) => role.displayName),
+      createdAt: account.createdAt,
+      disabledAt: account.disabledAt,
+      tokens: tokens.map(tokenView),
+    };
+  }
+
+  private async rolesOf(accountIds: string[]): Promise<Map<string, RoleEntity[]>> {
+    const links = await this.dataSource.getRepository(ServiceAccountRoleEntity).find({ where: { accountId: In(accountIds) } });
+    const roles = links.length === 0 ? [] : await this.dataSource.getRepository(RoleEntity).find({
+      where: { id: In([...new Set(links.map((link) => link.roleId))]) }, order: { displayNameKey: 'ASC' },
+    });
+    const byId = new Map(roles.map((role) => [role.id, role]));
+    const result = new Map<string, RoleEntity[]>();
+    for (const link of links) {
+      const role = byId.get(link.roleId);
+      if (role) result.set(link.accountId, [...(result.get(link.accountId) ?? []), role]);
+    }
+    return result;
+  }
+}
+
+async function resolveRoles(
+  repository: { find(options: { where: { displayNameKey: ReturnType<typeof In> } }): Promise<RoleEntity[]> },
+  names: readonly string[],
+): Promise<RoleEntity[]> {
+  const keys = [...new Set(names.map((name) => name.trim().toLowerCase()))];
+  const roles = await repository.find({ where: { displayNameKey: In(keys) } });
+  const missing = keys.filter((key) => !roles.some((role) => role.displayNameKey === key));
+  if (missing.length > 0) {
+    throw notFoundError(`No role named ${missing.map((m) => `"${m}"`).join(', ')} (see: scimd roles list)`);
+  }
+  const personal = roles.filter((role) => role.assignableTo === 'person');
+  if (personal.length > 0) {
+    throw invalidError(`${personal.map((role) => `"${role.displayName}"`).join(', ')} can only be held by persons, `
+      + 'not by a service account');
+  }
+  return roles;
+}
+
+function tokenView(token: ApiTokenEntity): TokenView {
+  return {
+    id: token.id,
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    revokedAt: token.revokedAt,
+    lastUsedAt: token.lastUsedAt,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The storage-neutral query language of floor 2: what a SCIM filter (or the admin API, or the
+ * sync) asks of the store. Field names are the canonical dotted names of src/identity/*-fields.ts.
+ */
+export type Comparison = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
+export type ConditionValue = string | number | boolean | null;
+
+export type Condition =
+  | { readonly kind: 'compare'; readonly field: string; readonly op: Comparison; readonly value: ConditionValue }
+  | { readonly kind: 'present'; readonly field: string }
+  | { readonly kind: 'and'; readonly left: Condition; readonly right: Condition }
+  | { readonly kind: 'or'; readonly left: Condition; readonly right: Condition }
+  | { readonly kind: 'not'; readonly condition: Condition }
+  /** Some value of a multi-valued field satisfies `where`, whose fields are the value's sub-fields. */
+  | { readonly kind: 'any'; readonly field: string; readonly where: Condition };
+
+export interface ListQuery {
+  readonly where?: Condition;
+  readonly sortBy?: string;
+  readonly sortOrder?: 'ascending' | 'descending';
+  /** 0-based offset. */
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ListResult<T> {
+  readonly total: number;
+  readonly items: T[];
+}

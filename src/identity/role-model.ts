@@ -1,0 +1,40 @@
+/** Roles as floor 2 sees them. A role is served over SCIM as a Group. */
+export type RoleKind = 'system' | 'custom';
+export type Assignability = 'person' | 'service' | 'any';
+export type Risk = 'normal' | 'high';
+
+export interface RoleRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly description: string | null;
+  readonly kind: RoleKind;
+  readonly assignableTo: Assignability;
+  readonly risk: Risk;
+  readonly permissions: readonly string[];
+  readonly source: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface RoleMember {
+  readonly userId: string;
+  /** The member's displayName, or userName when it has none. */
+  readonly display: string;
+  readonly source: string;
+}
+
+/** The attributes of a role that its writers may set. */
+export interface RoleInput {
+  readonly displayName: string;
+  readonly externalId?: string;
+  readonly description?: string;
+}
+
+/** A change to a role's membership, as PUT and PATCH express it; users are named by id. */
+export type MemberChange =
+  | { readonly kind: 'add'; readonly ids: readonly string[] }
+  | { readonly kind: 'remove'; readonly ids: readonly string[] }
+  | { readonly kind: 'removeAll' }
+  | { readonly kind: 'replace'; readonly ids: readonly string[] };
