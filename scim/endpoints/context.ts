@@ -1,0 +1,63 @@
+import type { Principal } from '../../src/auth/principal';
+import { may } from '../../src/auth/principal';
+import type { Permission } from '../../src/auth/permissions';
+import type { ChangeContext } from '../../src/identity/change-context';
+import type { RoleDirectory } from '../../src/identity/roles';
+import type { UserDirectory } from '../../src/identity/users';
+import { ScimError } from '../errors';
+import type { QueryValues } from '../query/list-parameters';
+import { versionsIn } from '../resources/meta';
+
+/** A SCIM request as the endpoints see it: no Koa, only what the protocol needs. */
+export interface ScimRequest {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: QueryValues;
+  readonly body: unknown;
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+  readonly principal: Principal;
+  readonly requestId: string;
+  /** e.g. `http://127.0.0.1:8080/scim/v2` */
+  readonly baseUrl: string;
+}
+
+export interface ScimResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ScimServices {
+  readonly users: UserDirectory;
+  readonly roles: RoleDirectory;
+}
+
+export function requirePermission(principal: Principal, permission: Permission): void {
+  if (!may(principal, permission)) {
+    throw new ScimError(403, undefined,
+      `Service account "${principal.name}" lacks the ${permission} permission (roles: ${principal.roles.join(', ') || 'none'})`);
+  }
+}
+
+export function changeContext(request: ScimRequest): ChangeContext {
+  return {
+    actor: { type: 'service-account', id: request.principal.accountId, name: request.principal.name },
+    door: 'scim',
+    requestId: request.requestId,
+  };
+}
+
+/** The version an If-Match header demands, undefined for none or `*`; -1 when it names no version at all. */
+export function expectedVersion(request: ScimRequest): number | undefined {
+  if (request.ifMatch === undefined) return undefined;
+  const { any, versions } = versionsIn(request.ifMatch);
+  if (any) return undefined;
+  return versions[0] ?? -1;
+}
+
+/** True when an If-None-Match header names the current version (→ 304 Not Modified). */
+export function notModified(request: ScimRequest, version: number): boolean {
+  if (request.ifNoneMatch === undefined) return false;
+  const { any, versions } = versionsIn(request.ifNoneMatch);
+  return any || versions.includes(version);
+}

@@ -1,0 +1,49 @@
+import { MAX_PAGE_SIZE } from '../query/list-parameters';
+import { resourceTypeResponse, resourceTypesListResponse, schemaResponse, schemasListResponse } from '../schema';
+import type { ScimRequest, ScimResponse } from './context';
+
+/**
+ * RFC 7644 §4 discovery. ServiceProviderConfig says exactly what this server does: no Bulk yet,
+ * PATCH, filter, sort and ETags yes; tokens are bearer tokens issued by `scimd token create`.
+ */
+export function serviceProviderConfig(request: ScimRequest): ScimResponse {
+  return {
+    status: 200,
+    body: {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+      documentationUri: 'https://github.com/scimd/scimd#readme',
+      patch: { supported: true },
+      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      filter: { supported: true, maxResults: MAX_PAGE_SIZE },
+      changePassword: { supported: true },
+      sort: { supported: true },
+      etag: { supported: true },
+      authenticationSchemes: [{
+        type: 'oauthbearertoken',
+        name: 'Bearer token',
+        description: 'A scimd service-account token (scimd_…) in the Authorization: Bearer header',
+        primary: true,
+      }],
+      meta: {
+        resourceType: 'ServiceProviderConfig',
+        location: `${request.baseUrl}/ServiceProviderConfig`,
+      },
+    },
+  };
+}
+
+export function listSchemas(request: ScimRequest): ScimResponse {
+  return { status: 200, body: schemasListResponse(request.baseUrl) };
+}
+
+export function getSchema(request: ScimRequest): ScimResponse {
+  return { status: 200, body: schemaResponse(request.params.id ?? '', request.baseUrl) };
+}
+
+export function listResourceTypes(request: ScimRequest): ScimResponse {
+  return { status: 200, body: resourceTypesListResponse(request.baseUrl) };
+}
+
+export function getResourceType(request: ScimRequest): ScimResponse {
+  return { status: 200, body: resourceTypeResponse(request.params.id ?? '', request.baseUrl) };
+}

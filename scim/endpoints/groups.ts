@@ -1,0 +1,130 @@
+import { DomainError } from '../../src/errors';
+import { ROLE_SORT_COLUMNS } from '../../src/identity/role-fields';
+import type { MemberChange, RoleRecord } from '../../src/identity/role-model';
+import { invalidValue } from '../errors';
+import { applyPatch, parsePatchRequest, splitMemberOperations } from '../patch';
+import { toCondition } from '../query/filter-to-condition';
+import { parseListParameters, type ListParameters } from '../query/list-parameters';
+import { scimToRoleInput, roleToScim } from '../resources/group-mapper';
+import { etagOf } from '../resources/meta';
+import { groupResourceSchema as schema, type ScimObject } from '../schema';
+import {
+  changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
+  type ScimServices,
+} from './context';
+import { listResponse } from './list-response';
+import { asFilterError } from './users';
+
+/** /Groups (RFC 7644 §3.3–3.6). Every Group is a role. */
+export async function listGroups(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:read');
+  const parameters = parseListParameters(request.query, schema);
+  if (parameters.sortBy !== undefined && !Object.hasOwn(ROLE_SORT_COLUMNS, parameters.sortBy)) {
+    throw invalidValue(`Groups cannot be sorted by "${request.query.sortBy}"`);
+  }
+  const where = parameters.filter ? toCondition(parameters.filter, schema) : undefined;
+  const result = await services.roles.list({
+    ...(where ? { where } : {}),
+    ...(parameters.sortBy ? { sortBy: parameters.sortBy } : {}),
+    ...(parameters.sortOrder ? { sortOrder: parameters.sortOrder } : {}),
+    offset: parameters.startIndex - 1,
+    limit: parameters.count,
+  }).catch(asFilterError);
+  const resources = await present(services, result.items, request.baseUrl, parameters);
+  return { status: 200, body: listResponse(result, parameters, resources) };
+}
+
+export async function getGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:read');
+  const role = await services.roles.get(id(request));
+  if (notModified(request, role.version)) return { status: 304, headers: { ETag: etagOf(role.version) } };
+  return respondWith(services, request, role);
+}
+
+export async function createGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:write');
+  const { attributes, memberIds } = scimToRoleInput(schema.normalize(request.body, { mode: 'create' }));
+  const role = await services.roles.create(changeContext(request), attributes, memberIds ?? []);
+  const response = await respondWith(services, request, role);
+  return { ...response, status: 201, headers: { ...response.headers, Location: `${request.baseUrl}/Groups/${role.id}` } };
+}
+
+export async function replaceGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:write');
+  const { attributes, memberIds } = scimToRoleInput(schema.normalize(request.body, { mode: 'replace' }));
+  const version = expectedVersion(request);
+  // PUT replaces: a body without `members` leaves the role with none (RFC 7644 §3.5.1).
+  const memberChanges: MemberChange[] = [memberIds === undefined ? { kind: 'removeAll' } : { kind: 'replace', ids: memberIds }];
+  const role = await services.roles.update(changeContext(request), id(request), { attributes, memberChanges },
+    version === undefined ? {} : { expectedVersion: version });
+  return respondWith(services, request, role);
+}
+
+/**
+ * PATCH never reads the member list: membership operations become add/remove statements, so adding
+ * one member to a role of 100,000 costs what it costs on a role of ten. The response is 204 unless
+ * the client asks for the resource with `attributes` or `excludedAttributes` (RFC 7644 §3.5.2 allows
+ * either), which spares a full member list on every membership change.
+ */
+export async function patchGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:write');
+  const operations = parsePatchRequest(request.body);
+  const { memberChanges, otherOperations } = splitMemberOperations(operations, schema);
+  const demanded = expectedVersion(request);
+  for (let attempt = 1; ; attempt++) {
+    const current = await services.roles.get(id(request));
+    let attributes;
+    if (otherOperations.length > 0) {
+      const patched = applyPatch(roleToScim(current, undefined, request.baseUrl), otherOperations, schema);
+      attributes = scimToRoleInput(patched).attributes;
+    }
+    try {
+      const role = await services.roles.update(changeContext(request), current.id,
+        { ...(attributes ? { attributes } : {}), memberChanges },
+        demanded !== undefined || attributes ? { expectedVersion: demanded ?? current.version } : {});
+      if (request.query.attributes === undefined && request.query.excludedAttributes === undefined) {
+        return { status: 204, headers: { ETag: etagOf(role.version) } };
+      }
+      return respondWith(services, request, role);
+    } catch (error) {
+      const retry = demanded === undefined && attempt < 3
+        && error instanceof DomainError && error.kind === 'preconditionFailed';
+      if (!retry) throw error;
+    }
+  }
+}
+
+export async function deleteGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'groups:write');
+  const version = expectedVersion(request);
+  await services.roles.delete(changeContext(request), id(request), version === undefined ? {} : { expectedVersion: version });
+  return { status: 204 };
+}
+
+async function respondWith(services: ScimServices, request: ScimRequest, role: RoleRecord): Promise<ScimResponse> {
+  const parameters = parseListParameters(
+    { attributes: request.query.attributes, excludedAttributes: request.query.excludedAttributes }, schema);
+  const [resource] = await present(services, [role], request.baseUrl, parameters);
+  return { status: 200, body: resource, headers: { ETag: etagOf(role.version) } };
+}
+
+async function present(
+  services: ScimServices, roles: readonly RoleRecord[], baseUrl: string, parameters: ListParameters,
+): Promise<ScimObject[]> {
+  const members = wantsMembers(parameters) ? await services.roles.membersOf(roles.map((role) => role.id)) : undefined;
+  return roles.map((role) => schema.project(roleToScim(role, members?.get(role.id) ?? (members ? [] : undefined), baseUrl), {
+    attributes: parameters.attributes, excludedAttributes: parameters.excludedAttributes,
+  }));
+}
+
+/** Members are loaded only when the response will carry them. */
+function wantsMembers(parameters: ListParameters): boolean {
+  const names = (list: string[]) => list.map((name) => name.toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:group:/, ''));
+  if (names(parameters.excludedAttributes).some((name) => name === 'members' || name.startsWith('members.'))) return false;
+  if (parameters.attributes.length === 0) return true;
+  return names(parameters.attributes).some((name) => name === 'members' || name.startsWith('members.'));
+}
+
+function id(request: ScimRequest): string {
+  return request.params.id ?? '';
+}

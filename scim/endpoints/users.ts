@@ -1,0 +1,124 @@
+import { DomainError } from '../../src/errors';
+import { USER_SORT_COLUMNS } from '../../src/identity/user-fields';
+import type { UserRecord } from '../../src/identity/user-profile';
+import { invalidFilter, invalidValue } from '../errors';
+import { applyPatch, parsePatchRequest } from '../patch';
+import { toCondition } from '../query/filter-to-condition';
+import { parseListParameters, type ListParameters } from '../query/list-parameters';
+import { etagOf } from '../resources/meta';
+import { scimToUserInput, userToScim } from '../resources/user-mapper';
+import { userResourceSchema as schema, type ScimObject } from '../schema';
+import {
+  changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
+  type ScimServices,
+} from './context';
+import { listResponse } from './list-response';
+
+/** /Users (RFC 7644 §3.3–3.6). */
+export async function listUsers(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:read');
+  const parameters = parseListParameters(request.query, schema);
+  if (parameters.sortBy !== undefined && !Object.hasOwn(USER_SORT_COLUMNS, parameters.sortBy)) {
+    throw invalidValue(`Users cannot be sorted by "${request.query.sortBy}"`);
+  }
+  const where = parameters.filter ? toCondition(parameters.filter, schema) : undefined;
+  const result = await services.users.list({
+    ...(where ? { where } : {}),
+    ...(parameters.sortBy ? { sortBy: parameters.sortBy } : {}),
+    ...(parameters.sortOrder ? { sortOrder: parameters.sortOrder } : {}),
+    offset: parameters.startIndex - 1,
+    limit: parameters.count,
+  }).catch(asFilterError);
+  const resources = await present(services, result.items, request.baseUrl, parameters);
+  return { status: 200, body: listResponse(result, parameters, resources) };
+}
+
+export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:read');
+  const record = await services.users.get(id(request));
+  if (notModified(request, record.version)) return { status: 304, headers: { ETag: etagOf(record.version) } };
+  const [resource] = await present(services, [record], request.baseUrl, parseListParameters(pickProjection(request), schema));
+  return withEtag(200, resource as ScimObject, record.version);
+}
+
+export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:write');
+  const input = scimToUserInput(schema.normalize(request.body, { mode: 'create' }));
+  const record = await services.users.create(changeContext(request), input);
+  const resource = userToScim(record, [], request.baseUrl);
+  return { ...withEtag(201, resource, record.version), headers: { ETag: etagOf(record.version), Location: locationOf(resource) } };
+}
+
+export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:write');
+  const input = scimToUserInput(schema.normalize(request.body, { mode: 'replace' }));
+  const version = expectedVersion(request);
+  const record = await services.users.replace(changeContext(request), id(request), input,
+    version === undefined ? {} : { expectedVersion: version });
+  return respondWith(services, request, record);
+}
+
+export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:write');
+  const operations = parsePatchRequest(request.body);
+  const demanded = expectedVersion(request);
+  // Without If-Match the patch applies to whatever is current: a concurrent write between our
+  // read and our write is retried rather than reported as a 412 the client never asked for.
+  for (let attempt = 1; ; attempt++) {
+    const current = await services.users.get(id(request));
+    const patched = applyPatch(userToScim(current, [], request.baseUrl), operations, schema);
+    const input = scimToUserInput(patched);
+    try {
+      const record = await services.users.replace(changeContext(request), current.id, input,
+        { expectedVersion: demanded ?? current.version });
+      return respondWith(services, request, record);
+    } catch (error) {
+      const retry = demanded === undefined && attempt < 3
+        && error instanceof DomainError && error.kind === 'preconditionFailed';
+      if (!retry) throw error;
+    }
+  }
+}
+
+export async function deleteUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
+  requirePermission(request.principal, 'users:write');
+  const version = expectedVersion(request);
+  await services.users.delete(changeContext(request), id(request), version === undefined ? {} : { expectedVersion: version });
+  return { status: 204 };
+}
+
+async function respondWith(services: ScimServices, request: ScimRequest, record: UserRecord): Promise<ScimResponse> {
+  const [resource] = await present(services, [record], request.baseUrl, parseListParameters(pickProjection(request), schema));
+  return withEtag(200, resource as ScimObject, record.version);
+}
+
+async function present(
+  services: ScimServices, records: readonly UserRecord[], baseUrl: string, parameters: ListParameters,
+): Promise<ScimObject[]> {
+  const groups = await services.roles.rolesOfUsers(records.map((record) => record.id));
+  return records.map((record) => schema.project(userToScim(record, groups.get(record.id) ?? [], baseUrl), {
+    attributes: parameters.attributes, excludedAttributes: parameters.excludedAttributes,
+  }));
+}
+
+function pickProjection(request: ScimRequest): Record<string, string | undefined> {
+  return { attributes: request.query.attributes, excludedAttributes: request.query.excludedAttributes };
+}
+
+function withEtag(status: number, resource: ScimObject, version: number): ScimResponse {
+  return { status, body: resource, headers: { ETag: etagOf(version) } };
+}
+
+function locationOf(resource: ScimObject): string {
+  return (resource.meta as { location: string }).location;
+}
+
+function id(request: ScimRequest): string {
+  return request.params.id ?? '';
+}
+
+/** Type and operator mismatches found while building SQL are filter errors to the client. */
+export function asFilterError(error: unknown): never {
+  if (error instanceof DomainError && error.kind === 'invalid') throw invalidFilter(error.message);
+  throw error;
+}

@@ -1,0 +1,54 @@
+import { invalidValue } from '../errors';
+import { parseFilter } from '../filter';
+import type { Filter } from '../filter/ast';
+import { parseAttributeList, type ResourceSchema } from '../schema';
+import { domainField } from './filter-to-condition';
+
+/** RFC 7644 §3.4.2: the query parameters of a list or search request. */
+export interface ListParameters {
+  readonly filter?: Filter;
+  /** 1-based. */
+  readonly startIndex: number;
+  readonly count: number;
+  readonly sortBy?: string;
+  readonly sortOrder?: 'ascending' | 'descending';
+  readonly attributes: string[];
+  readonly excludedAttributes: string[];
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export type QueryValues = Readonly<Record<string, string | undefined>>;
+
+export function parseListParameters(query: QueryValues, schema: ResourceSchema): ListParameters {
+  const filterText = query.filter;
+  const sortBy = query.sortBy?.trim();
+  const sortOrder = query.sortOrder?.trim().toLowerCase();
+  if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
+    throw invalidValue(`sortOrder must be "ascending" or "descending", not "${query.sortOrder}"`);
+  }
+  return {
+    ...(filterText !== undefined && filterText.trim() !== '' ? { filter: parseFilter(filterText) } : {}),
+    // §3.4.2.4: a startIndex below 1 is read as 1; a negative count as 0; more than the
+    // maximum returns the maximum (the response's itemsPerPage tells the client).
+    startIndex: Math.max(1, integer(query.startIndex, 'startIndex') ?? 1),
+    count: Math.min(MAX_PAGE_SIZE, Math.max(0, integer(query.count, 'count') ?? DEFAULT_PAGE_SIZE)),
+    ...(sortBy ? { sortBy: sortField(sortBy, schema) } : {}),
+    ...(sortOrder ? { sortOrder } : {}),
+    attributes: parseAttributeList(query.attributes),
+    excludedAttributes: parseAttributeList(query.excludedAttributes),
+  } as ListParameters;
+}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(value.trim())) throw invalidValue(`${name} must be an integer, not "${value}"`);
+  return Number(value);
+}
+
+function sortField(name: string, schema: ResourceSchema): string {
+  const resolved = schema.resolveName(name);
+  if (!resolved) throw invalidValue(`sortBy names an unknown attribute "${name}"`);
+  return domainField(resolved.canonical);
+}

@@ -1,0 +1,27 @@
+import { userInfo } from 'node:os';
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '../config';
+import type { ChangeContext } from '../identity/change-context';
+import { openStore } from '../runtime';
+
+/** Opens the configured store for one CLI command (migrating first when MIGRATE_ON_START allows), then closes it. */
+export async function withStore<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const dataSource = await openStore(config, { migrate: config.migrateOnStart });
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** CLI changes are audited as the operating-system user who ran them. */
+export function cliContext(): ChangeContext {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the audit still says the change came through the CLI.
+  }
+  return { actor: { type: 'cli', id: null, name: `cli:${name}` }, door: 'cli' };
+}

@@ -1,0 +1,102 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { ServiceAccounts } from '../auth/service-accounts';
+import type { Principal } from '../auth/principal';
+import { ScimError } from '../../scim/errors';
+import type { ScimRequest, ScimResponse, ScimServices } from '../../scim/endpoints/context';
+import * as discovery from '../../scim/endpoints/discovery';
+import * as groups from '../../scim/endpoints/groups';
+import * as users from '../../scim/endpoints/users';
+import { readScimBody } from './scim-body';
+import type { HttpState } from './state';
+
+export const SCIM_PREFIX = '/scim/v2';
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+type Endpoint = (services: ScimServices, request: ScimRequest) => Promise<ScimResponse> | ScimResponse;
+
+export interface ScimRouterOptions {
+  readonly services: ScimServices;
+  readonly accounts: ServiceAccounts;
+  readonly publicUrl: string;
+  readonly maxBodyBytes: number;
+}
+
+/** Binds the protocol endpoints of scim/ to Koa: authentication, body parsing, headers. Nothing else. */
+export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
+  const router = new Router<HttpState>({ prefix: SCIM_PREFIX });
+  const baseUrl = `${options.publicUrl}${SCIM_PREFIX}`;
+
+  router.use(async (ctx: Context, next: Next) => {
+    ctx.state.principal = await authenticate(ctx, options.accounts);
+    await next();
+  });
+
+  const bind = (endpoint: Endpoint, withBody = false) => async (ctx: Context) => {
+    const body = withBody ? await readScimBody(ctx, options.maxBodyBytes) : undefined;
+    const request: ScimRequest = {
+      params: ctx.params as Record<string, string>,
+      query: singleValued(ctx.query),
+      body,
+      ...(ctx.get('If-Match') ? { ifMatch: ctx.get('If-Match') } : {}),
+      ...(ctx.get('If-None-Match') ? { ifNoneMatch: ctx.get('If-None-Match') } : {}),
+      principal: ctx.state.principal as Principal,
+      requestId: ctx.state.requestId as string,
+      baseUrl,
+    };
+    const response = await endpoint(options.services, request);
+    ctx.status = response.status;
+    for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+    if (response.body !== undefined) {
+      ctx.body = response.body;
+      ctx.type = SCIM_CONTENT_TYPE;
+    }
+  };
+  const fixed = (endpoint: (request: ScimRequest) => ScimResponse): Endpoint => (_services, request) => endpoint(request);
+
+  router.get('/ServiceProviderConfig', bind(fixed(discovery.serviceProviderConfig)));
+  router.get('/Schemas', bind(fixed(discovery.listSchemas)));
+  router.get('/Schemas/:id', bind(fixed(discovery.getSchema)));
+  router.get('/ResourceTypes', bind(fixed(discovery.listResourceTypes)));
+  router.get('/ResourceTypes/:id', bind(fixed(discovery.getResourceType)));
+
+  router.get('/Users', bind(users.listUsers));
+  router.post('/Users', bind(users.createUser, true));
+  router.get('/Users/:id', bind(users.getUser));
+  router.put('/Users/:id', bind(users.replaceUser, true));
+  router.patch('/Users/:id', bind(users.patchUser, true));
+  router.delete('/Users/:id', bind(users.deleteUser));
+
+  router.get('/Groups', bind(groups.listGroups));
+  router.post('/Groups', bind(groups.createGroup, true));
+  router.get('/Groups/:id', bind(groups.getGroup));
+  router.put('/Groups/:id', bind(groups.replaceGroup, true));
+  router.patch('/Groups/:id', bind(groups.patchGroup, true));
+  router.delete('/Groups/:id', bind(groups.deleteGroup));
+
+  // RFC 7644 §3.11: /Me needs an authenticated person; scimd authenticates service accounts only.
+  router.all('/Me', () => {
+    throw new ScimError(501, undefined, '/Me is not supported: scimd callers are service accounts, not persons');
+  });
+  return router;
+}
+
+async function authenticate(ctx: Context, accounts: ServiceAccounts): Promise<Principal> {
+  const header = ctx.get('Authorization');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) {
+    throw new ScimError(401, undefined, header
+      ? 'The Authorization header must be "Bearer <token>"'
+      : 'Authentication required: send "Authorization: Bearer <token>"');
+  }
+  const principal = await accounts.authenticate(match[1]);
+  if (!principal) throw new ScimError(401, undefined, 'The bearer token is unknown, revoked or expired');
+  return principal;
+}
+
+/** Koa gives repeated query parameters as arrays; SCIM defines each parameter once, so the first wins. */
+function singleValued(query: Context['query']): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(query)) result[key] = Array.isArray(value) ? value[0] : value;
+  return result;
+}

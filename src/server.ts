@@ -1,0 +1,53 @@
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { createApp } from './app';
+import type { Config } from './config';
+import { describeDatabase } from './db/data-source';
+import type { Lifecycle } from './http/health';
+import type { Logger } from './logger';
+import { openStore } from './runtime';
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly dataSource: DataSource;
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Starts scimd: database (and migrations unless switched off), then the HTTP listener. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const dataSource = await openStore(config, { migrate: config.migrateOnStart });
+  logger.info({ database: describeDatabase(config.database), migrated: config.migrateOnStart }, 'database ready');
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  const app = createApp({ config, dataSource, logger, lifecycle });
+  const server = app.listen({ host: config.host, port: config.port });
+  // Slow clients must not hold a connection forever (slowloris); SCIM bodies are small.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      lifecycle.shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await dataSource.destroy();
+      logger.info('scimd stopped');
+    })();
+    return stopping;
+  };
+  return { server, dataSource, url, stop };
+}

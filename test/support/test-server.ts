@@ -1,0 +1,107 @@
+import { ServiceAccounts } from '../../src/auth/service-accounts';
+import type { Config, DatabaseConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+
+/** A real scimd on a loopback port, with helpers to mint tokens and speak SCIM over HTTP. */
+export class TestServer {
+  private constructor(readonly running: RunningServer) {}
+
+  static async start(database: DatabaseConfig, overrides: Partial<Config> = {}): Promise<TestServer> {
+    const config: Config = {
+      host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1:0', database, migrateOnStart: true,
+      logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 2000, ...overrides,
+    };
+    const running = await startServer(config, createLogger('silent'));
+    return new TestServer(running);
+  }
+
+  get baseUrl(): string {
+    return `${this.running.url}/scim/v2`;
+  }
+
+  /** Creates a service account with the roles and returns its token. */
+  async token(name: string, roles: string[], expiresAt?: string): Promise<string> {
+    const accounts = new ServiceAccounts(this.running.dataSource);
+    const { token } = await accounts.create(
+      { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' },
+      { name, roleNames: roles, ...(expiresAt ? { expiresAt } : {}) },
+    );
+    return token;
+  }
+
+  client(token: string | undefined): ScimClient {
+    return new ScimClient(this.baseUrl, token);
+  }
+
+  /** Row count of a table, to prove that a failed request wrote nothing. */
+  async count(table: string): Promise<number> {
+    const rows = await this.running.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`) as { n: number | string }[];
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  stop(): Promise<void> {
+    return this.running.stop();
+  }
+}
+
+export interface ScimReply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+  readonly text: string;
+}
+
+export class ScimClient {
+  constructor(readonly baseUrl: string, private readonly token: string | undefined) {}
+
+  get(path: string, headers: Record<string, string> = {}): Promise<ScimReply> {
+    return this.send('GET', path, undefined, headers);
+  }
+
+  post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<ScimReply> {
+    return this.send('POST', path, body, headers);
+  }
+
+  put(path: string, body: unknown, headers: Record<string, string> = {}): Promise<ScimReply> {
+    return this.send('PUT', path, body, headers);
+  }
+
+  patch(path: string, body: unknown, headers: Record<string, string> = {}): Promise<ScimReply> {
+    return this.send('PATCH', path, body, headers);
+  }
+
+  delete(path: string, headers: Record<string, string> = {}): Promise<ScimReply> {
+    return this.send('DELETE', path, undefined, headers);
+  }
+
+  /** Sends a raw body (a string) with explicit headers: for malformed input tests. */
+  async raw(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<ScimReply> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? JSON.parse(text) as Record<string, unknown> : {};
+    } catch {
+      parsed = {};
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  private send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ScimReply> {
+    return this.raw(method, path, body === undefined ? undefined : JSON.stringify(body), {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }),
+      ...headers,
+    });
+  }
+}
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

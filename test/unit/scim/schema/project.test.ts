@@ -1,0 +1,194 @@
+import { expect } from 'chai';
+import {
+  groupResourceSchema, parseAttributeList, ResourceSchema, userResourceSchema, type ProjectionOptions, type ScimObject,
+} from '../../../../scim/schema';
+import { attribute } from '../../../../scim/schema/attribute';
+import { CORE_GROUP, CORE_USER, ENTERPRISE, ROLE } from './helpers';
+
+const meta = {
+  resourceType: 'User',
+  created: '2024-05-01T12:00:00Z',
+  lastModified: '2024-05-02T12:00:00Z',
+  location: 'https://example.com/scim/v2/Users/u1',
+  version: 'W/"3"',
+};
+const stored: ScimObject = {
+  schemas: [CORE_USER, ENTERPRISE],
+  id: 'u1',
+  externalId: 'ext-1',
+  userName: 'bjensen',
+  name: { familyName: 'Jensen', givenName: 'Barbara' },
+  active: true,
+  password: '$argon2id$hash',
+  emails: [
+    { value: 'bjensen@example.com', type: 'work', primary: true },
+    { value: 'babs@example.org', type: 'home' },
+  ],
+  groups: [{ value: 'g1', display: 'Tour Guides', type: 'direct' }],
+  [ENTERPRISE]: { department: 'Tour Operations', manager: { value: 'm1', displayName: 'John Smith' } },
+  meta,
+};
+const project = (options: ProjectionOptions): ScimObject => userResourceSchema.project(stored, options);
+
+describe('ResourceSchema.project', () => {
+  it('returns default and always attributes, never the password, when no list is given', () => {
+    const { password: _password, ...expected } = stored;
+    expect(project({})).to.deep.equal(expected);
+  });
+
+  it('does not mutate the resource', () => {
+    const copy = structuredClone(stored);
+    project({ attributes: ['name.givenName'], excludedAttributes: ['emails'] });
+    expect(stored).to.deep.equal(copy);
+  });
+
+  describe('with attributes', () => {
+    const cases: { attributes: string[]; expected: ScimObject }[] = [
+      { attributes: ['userName'], expected: { schemas: [CORE_USER], id: 'u1', userName: 'bjensen' } },
+      { attributes: ['USERNAME', ' active '], expected: { schemas: [CORE_USER], id: 'u1', userName: 'bjensen', active: true } },
+      { attributes: ['password'], expected: { schemas: [CORE_USER], id: 'u1' } },
+      { attributes: ['id'], expected: { schemas: [CORE_USER], id: 'u1' } },
+      { attributes: ['name.familyName'], expected: { schemas: [CORE_USER], id: 'u1', name: { familyName: 'Jensen' } } },
+      {
+        attributes: ['emails.value'],
+        expected: { schemas: [CORE_USER], id: 'u1', emails: [{ value: 'bjensen@example.com' }, { value: 'babs@example.org' }] },
+      },
+      {
+        attributes: ['emails.primary'],
+        expected: { schemas: [CORE_USER], id: 'u1', emails: [{ primary: true }] },
+      },
+      {
+        attributes: [`${CORE_USER}:userName`],
+        expected: { schemas: [CORE_USER], id: 'u1', userName: 'bjensen' },
+      },
+      {
+        attributes: [`${ENTERPRISE}:department`],
+        expected: { schemas: [CORE_USER, ENTERPRISE], id: 'u1', [ENTERPRISE]: { department: 'Tour Operations' } },
+      },
+      {
+        attributes: [`${ENTERPRISE.toLowerCase()}:MANAGER.value`],
+        expected: { schemas: [CORE_USER, ENTERPRISE], id: 'u1', [ENTERPRISE]: { manager: { value: 'm1' } } },
+      },
+      {
+        attributes: [ENTERPRISE],
+        expected: { schemas: [CORE_USER, ENTERPRISE], id: 'u1', [ENTERPRISE]: stored[ENTERPRISE] as ScimObject },
+      },
+      { attributes: ['meta.version'], expected: { schemas: [CORE_USER], id: 'u1', meta: { version: 'W/"3"' } } },
+      { attributes: ['meta'], expected: { schemas: [CORE_USER], id: 'u1', meta } },
+      { attributes: ['fooBar', 'name.nope', 'urn:example:x'], expected: { schemas: [CORE_USER], id: 'u1' } },
+    ];
+    for (const { attributes, expected } of cases) {
+      it(`returns only ${JSON.stringify(attributes)} plus id and schemas`, () => {
+        expect(project({ attributes })).to.deep.equal(expected);
+      });
+    }
+  });
+
+  describe('with excludedAttributes', () => {
+    it('drops the named attributes, sub-attributes and extension attributes', () => {
+      const result = project({ excludedAttributes: ['Emails', 'name.givenName', `${ENTERPRISE}:manager`, 'meta.location'] });
+      expect(result).to.not.have.property('emails');
+      expect(result['name']).to.deep.equal({ familyName: 'Jensen' });
+      expect(result[ENTERPRISE]).to.deep.equal({ department: 'Tour Operations' });
+      expect(result['meta']).to.not.have.property('location');
+      expect(result['meta']).to.have.property('version');
+      expect(result['userName']).to.equal('bjensen');
+    });
+
+    it('drops a whole extension named by its URN, and its URN from schemas', () => {
+      const result = project({ excludedAttributes: [ENTERPRISE.toUpperCase()] });
+      expect(result).to.not.have.property(ENTERPRISE);
+      expect(result['schemas']).to.deep.equal([CORE_USER]);
+    });
+
+    it('drops an extension whose last attributes are excluded', () => {
+      const result = project({ excludedAttributes: [`${ENTERPRISE}:department`, `${ENTERPRISE}:manager`] });
+      expect(result).to.not.have.property(ENTERPRISE);
+      expect(result['schemas']).to.deep.equal([CORE_USER]);
+    });
+
+    it('never drops attributes returned always, nor schemas', () => {
+      const result = project({ excludedAttributes: ['id', 'schemas'] });
+      expect(result['id']).to.equal('u1');
+      expect(result['schemas']).to.deep.equal([CORE_USER, ENTERPRISE]);
+    });
+
+    it('keeps meta when it is not excluded', () => {
+      expect(project({ excludedAttributes: ['groups'] })['meta']).to.deep.equal(meta);
+    });
+
+    it('ignores unknown names', () => {
+      expect(project({ excludedAttributes: ['nope', 'emails.nope'] })).to.deep.equal(project({}));
+    });
+
+    it('applies after attributes when both are given', () => {
+      expect(project({ attributes: ['name'], excludedAttributes: ['name.givenName'] }))
+        .to.deep.equal({ schemas: [CORE_USER], id: 'u1', name: { familyName: 'Jensen' } });
+    });
+  });
+
+  it('returns role extension attributes of a Group', () => {
+    const group = {
+      schemas: [CORE_GROUP, ROLE],
+      id: 'g1',
+      displayName: 'Admins',
+      members: [{ value: 'u1', display: 'Barbara', type: 'User' }],
+      [ROLE]: { kind: 'system', assignableTo: 'person', risk: 'high', permissions: ['users.write'] },
+    };
+    expect(groupResourceSchema.project(group, {})).to.deep.equal(group);
+    expect(groupResourceSchema.project(group, { attributes: ['displayName'] }))
+      .to.deep.equal({ schemas: [CORE_GROUP], id: 'g1', displayName: 'Admins' });
+    expect(groupResourceSchema.project(group, { attributes: [`${ROLE}:risk`] }))
+      .to.deep.equal({ schemas: [CORE_GROUP, ROLE], id: 'g1', [ROLE]: { risk: 'high' } });
+  });
+
+  it('drops attributes no schema defines', () => {
+    expect(userResourceSchema.project({ schemas: [CORE_USER], id: 'u1', internalNote: 'x' }, {}))
+      .to.deep.equal({ schemas: [CORE_USER], id: 'u1' });
+  });
+
+  describe('honours returned: request', () => {
+    const THING = 'urn:example:schemas:Thing';
+    const things = new ResourceSchema(
+      { id: 'Thing', name: 'Thing', endpoint: '/Things', description: 'Things', schema: THING, schemaExtensions: [] },
+      [{
+        id: THING,
+        name: 'Thing',
+        description: 'Thing',
+        attributes: [
+          attribute('label', 'string', 'Label'),
+          attribute('secretHint', 'string', 'Returned on request', { returned: 'request' }),
+        ],
+      }],
+    );
+    const thing = { schemas: [THING], id: 't1', label: 'x', secretHint: 'y' };
+
+    it('leaves it out by default', () => {
+      expect(things.project(thing, {})).to.deep.equal({ schemas: [THING], id: 't1', label: 'x' });
+    });
+
+    it('leaves it out when only other attributes are excluded', () => {
+      expect(things.project(thing, { excludedAttributes: ['label'] })).to.deep.equal({ schemas: [THING], id: 't1' });
+    });
+
+    it('returns it when attributes names it', () => {
+      expect(things.project(thing, { attributes: ['SECRETHINT'] }))
+        .to.deep.equal({ schemas: [THING], id: 't1', secretHint: 'y' });
+    });
+  });
+});
+
+describe('parseAttributeList', () => {
+  const cases: { value: string | undefined; expected: string[] }[] = [
+    { value: undefined, expected: [] },
+    { value: '', expected: [] },
+    { value: 'userName', expected: ['userName'] },
+    { value: ' userName , name.familyName,,emails ', expected: ['userName', 'name.familyName', 'emails'] },
+    { value: `${ENTERPRISE}:manager.value,id`, expected: [`${ENTERPRISE}:manager.value`, 'id'] },
+  ];
+  for (const { value, expected } of cases) {
+    it(`splits ${JSON.stringify(value)} into ${JSON.stringify(expected)}`, () => {
+      expect(parseAttributeList(value)).to.deep.equal(expected);
+    });
+  }
+});
