@@ -12,7 +12,7 @@ import { UserDirectory } from './identity/users';
 import type { Logger } from './logger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'publicUrl' | 'maxBodyBytes'>;
+  readonly config: Pick<Config, 'maxBodyBytes'> & { readonly publicUrl: string };
   readonly dataSource: DataSource;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;

@@ -15,8 +15,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly host: string;
   readonly port: number;
-  /** Base URL clients use to reach the server, for `meta.location` and `Location` headers. */
-  readonly publicUrl: string;
+  /**
+   * Base URL clients use to reach the server, for `meta.location` and `Location` headers.
+   * Undefined: the address the server listens on.
+   */
+  readonly publicUrl: string | undefined;
   readonly database: DatabaseConfig;
   readonly migrateOnStart: boolean;
   readonly logLevel: LogLevel;
@@ -105,13 +108,15 @@ export function loadConfig(env: Env = process.env): Config {
   const database = parseDatabaseUrl(databaseUrl, problems);
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
-  let publicUrl = env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  try {
-    const parsed = new URL(publicUrl);
-    if (!['http:', 'https:'].includes(parsed.protocol)) problems.push('PUBLIC_URL: must be an http:// or https:// URL');
-    publicUrl = publicUrl.replace(/\/+$/, '');
-  } catch {
-    problems.push(`PUBLIC_URL: "${publicUrl}" is not a valid URL`);
+  let publicUrl = env.PUBLIC_URL || undefined;
+  if (publicUrl !== undefined) {
+    try {
+      const parsed = new URL(publicUrl);
+      if (!['http:', 'https:'].includes(parsed.protocol)) problems.push('PUBLIC_URL: must be an http:// or https:// URL');
+      publicUrl = publicUrl.replace(/\/+$/, '');
+    } catch {
+      problems.push(`PUBLIC_URL: "${publicUrl}" is not a valid URL`);
+    }
   }
   const config: Config = {
     host,

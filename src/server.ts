@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createApp } from './app';
 import type { Config } from './config';
@@ -20,8 +20,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const dataSource = await openStore(config, { migrate: config.migrateOnStart });
   logger.info({ database: describeDatabase(config.database), migrated: config.migrateOnStart }, 'database ready');
   const lifecycle: Lifecycle = { shuttingDown: false };
-  const app = createApp({ config, dataSource, logger, lifecycle });
-  const server = app.listen({ host: config.host, port: config.port });
+  const server = createServer();
   // Slow clients must not hold a connection forever (slowloris); SCIM bodies are small.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -29,10 +28,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+    server.listen({ host: config.host, port: config.port });
+  }).catch(async (error: unknown) => {
+    await dataSource.destroy();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // The app is built once the port is known, so that locations name the real address when
+  // PUBLIC_URL is not set (and PORT=0 picked a free port).
+  const app = createApp({ config: { ...config, publicUrl: config.publicUrl ?? url }, dataSource, logger, lifecycle });
+  server.on('request', app.callback());
   logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
 
   let stopping: Promise<void> | undefined;

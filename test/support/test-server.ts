@@ -9,7 +9,7 @@ export class TestServer {
 
   static async start(database: DatabaseConfig, overrides: Partial<Config> = {}): Promise<TestServer> {
     const config: Config = {
-      host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1:0', database, migrateOnStart: true,
+      host: '127.0.0.1', port: 0, publicUrl: undefined, database, migrateOnStart: true,
       logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 2000, ...overrides,
     };
     const running = await startServer(config, createLogger('silent'));
