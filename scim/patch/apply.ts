@@ -24,7 +24,8 @@
  * - Operations without a path take an object of attribute names (`name.givenName` and
  *   URN-qualified names included, or an extension URN holding an object). In it, `id`, `meta` and
  *   `schemas` are ignored (Okta renames a group with `{"id": …, "displayName": …}`), other readOnly
- *   attributes are ignored when equal to the current value, and null unassigns an attribute.
+ *   attributes are ignored when equal to the current value, and null unassigns an attribute (an
+ *   extension URN key with null is ignored rather than taken as "remove the whole extension").
  */
 import { invalidSyntax, invalidValue, mutability, noTarget, ScimError } from '../errors';
 import type { Filter } from '../filter/ast';
@@ -502,20 +503,21 @@ function finalize(patched: ScimObject, schema: ResourceSchema): ScimObject {
     const into: ScimObject = isPlainObject(existing) ? existing : {};
     restoreReadOnly(into, from, extension.attributes);
     if (Object.keys(into).length > 0) {
-      normalized[extension.id] = into;
+      normalized[extension.id] = orderLike(into, from);
       if (!schemas.includes(extension.id)) schemas.push(extension.id);
     }
   }
 
-  // Order: schemas, id, core attributes, extensions in declared order, meta.
-  const extensionIds = extensions.map((extension) => extension.id);
-  const ordered: ScimObject = { schemas: [core.id, ...extensionIds.filter((id) => schemas.includes(id))] };
-  if (normalized.id !== undefined) ordered.id = normalized.id;
-  for (const [key, value] of Object.entries(normalized)) {
-    if (key !== 'schemas' && key !== 'id' && key !== 'meta' && !extensionIds.includes(key)) ordered[key] = value;
+  const { schemas: _dropped, ...attributes } = normalized;
+  // Keys keep the order they have in the patched resource, except that `schemas` comes first and
+  // the extensions and `meta` come last.
+  const ordered: ScimObject = { schemas, ...orderLike(attributes, patched) };
+  for (const key of [...extensions.map((extension) => extension.id), 'meta']) {
+    const value = ordered[key];
+    if (value === undefined) continue;
+    delete ordered[key];
+    ordered[key] = value;
   }
-  for (const id of extensionIds) if (normalized[id] !== undefined) ordered[id] = normalized[id];
-  if (normalized.meta !== undefined) ordered.meta = normalized.meta;
   return ordered;
 }
 
@@ -531,7 +533,9 @@ function restoreReadOnly(into: ScimObject, from: ScimObject, attributes: readonl
     if (readOnlySubs.length === 0) continue;
     const target = into[attribute.name];
     if (!attribute.multiValued) {
-      if (isPlainObject(target) && isPlainObject(value)) copySubs(target, value, readOnlySubs);
+      if (isPlainObject(target) && isPlainObject(value)) {
+        into[attribute.name] = orderLike(copySubs(target, value, readOnlySubs), value);
+      }
       continue;
     }
     if (!Array.isArray(target) || !Array.isArray(value)) continue;
@@ -539,16 +543,30 @@ function restoreReadOnly(into: ScimObject, from: ScimObject, attributes: readonl
     const kept = value.filter((element) => isPlainObject(element) && Object.entries(element).some(([key, item]) =>
       !isUnassigned(item) && findSubAttribute(attribute, key)?.mutability !== 'readOnly'));
     if (kept.length !== target.length) continue;
-    target.forEach((element, index) => {
+    into[attribute.name] = target.map((element: unknown, index) => {
       const source = kept[index];
-      if (isPlainObject(element) && isPlainObject(source)) copySubs(element, source, readOnlySubs);
+      return isPlainObject(element) && isPlainObject(source)
+        ? orderLike(copySubs(element, source, readOnlySubs), source)
+        : element;
     });
   }
 }
 
-function copySubs(into: ScimObject, from: ScimObject, subs: readonly AttributeDefinition[]): void {
+function copySubs(into: ScimObject, from: ScimObject, subs: readonly AttributeDefinition[]): ScimObject {
   for (const sub of subs) {
     const value = getKey(from, sub.name);
     if (!isUnassigned(value)) into[sub.name] = value;
   }
+  return into;
+}
+
+/** `object` with its keys in the order of the same keys (ignoring case) in `model`, others after. */
+function orderLike(object: ScimObject, model: ScimObject): ScimObject {
+  const ordered: ScimObject = {};
+  for (const key of Object.keys(model)) {
+    const own = keyOf(object, key);
+    if (own !== undefined && !Object.hasOwn(ordered, own)) ordered[own] = object[own];
+  }
+  for (const [key, value] of Object.entries(object)) if (!Object.hasOwn(ordered, key)) ordered[key] = value;
+  return ordered;
 }

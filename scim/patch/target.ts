@@ -88,10 +88,7 @@ function checkFilter(filter: Filter, attribute: AttributeDefinition, text: strin
 
 /** An operation with an explicit path may not aim at a readOnly attribute or sub-attribute. */
 export function checkNotReadOnly(target: Target): void {
-  if (target.attribute.mutability === 'readOnly') {
-    throw mutability(`Attribute "${attributeName(target)}" is readOnly and cannot be modified (path "${target.label}")`);
-  }
-  if (target.sub?.mutability === 'readOnly') {
+  if (target.attribute.mutability === 'readOnly' || target.sub?.mutability === 'readOnly') {
     throw mutability(`Attribute "${targetName(target)}" is readOnly and cannot be modified (path "${target.label}")`);
   }
 }

@@ -20,7 +20,7 @@ export function getKey(object: ScimObject, name: string): unknown {
 
 /** Stores `value` under the canonical `name`, dropping keys that differ from it only in case. */
 export function setKey(object: ScimObject, name: string, value: unknown): void {
-  deleteKey(object, name);
+  if (!Object.hasOwn(object, name)) deleteKey(object, name);
   object[name] = value;
 }
 
