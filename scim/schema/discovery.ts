@@ -12,8 +12,8 @@ export const RESOURCE_TYPE_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:R
 export const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /**
- * One attribute with every characteristic spelled out. `canonicalValues` appears when the attribute
- * has any, `referenceTypes` on references and `subAttributes` on complex attributes.
+ * One attribute with every characteristic spelled out. `canonicalValues` appears only where defined,
+ * `referenceTypes` on references and `subAttributes` on complex attributes.
  */
 export function attributeRepresentation(attribute: AttributeDefinition): ScimObject {
   return {
