@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import type { DataSource } from 'typeorm';
-import { ScimError } from '../scim/errors';
 import { ServiceAccounts } from './auth/service-accounts';
 import type { Config } from './config';
 import { errorRenderer } from './http/errors';
@@ -31,13 +30,15 @@ export function createApp({ config, dataSource, logger, lifecycle }: AppDependen
   });
   const health = healthRouter(dataSource, lifecycle);
   app.use(requestLog(logger));
+  // While draining, answer with Connection: close so keep-alive clients let go now, not at their timeout.
+  app.use(async (ctx, next) => {
+    await next();
+    if (lifecycle.shuttingDown) ctx.set('Connection', 'close');
+  });
   app.use(errorRenderer(logger));
   app.use(health.routes());
   app.use(scim.routes());
-  app.use(scim.allowedMethods({
-    throw: true,
-    methodNotAllowed: () => new ScimError(405, undefined, 'This method is not allowed on this resource'),
-    notImplemented: () => new ScimError(501, undefined, 'This method is not implemented'),
-  }));
+  // Sets 405/501 with the Allow header; errorRenderer gives those responses their SCIM body.
+  app.use(scim.allowedMethods());
   return app;
 }

@@ -12,7 +12,9 @@ import { versionsIn } from '../resources/meta';
 export interface ScimRequest {
   readonly params: Readonly<Record<string, string>>;
   readonly query: QueryValues;
-  readonly body: unknown;
+  /** Reads and parses the body; endpoints call it after the permission check, so a caller
+   * without the permission gets 403 whatever it sent. */
+  readBody(): Promise<unknown>;
   readonly ifMatch?: string;
   readonly ifNoneMatch?: string;
   readonly principal: Principal;

@@ -43,7 +43,7 @@ export async function getGroup(services: ScimServices, request: ScimRequest): Pr
 
 export async function createGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const { attributes, memberIds } = scimToRoleInput(schema.normalize(request.body, { mode: 'create' }));
+  const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const role = await services.roles.create(changeContext(request), attributes, memberIds ?? []);
   const response = await respondWith(services, request, role);
   return { ...response, status: 201, headers: { ...response.headers, Location: `${request.baseUrl}/Groups/${role.id}` } };
@@ -51,7 +51,7 @@ export async function createGroup(services: ScimServices, request: ScimRequest):
 
 export async function replaceGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const { attributes, memberIds } = scimToRoleInput(schema.normalize(request.body, { mode: 'replace' }));
+  const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   // PUT replaces: a body without `members` leaves the role with none (RFC 7644 §3.5.1).
   const memberChanges: MemberChange[] = [memberIds === undefined ? { kind: 'removeAll' } : { kind: 'replace', ids: memberIds }];
@@ -68,7 +68,7 @@ export async function replaceGroup(services: ScimServices, request: ScimRequest)
  */
 export async function patchGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const operations = parsePatchRequest(request.body);
+  const operations = parsePatchRequest(await request.readBody());
   const { memberChanges, otherOperations } = splitMemberOperations(operations, schema);
   const demanded = expectedVersion(request);
   for (let attempt = 1; ; attempt++) {

@@ -43,7 +43,7 @@ export async function getUser(services: ScimServices, request: ScimRequest): Pro
 
 export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const input = scimToUserInput(schema.normalize(request.body, { mode: 'create' }));
+  const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
   const resource = userToScim(record, [], request.baseUrl);
   return { ...withEtag(201, resource, record.version), headers: { ETag: etagOf(record.version), Location: locationOf(resource) } };
@@ -51,7 +51,7 @@ export async function createUser(services: ScimServices, request: ScimRequest): 
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const input = scimToUserInput(schema.normalize(request.body, { mode: 'replace' }));
+  const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   const record = await services.users.replace(changeContext(request), id(request), input,
     version === undefined ? {} : { expectedVersion: version });
@@ -60,7 +60,7 @@ export async function replaceUser(services: ScimServices, request: ScimRequest):
 
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const operations = parsePatchRequest(request.body);
+  const operations = parsePatchRequest(await request.readBody());
   const demanded = expectedVersion(request);
   // Without If-Match the patch applies to whatever is current: a concurrent write between our
   // read and our write is retried rather than reported as a 412 the client never asked for.

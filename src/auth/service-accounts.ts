@@ -42,6 +42,7 @@ export class ServiceAccounts {
       throw invalidError('A service account name is 1-100 letters, digits, spaces or . _ @ - and starts with a letter or digit');
     }
     if (input.roleNames.length === 0) throw invalidError('A service account needs at least one role (--role)');
+    const expiresAt = normalizeExpiry(input.expiresAt);
     const id = randomUUID();
     const issued = issueToken();
     await transaction(this.dataSource, async (manager) => {
@@ -56,11 +57,11 @@ export class ServiceAccounts {
       await manager.insert(ServiceAccountRoleEntity, roles.map((role) => ({ accountId: id, roleId: role.id, createdAt: now })));
       await manager.insert(ApiTokenEntity, {
         id: issued.id, accountId: id, secretHash: issued.secretHash, createdAt: now,
-        expiresAt: input.expiresAt ?? null, revokedAt: null, lastUsedAt: null,
+        expiresAt, revokedAt: null, lastUsedAt: null,
       });
       await recordAudit(manager, context, {
         action: 'service-account.create', targetType: 'ServiceAccount', targetId: id, targetName: name,
-        changes: { roles: roles.map((role) => role.displayName), tokenId: issued.id, expiresAt: input.expiresAt ?? null },
+        changes: { roles: roles.map((role) => role.displayName), tokenId: issued.id, expiresAt },
       });
     });
     return { account: await this.get(id), token: issued.token };
@@ -80,17 +81,18 @@ export class ServiceAccounts {
     return this.view(account);
   }
 
-  async createToken(context: ChangeContext, idOrName: string, expiresAt?: string): Promise<{ id: string; token: string }> {
+  async createToken(context: ChangeContext, idOrName: string, expiry?: string): Promise<{ id: string; token: string }> {
+    const expiresAt = normalizeExpiry(expiry);
     const account = await this.get(idOrName);
     const issued = issueToken();
     await transaction(this.dataSource, async (manager) => {
       await manager.insert(ApiTokenEntity, {
         id: issued.id, accountId: account.id, secretHash: issued.secretHash, createdAt: nowIso(),
-        expiresAt: expiresAt ?? null, revokedAt: null, lastUsedAt: null,
+        expiresAt, revokedAt: null, lastUsedAt: null,
       });
       await recordAudit(manager, context, {
         action: 'token.create', targetType: 'ServiceAccount', targetId: account.id, targetName: account.name,
-        changes: { tokenId: issued.id, expiresAt: expiresAt ?? null },
+        changes: { tokenId: issued.id, expiresAt },
       });
     });
     return { id: issued.id, token: issued.token };
@@ -174,7 +176,8 @@ async function resolveRoles(
 ): Promise<RoleEntity[]> {
   const keys = [...new Set(names.map((name) => name.trim().toLowerCase()))];
   const roles = await repository.find({ where: { displayNameKey: In(keys) } });
-  const missing = keys.filter((key) => !roles.some((role) => role.displayNameKey === key));
+  const missing = [...new Set(names.map((name) => name.trim()))]
+    .filter((name) => !roles.some((role) => role.displayNameKey === name.toLowerCase()));
   if (missing.length > 0) {
     throw notFoundError(`No role named ${missing.map((m) => `"${m}"`).join(', ')} (see: scimd roles list)`);
   }
@@ -184,6 +187,14 @@ async function resolveRoles(
       + 'not by a service account');
   }
   return roles;
+}
+
+/** Expiries are stored as ISO 8601 UTC so that comparing them as text compares instants. */
+function normalizeExpiry(expiresAt: string | undefined): string | null {
+  if (expiresAt === undefined) return null;
+  const time = Date.parse(expiresAt);
+  if (Number.isNaN(time)) throw invalidError(`Token expiry "${expiresAt}" is not a date and time`);
+  return new Date(time).toISOString();
 }
 
 function tokenView(token: ApiTokenEntity): TokenView {

@@ -40,7 +40,7 @@ export function registerAccountCommands(program: Command): void {
         return;
       }
       if (accounts.length === 0) note('No service accounts yet. Create one with: scimd service-account create <name> --role "SCIM Provisioning"');
-      printTable(accounts.map(summary), ['name', 'id', 'roles', 'tokens', 'lastUsed']);
+      printTable(accounts.flatMap(tokenRows), ['account', 'id', 'roles', 'token', 'status', 'expires', 'lastUsed']);
     });
 
   const token = program.command('token').description('issue and revoke API tokens');
@@ -77,14 +77,16 @@ function expiryFrom(text: string | undefined): string | undefined {
   return new Date(Date.now() + ms).toISOString();
 }
 
-function summary(account: ServiceAccountView): Record<string, string> {
-  const active = account.tokens.filter((t) => t.revokedAt === null && (t.expiresAt === null || t.expiresAt > new Date().toISOString()));
-  const lastUsed = account.tokens.map((t) => t.lastUsedAt ?? '').sort().at(-1) ?? '';
-  return {
-    name: account.name,
-    id: account.id,
-    roles: account.roles.join(', '),
-    tokens: `${active.length} active / ${account.tokens.length}`,
-    lastUsed: lastUsed || 'never',
-  };
+/** One row per token, so the id to revoke is right there; an account without tokens still gets a row. */
+function tokenRows(account: ServiceAccountView): Record<string, string>[] {
+  const now = new Date().toISOString();
+  const base = { account: account.name, id: account.id, roles: account.roles.join(', ') };
+  if (account.tokens.length === 0) return [{ ...base, token: '(none)', status: '', expires: '', lastUsed: '' }];
+  return account.tokens.map((token) => ({
+    ...base,
+    token: token.id,
+    status: token.revokedAt !== null ? 'revoked' : token.expiresAt !== null && token.expiresAt <= now ? 'expired' : 'active',
+    expires: token.expiresAt ?? 'never',
+    lastUsed: token.lastUsedAt ?? 'never',
+  }));
 }

@@ -13,8 +13,10 @@ export function errorRenderer(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ScimError(404, undefined, `No resource at ${ctx.method} ${ctx.path}`);
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new ScimError(404, undefined, `No resource at ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed on ${ctx.path}`);
+        if (ctx.status === 501) throw new ScimError(501, undefined, `${ctx.method} is not implemented`);
       }
     } catch (error) {
       let scimError = toScimError(error);

@@ -32,12 +32,11 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
     await next();
   });
 
-  const bind = (endpoint: Endpoint, withBody = false) => async (ctx: Context) => {
-    const body = withBody ? await readScimBody(ctx, options.maxBodyBytes) : undefined;
+  const bind = (endpoint: Endpoint) => async (ctx: Context) => {
     const request: ScimRequest = {
       params: ctx.params as Record<string, string>,
       query: singleValued(ctx.query),
-      body,
+      readBody: () => readScimBody(ctx, options.maxBodyBytes),
       ...(ctx.get('If-Match') ? { ifMatch: ctx.get('If-Match') } : {}),
       ...(ctx.get('If-None-Match') ? { ifNoneMatch: ctx.get('If-None-Match') } : {}),
       principal: ctx.state.principal as Principal,
@@ -61,17 +60,17 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
   router.get('/ResourceTypes/:id', bind(fixed(discovery.getResourceType)));
 
   router.get('/Users', bind(users.listUsers));
-  router.post('/Users', bind(users.createUser, true));
+  router.post('/Users', bind(users.createUser));
   router.get('/Users/:id', bind(users.getUser));
-  router.put('/Users/:id', bind(users.replaceUser, true));
-  router.patch('/Users/:id', bind(users.patchUser, true));
+  router.put('/Users/:id', bind(users.replaceUser));
+  router.patch('/Users/:id', bind(users.patchUser));
   router.delete('/Users/:id', bind(users.deleteUser));
 
   router.get('/Groups', bind(groups.listGroups));
-  router.post('/Groups', bind(groups.createGroup, true));
+  router.post('/Groups', bind(groups.createGroup));
   router.get('/Groups/:id', bind(groups.getGroup));
-  router.put('/Groups/:id', bind(groups.replaceGroup, true));
-  router.patch('/Groups/:id', bind(groups.patchGroup, true));
+  router.put('/Groups/:id', bind(groups.replaceGroup));
+  router.patch('/Groups/:id', bind(groups.patchGroup));
   router.delete('/Groups/:id', bind(groups.deleteGroup));
 
   // RFC 7644 §3.11: /Me needs an authenticated person; scimd authenticates service accounts only.

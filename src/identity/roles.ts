@@ -12,7 +12,7 @@ import type { ListQuery, ListResult } from './query';
 import { ROLE_FIELDS, ROLE_SORT_COLUMNS } from './role-fields';
 import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord } from './role-model';
 import { isUniqueViolation } from './unique-violation';
-import { assertVersion, laterThan, lockFor, type WriteOptions } from './users';
+import { CONTROL_CHARACTERS, assertVersion, laterThan, lockFor, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
 const CHUNK = 500;
@@ -294,6 +294,7 @@ function checkInput(input: RoleInput): void {
     throw invalidError('displayName is required and must not be empty');
   }
   if (input.displayName.length > 255) throw invalidError('displayName is longer than 255 characters');
+  if (CONTROL_CHARACTERS.test(input.displayName)) throw invalidError('displayName must not contain control characters');
   if (input.externalId !== undefined && input.externalId.length > 255) throw invalidError('externalId is longer than 255 characters');
 }
 

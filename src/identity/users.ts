@@ -26,6 +26,9 @@ export interface WriteOptions {
 /** The profile JSON must fit the portable `text` column (64 KiB on MariaDB). */
 const MAX_PROFILE_BYTES = 65_000;
 const MAX_INDEXED_VALUE_LENGTH = 512;
+/** Names are shown in consoles, logs and CSV reports: no NUL, newlines or other control characters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Users: the rules of creating, changing, finding and deleting people, whichever door asks. */
 export class UserDirectory {
@@ -149,6 +152,7 @@ function checkProfile(profile: UserProfile): UserProfile {
     throw invalidError('userName is required and must not be empty');
   }
   if (profile.userName.length > 255) throw invalidError('userName is longer than 255 characters');
+  if (CONTROL_CHARACTERS.test(profile.userName)) throw invalidError('userName must not contain control characters');
   if (Buffer.byteLength(JSON.stringify(profile)) > MAX_PROFILE_BYTES) {
     throw invalidError(`The user's attributes are larger than ${MAX_PROFILE_BYTES} bytes`);
   }
