@@ -4,7 +4,9 @@
  */
 export type ScimType =
   | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath'
-  | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+  | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive'
+  /** RFC 9865 §2.3 */
+  | 'invalidCursor' | 'expiredCursor';
 
 export class ScimError extends Error {
   constructor(

@@ -1,10 +1,10 @@
-import { MAX_PAGE_SIZE } from '../query/list-parameters';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-parameters';
 import { resourceTypeResponse, resourceTypesListResponse, schemaResponse, schemasListResponse } from '../schema';
 import type { ScimRequest, ScimResponse } from './context';
 
 /**
- * RFC 7644 §4 discovery. ServiceProviderConfig says exactly what this server does: no Bulk yet,
- * PATCH, filter, sort and ETags yes; tokens are bearer tokens issued by `scimd token create`.
+ * RFC 7644 §4 discovery. ServiceProviderConfig says exactly what this server does: PATCH, Bulk,
+ * filter, sort, ETags, index and cursor paging; tokens are bearer tokens issued by `scimd token create`.
  */
 export function serviceProviderConfig(request: ScimRequest): ScimResponse {
   return {
@@ -18,6 +18,14 @@ export function serviceProviderConfig(request: ScimRequest): ScimResponse {
       changePassword: { supported: true },
       sort: { supported: true },
       etag: { supported: true },
+      // RFC 9865 §4: both paging methods; cursors never expire (they hold a keyset, not server state).
+      pagination: {
+        cursor: true,
+        index: true,
+        defaultPaginationMethod: 'index',
+        defaultPageSize: DEFAULT_PAGE_SIZE,
+        maxPageSize: MAX_PAGE_SIZE,
+      },
       authenticationSchemes: [{
         type: 'oauthbearertoken',
         name: 'Bearer token',

@@ -1,9 +1,7 @@
 import { DomainError } from '../../src/errors';
-import { ROLE_SORT_COLUMNS } from '../../src/identity/role-fields';
+import { ROLE_SORTS } from '../../src/identity/role-fields';
 import type { MemberChange, RoleRecord } from '../../src/identity/role-model';
-import { invalidValue } from '../errors';
 import { applyPatch, parsePatchRequest, splitMemberOperations } from '../patch';
-import { toCondition } from '../query/filter-to-condition';
 import { parseListParameters, type ListParameters } from '../query/list-parameters';
 import { scimToRoleInput, roleToScim } from '../resources/group-mapper';
 import { etagOf } from '../resources/meta';
@@ -12,26 +10,20 @@ import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
 } from './context';
-import { listResponse } from './list-response';
-import { asFilterError } from './users';
+import { listResources, type Listing } from './list';
 
 /** /Groups (RFC 7644 §3.3–3.6). Every Group is a role. */
 export async function listGroups(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:read');
-  const parameters = parseListParameters(request.query, schema);
-  if (parameters.sortBy !== undefined && !Object.hasOwn(ROLE_SORT_COLUMNS, parameters.sortBy)) {
-    throw invalidValue(`Groups cannot be sorted by "${request.query.sortBy}"`);
-  }
-  const where = parameters.filter ? toCondition(parameters.filter, schema) : undefined;
-  const result = await services.roles.list({
-    ...(where ? { where } : {}),
-    ...(parameters.sortBy ? { sortBy: parameters.sortBy } : {}),
-    ...(parameters.sortOrder ? { sortOrder: parameters.sortOrder } : {}),
-    offset: parameters.startIndex - 1,
-    limit: parameters.count,
-  }).catch(asFilterError);
-  const resources = await present(services, result.items, request.baseUrl, parameters);
-  return { status: 200, body: listResponse(result, parameters, resources) };
+  return listResources(request, groupListing(services, request.baseUrl));
+}
+
+export function groupListing(services: ScimServices, baseUrl: string): Listing<RoleRecord> {
+  return {
+    schema, resourceName: 'Groups', sorts: ROLE_SORTS,
+    list: (query) => services.roles.list(query),
+    present: (records, parameters) => present(services, records, baseUrl, parameters),
+  };
 }
 
 export async function getGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {

@@ -1,9 +1,7 @@
 import { DomainError } from '../../src/errors';
-import { USER_SORT_COLUMNS } from '../../src/identity/user-fields';
+import { USER_SORTS } from '../../src/identity/user-fields';
 import type { UserRecord } from '../../src/identity/user-profile';
-import { invalidFilter, invalidValue } from '../errors';
 import { applyPatch, parsePatchRequest } from '../patch';
-import { toCondition } from '../query/filter-to-condition';
 import { parseListParameters, type ListParameters } from '../query/list-parameters';
 import { etagOf } from '../resources/meta';
 import { scimToUserInput, userToScim } from '../resources/user-mapper';
@@ -12,25 +10,20 @@ import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
 } from './context';
-import { listResponse } from './list-response';
+import { listResources, type Listing } from './list';
 
 /** /Users (RFC 7644 §3.3–3.6). */
 export async function listUsers(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:read');
-  const parameters = parseListParameters(request.query, schema);
-  if (parameters.sortBy !== undefined && !Object.hasOwn(USER_SORT_COLUMNS, parameters.sortBy)) {
-    throw invalidValue(`Users cannot be sorted by "${request.query.sortBy}"`);
-  }
-  const where = parameters.filter ? toCondition(parameters.filter, schema) : undefined;
-  const result = await services.users.list({
-    ...(where ? { where } : {}),
-    ...(parameters.sortBy ? { sortBy: parameters.sortBy } : {}),
-    ...(parameters.sortOrder ? { sortOrder: parameters.sortOrder } : {}),
-    offset: parameters.startIndex - 1,
-    limit: parameters.count,
-  }).catch(asFilterError);
-  const resources = await present(services, result.items, request.baseUrl, parameters);
-  return { status: 200, body: listResponse(result, parameters, resources) };
+  return listResources(request, userListing(services, request.baseUrl));
+}
+
+export function userListing(services: ScimServices, baseUrl: string): Listing<UserRecord> {
+  return {
+    schema, resourceName: 'Users', sorts: USER_SORTS,
+    list: (query) => services.users.list(query),
+    present: (records, parameters) => present(services, records, baseUrl, parameters),
+  };
 }
 
 export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -115,10 +108,4 @@ function locationOf(resource: ScimObject): string {
 
 function id(request: ScimRequest): string {
   return request.params.id ?? '';
-}
-
-/** Type and operator mismatches found while building SQL are filter errors to the client. */
-export function asFilterError(error: unknown): never {
-  if (error instanceof DomainError && error.kind === 'invalid') throw invalidFilter(error.message);
-  throw error;
 }

@@ -14,6 +14,8 @@ export interface ListParameters {
   readonly sortOrder?: 'ascending' | 'descending';
   readonly attributes: string[];
   readonly excludedAttributes: string[];
+  /** RFC 9865: present (possibly empty, for the first page) when the client pages by cursor. */
+  readonly cursor?: string;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -25,6 +27,9 @@ export function parseListParameters(query: QueryValues, schema: ResourceSchema):
   const filterText = query.filter;
   const sortBy = query.sortBy?.trim();
   const sortOrder = query.sortOrder?.trim().toLowerCase();
+  if (query.cursor !== undefined && query.startIndex !== undefined) {
+    throw invalidValue('Use either cursor or startIndex paging, not both (RFC 9865)');
+  }
   if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw invalidValue(`sortOrder must be "ascending" or "descending", not "${query.sortOrder}"`);
   }
@@ -38,6 +43,7 @@ export function parseListParameters(query: QueryValues, schema: ResourceSchema):
     ...(sortOrder ? { sortOrder } : {}),
     attributes: parseAttributeList(query.attributes),
     excludedAttributes: parseAttributeList(query.excludedAttributes),
+    ...(query.cursor !== undefined ? { cursor: query.cursor.trim() } : {}),
   } as ListParameters;
 }
 

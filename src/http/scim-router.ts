@@ -6,6 +6,7 @@ import { ScimError } from '../../scim/errors';
 import type { ScimRequest, ScimResponse, ScimServices } from '../../scim/endpoints/context';
 import * as discovery from '../../scim/endpoints/discovery';
 import * as groups from '../../scim/endpoints/groups';
+import * as search from '../../scim/endpoints/search';
 import * as users from '../../scim/endpoints/users';
 import { readScimBody } from './scim-body';
 import type { HttpState } from './state';
@@ -59,7 +60,9 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
   router.get('/ResourceTypes', bind(fixed(discovery.listResourceTypes)));
   router.get('/ResourceTypes/:id', bind(fixed(discovery.getResourceType)));
 
+  router.post('/.search', bind(search.searchAll));
   router.get('/Users', bind(users.listUsers));
+  router.post('/Users/.search', bind(search.searchUsers));
   router.post('/Users', bind(users.createUser));
   router.get('/Users/:id', bind(users.getUser));
   router.put('/Users/:id', bind(users.replaceUser));
@@ -67,6 +70,7 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
   router.delete('/Users/:id', bind(users.deleteUser));
 
   router.get('/Groups', bind(groups.listGroups));
+  router.post('/Groups/.search', bind(search.searchGroups));
   router.post('/Groups', bind(groups.createGroup));
   router.get('/Groups/:id', bind(groups.getGroup));
   router.put('/Groups/:id', bind(groups.replaceGroup));

@@ -18,12 +18,16 @@ export interface ListQuery {
   readonly where?: Condition;
   readonly sortBy?: string;
   readonly sortOrder?: 'ascending' | 'descending';
-  /** 0-based offset. */
+  /** 0-based offset; ignored when `after` is given. */
   readonly offset: number;
   readonly limit: number;
+  /** Keyset paging: the page starts after this sort value and id (see list-page.ts). */
+  readonly after?: { readonly value: string | number; readonly id: string };
 }
 
 export interface ListResult<T> {
   readonly total: number;
   readonly items: T[];
+  /** Where the next page starts, when there is one (the keyset for cursor paging). */
+  readonly next?: { readonly value: string | number; readonly id: string };
 }

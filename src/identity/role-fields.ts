@@ -1,4 +1,6 @@
+import type { RoleEntity } from '../db/entities';
 import type { FieldMap } from './condition-sql';
+import type { SortSpec } from './list-page';
 
 /** How role (SCIM Group) fields map to SQL (alias `r` = roles, `m` = role_members). */
 export const ROLE_FIELDS: FieldMap = {
@@ -25,10 +27,11 @@ export const ROLE_FIELDS: FieldMap = {
   },
 };
 
-export const ROLE_SORT_COLUMNS: Readonly<Record<string, string>> = {
-  id: 'r.id',
-  externalId: 'r.external_id',
-  displayName: 'r.display_name_key',
-  'meta.created': 'r.created_at',
-  'meta.lastModified': 'r.updated_at',
+/** Fields a role list can be sorted by; keyset (cursor) paging needs a NOT NULL column. */
+export const ROLE_SORTS: Readonly<Record<string, SortSpec<RoleEntity>>> = {
+  id: { column: 'r.id', valueOf: (row) => row.id, keyset: true },
+  externalId: { column: 'r.external_id', valueOf: (row) => row.externalId ?? '', keyset: false },
+  displayName: { column: 'r.display_name_key', valueOf: (row) => row.displayNameKey, keyset: true },
+  'meta.created': { column: 'r.created_at', valueOf: (row) => row.createdAt, keyset: true },
+  'meta.lastModified': { column: 'r.updated_at', valueOf: (row) => row.updatedAt, keyset: true },
 };

@@ -9,7 +9,8 @@ import { diffAttributes, recordAudit } from '../governance/audit';
 import { nowIso, type ChangeContext } from './change-context';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
-import { ROLE_FIELDS, ROLE_SORT_COLUMNS } from './role-fields';
+import { listPage } from './list-page';
+import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
 import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord } from './role-model';
 import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS, assertVersion, laterThan, lockFor, type WriteOptions } from './users';
@@ -46,19 +47,8 @@ export class RoleDirectory {
       if (where) qb.where(where, builder.params);
       return qb;
     };
-    const total = await base().getCount();
-    if (query.limit === 0 || query.offset >= total) return { total, items: [] };
-    const order = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
-    const qb = base();
-    if (query.sortBy !== undefined) {
-      const column = ROLE_SORT_COLUMNS[query.sortBy];
-      if (!column) throw invalidError(`Groups cannot be sorted by "${query.sortBy}"`);
-      qb.orderBy(column, order).addOrderBy('r.id', order);
-    } else {
-      qb.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC');
-    }
-    const rows = await qb.offset(query.offset).limit(query.limit).getMany();
-    return { total, items: rows.map(toRoleRecord) };
+    const page = await listPage(base, 'r', query, ROLE_SORTS, 'meta.created');
+    return { total: page.total, items: page.rows.map(toRoleRecord), ...(page.next ? { next: page.next } : {}) };
   }
 
   /** Members of each role, for a page of roles. */

@@ -1,4 +1,6 @@
+import type { UserEntity } from '../db/entities';
 import type { CollectionField, FieldMap, ScalarField } from './condition-sql';
+import type { SortSpec } from './list-page';
 import { INDEXED_MULTI_VALUED } from './user-profile';
 
 /** How user fields map to SQL for filtering and sorting (alias `u` = users, `v` = user_values). */
@@ -40,20 +42,23 @@ export const USER_FIELDS: FieldMap = {
   }])),
 };
 
-/** Fields a user list can be sorted by (single-valued ones). */
-export const USER_SORT_COLUMNS: Readonly<Record<string, string>> = {
-  id: 'u.id',
-  externalId: 'u.external_id',
-  userName: 'u.user_name_key',
-  displayName: 'u.display_name',
-  'name.givenName': 'u.given_name',
-  'name.familyName': 'u.family_name',
-  title: 'u.title',
-  userType: 'u.user_type',
-  active: 'u.active',
-  'enterprise.employeeNumber': 'u.employee_number',
-  'enterprise.department': 'u.department',
-  'enterprise.organization': 'u.organization',
-  'meta.created': 'u.created_at',
-  'meta.lastModified': 'u.updated_at',
+/** Fields a user list can be sorted by; keyset (cursor) paging needs a NOT NULL column. */
+const nullable = (column: string, valueOf: (row: UserEntity) => string | number | null): SortSpec<UserEntity> =>
+  ({ column, valueOf: (row) => valueOf(row) ?? '', keyset: false });
+
+export const USER_SORTS: Readonly<Record<string, SortSpec<UserEntity>>> = {
+  id: { column: 'u.id', valueOf: (row) => row.id, keyset: true },
+  userName: { column: 'u.user_name_key', valueOf: (row) => row.userNameKey, keyset: true },
+  'meta.created': { column: 'u.created_at', valueOf: (row) => row.createdAt, keyset: true },
+  'meta.lastModified': { column: 'u.updated_at', valueOf: (row) => row.updatedAt, keyset: true },
+  active: { column: 'u.active', valueOf: (row) => (row.active ? 1 : 0), keyset: false },
+  externalId: nullable('u.external_id', (row) => row.externalId),
+  displayName: nullable('u.display_name', (row) => row.displayName),
+  'name.givenName': nullable('u.given_name', (row) => row.givenName),
+  'name.familyName': nullable('u.family_name', (row) => row.familyName),
+  title: nullable('u.title', (row) => row.title),
+  userType: nullable('u.user_type', (row) => row.userType),
+  'enterprise.employeeNumber': nullable('u.employee_number', (row) => row.employeeNumber),
+  'enterprise.department': nullable('u.department', (row) => row.department),
+  'enterprise.organization': nullable('u.organization', (row) => row.organization),
 };

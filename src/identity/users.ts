@@ -9,7 +9,8 @@ import { SqlConditionBuilder } from './condition-sql';
 import { hashPassword } from './password-hash';
 import type { ListQuery, ListResult } from './query';
 import { isUniqueViolation } from './unique-violation';
-import { USER_FIELDS, USER_SORT_COLUMNS } from './user-fields';
+import { listPage } from './list-page';
+import { USER_FIELDS, USER_SORTS } from './user-fields';
 import { INDEXED_MULTI_VALUED, type UserProfile, type UserRecord } from './user-profile';
 
 export interface UserInput {
@@ -48,19 +49,8 @@ export class UserDirectory {
       if (where) qb.where(where, builder.params);
       return qb;
     };
-    const total = await base().getCount();
-    if (query.limit === 0 || query.offset >= total) return { total, items: [] };
-    const order = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
-    const qb = base();
-    if (query.sortBy !== undefined) {
-      const column = USER_SORT_COLUMNS[query.sortBy];
-      if (!column) throw invalidError(`Users cannot be sorted by "${query.sortBy}"`);
-      qb.orderBy(column, order).addOrderBy('u.id', order);
-    } else {
-      qb.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC');
-    }
-    const rows = await qb.offset(query.offset).limit(query.limit).getMany();
-    return { total, items: rows.map(toRecord) };
+    const page = await listPage(base, 'u', query, USER_SORTS, 'meta.created');
+    return { total: page.total, items: page.rows.map(toRecord), ...(page.next ? { next: page.next } : {}) };
   }
 
   async create(context: ChangeContext, input: UserInput): Promise<UserRecord> {

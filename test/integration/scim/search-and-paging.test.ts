@@ -1,0 +1,140 @@
+import { expect } from 'chai';
+import { testDatabases } from '../../support/databases';
+import { GROUP_SCHEMA, TestServer, USER_SCHEMA, type ScimClient } from '../../support/test-server';
+
+const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+const USERS = 25;
+
+for (const database of testDatabases()) {
+  describe(`Search and paging on ${database.name}`, () => {
+    let server: TestServer;
+    let scim: ScimClient;
+    let reader: ScimClient;
+
+    before(async () => {
+      server = await TestServer.start(await database.fresh());
+      scim = server.client(await server.token('okta', ['SCIM Provisioning']));
+      reader = server.client(await server.token('reader', ['Read-only API Access']));
+      for (let i = 0; i < USERS; i++) {
+        const reply = await scim.post('/Users', {
+          schemas: [USER_SCHEMA], userName: `user${String(i).padStart(2, '0')}@example.com`, title: i % 2 === 0 ? 'even' : 'odd',
+        });
+        expect(reply.status).to.equal(201);
+      }
+      expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Even people' })).status).to.equal(201);
+    });
+
+    after(async () => {
+      await server.stop();
+    });
+
+    describe('cursor paging (RFC 9865)', () => {
+      it('walks every user exactly once, in order, and stops without a nextCursor', async () => {
+        const seen: string[] = [];
+        let cursor = '';
+        for (let page = 0; page < 10; page++) {
+          const reply = await scim.get(`/Users?count=7&sortBy=userName&attributes=userName&cursor=${encodeURIComponent(cursor)}`);
+          expect(reply.status).to.equal(200);
+          expect(reply.body.totalResults).to.equal(USERS);
+          expect(reply.body).to.not.have.property('startIndex');
+          seen.push(...(reply.body.Resources as { userName: string }[]).map((r) => r.userName));
+          if (reply.body.nextCursor === undefined) break;
+          cursor = reply.body.nextCursor as string;
+        }
+        const expected = Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(2, '0')}@example.com`);
+        expect(seen).to.deep.equal(expected);
+      });
+
+      it('pages a filtered, descending list', async () => {
+        const filter = encodeURIComponent('title eq "even"');
+        const first = await scim.get(`/Users?filter=${filter}&sortBy=userName&sortOrder=descending&count=5&cursor=`);
+        expect(first.body.totalResults).to.equal(13);
+        const second = await scim.get(`/Users?filter=${filter}&sortBy=userName&sortOrder=descending&count=5&cursor=${first.body.nextCursor as string}`);
+        const names = [...first.body.Resources as { userName: string }[], ...second.body.Resources as { userName: string }[]].map((r) => r.userName);
+        expect(names[0]).to.equal('user24@example.com');
+        expect(names[9]).to.equal('user06@example.com');
+        expect(new Set(names).size).to.equal(10);
+      });
+
+      it('refuses a cursor reused for another query, a forged cursor, and mixing with startIndex', async () => {
+        const first = await scim.get('/Users?count=5&cursor=');
+        const cursor = first.body.nextCursor as string;
+        const other = await scim.get(`/Users?count=5&sortBy=userName&cursor=${cursor}`);
+        expect(other.status).to.equal(400);
+        expect(other.body.scimType).to.equal('invalidCursor');
+        const forged = await scim.get('/Users?cursor=not-a-cursor');
+        expect(forged.status).to.equal(400);
+        expect(forged.body.scimType).to.equal('invalidCursor');
+        const mixed = await scim.get(`/Users?cursor=${cursor}&startIndex=3`);
+        expect(mixed.status).to.equal(400);
+        expect(mixed.body.scimType).to.equal('invalidValue');
+        const unsortable = await scim.get('/Users?cursor=&sortBy=title');
+        expect(unsortable.status).to.equal(400);
+        expect(unsortable.body.scimType).to.equal('invalidValue');
+      });
+
+      it('is advertised in ServiceProviderConfig', async () => {
+        const config = await scim.get('/ServiceProviderConfig');
+        expect(config.body.pagination).to.deep.include({ cursor: true, index: true, defaultPaginationMethod: 'index', maxPageSize: 1000 });
+      });
+    });
+
+    describe('POST /.search (RFC 7644 §3.4.3)', () => {
+      it('searches Users with the query in the body, for a read-only token too', async () => {
+        const reply = await reader.post('/Users/.search', {
+          schemas: [SEARCH], filter: 'userName sw "user1"', attributes: ['userName'], sortBy: 'userName', startIndex: 2, count: 3,
+        });
+        expect(reply.status).to.equal(200);
+        expect(reply.body.totalResults).to.equal(10);
+        expect(reply.body.startIndex).to.equal(2);
+        expect((reply.body.Resources as { userName: string }[]).map((r) => r.userName))
+          .to.deep.equal(['user11@example.com', 'user12@example.com', 'user13@example.com']);
+        expect(reply.body.Resources as Record<string, unknown>[]).to.satisfy((items: Record<string, unknown>[]) => items.every((r) => !('title' in r)));
+      });
+
+      it('searches Groups', async () => {
+        const reply = await scim.post('/Groups/.search', { schemas: [SEARCH], filter: 'displayName eq "even people"' });
+        expect(reply.status).to.equal(200);
+        expect((reply.body.Resources as { displayName: string }[]).map((r) => r.displayName)).to.deep.equal(['Even people']);
+      });
+
+      it('searches every resource type from the root, paging across them', async () => {
+        const all = await scim.post('/.search', { schemas: [SEARCH], filter: 'meta.created pr', count: 1000 });
+        expect(all.status).to.equal(200);
+        const resourceTypes = (all.body.Resources as { meta: { resourceType: string } }[]).map((r) => r.meta.resourceType);
+        expect(resourceTypes.filter((t) => t === 'User')).to.have.length(USERS);
+        expect(resourceTypes.filter((t) => t === 'Group').length).to.be.greaterThan(12);
+        expect(all.body.totalResults).to.equal(resourceTypes.length);
+        const straddling = await scim.post('/.search', { schemas: [SEARCH], startIndex: USERS, count: 2 });
+        expect((straddling.body.Resources as { meta: { resourceType: string } }[]).map((r) => r.meta.resourceType))
+          .to.deep.equal(['User', 'Group']);
+        const usersOnly = await scim.post('/.search', { schemas: [SEARCH], filter: 'title eq "odd"' });
+        expect(usersOnly.body.totalResults).to.equal(12);
+      });
+
+      it('answers malformed search requests with SCIM errors and the right scimType', async () => {
+        const cases: [unknown, number, string][] = [
+          [{ filter: 'userName pr' }, 400, 'invalidSyntax'],
+          [{ schemas: [SEARCH], count: 'ten' }, 400, 'invalidValue'],
+          [{ schemas: [SEARCH], attributes: 'userName' }, 400, 'invalidValue'],
+          [{ schemas: [SEARCH], filter: 'userName eq' }, 400, 'invalidFilter'],
+          [{ schemas: [SEARCH], bogus: true }, 400, 'invalidSyntax'],
+        ];
+        for (const [body, status, scimType] of cases) {
+          const reply = await scim.post('/Users/.search', body);
+          expect(reply.status, JSON.stringify(body)).to.equal(status);
+          expect(reply.body.scimType, JSON.stringify(body)).to.equal(scimType);
+        }
+        const nowhere = await scim.post('/.search', { schemas: [SEARCH], filter: 'nonsense eq "x"' });
+        expect(nowhere.status).to.equal(400);
+        expect(nowhere.body.scimType).to.equal('invalidFilter');
+      });
+
+      it('writes nothing', async () => {
+        const before = await server.count('audit_events');
+        await reader.post('/.search', { schemas: [SEARCH] });
+        expect(await server.count('audit_events')).to.equal(before);
+      });
+    });
+  });
+}
