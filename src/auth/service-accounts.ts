@@ -26,6 +26,18 @@ export interface TokenView {
   readonly lastUsedAt: string | null;
 }
 
+interface AuthenticationRow {
+  token_id: string;
+  secret_hash: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  account_id: string;
+  account_name: string;
+  disabled_at: string | null;
+  role_name: string | null;
+  permissions: string | null;
+}
+
 /** lastUsedAt is written at most this often per token, so that reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -119,23 +131,32 @@ export class ServiceAccounts {
   async authenticate(bearer: string): Promise<Principal | undefined> {
     const parsed = parseToken(bearer);
     if (!parsed) return undefined;
-    const token = await this.dataSource.getRepository(ApiTokenEntity).findOneBy({ id: parsed.id, revokedAt: IsNull() });
-    if (!token || !secretMatches(parsed.secret, token.secretHash)) return undefined;
+    // One query on every request: the token, its account and the account's roles together.
+    const rows = await this.dataSource.createQueryBuilder()
+      .select(['t.id AS token_id', 't.secret_hash AS secret_hash', 't.expires_at AS expires_at',
+        't.last_used_at AS last_used_at', 'a.id AS account_id', 'a.name AS account_name', 'a.disabled_at AS disabled_at',
+        'r.display_name AS role_name', 'r.permissions AS permissions'])
+      .from(ApiTokenEntity, 't')
+      .innerJoin(ServiceAccountEntity, 'a', 'a.id = t.account_id')
+      .leftJoin(ServiceAccountRoleEntity, 'sar', 'sar.account_id = a.id')
+      .leftJoin(RoleEntity, 'r', 'r.id = sar.role_id')
+      .where('t.id = :id AND t.revoked_at IS NULL', { id: parsed.id })
+      .getRawMany<AuthenticationRow>();
+    const token = rows[0];
+    if (!token || !secretMatches(parsed.secret, token.secret_hash)) return undefined;
     const now = nowIso();
-    if (token.expiresAt !== null && token.expiresAt <= now) return undefined;
-    const account = await this.dataSource.getRepository(ServiceAccountEntity).findOneBy({ id: token.accountId });
-    if (!account || account.disabledAt !== null) return undefined;
-    const roles = await this.rolesOf([account.id]);
-    const held = roles.get(account.id) ?? [];
-    if (token.lastUsedAt === null || Date.parse(now) - Date.parse(token.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
-      await this.dataSource.getRepository(ApiTokenEntity).update({ id: token.id }, { lastUsedAt: now });
+    if (token.expires_at !== null && token.expires_at <= now) return undefined;
+    if (token.disabled_at !== null) return undefined;
+    if (token.last_used_at === null || Date.parse(now) - Date.parse(token.last_used_at) > LAST_USED_RESOLUTION_MS) {
+      await this.dataSource.getRepository(ApiTokenEntity).update({ id: token.token_id }, { lastUsedAt: now });
     }
+    const held = rows.filter((row) => row.role_name !== null);
     return {
-      accountId: account.id,
-      name: account.name,
-      tokenId: token.id,
-      roles: held.map((role) => role.displayName),
-      permissions: new Set(held.flatMap((role) => JSON.parse(role.permissions) as string[])),
+      accountId: token.account_id,
+      name: token.account_name,
+      tokenId: token.token_id,
+      roles: held.map((row) => row.role_name as string).sort(),
+      permissions: new Set(held.flatMap((row) => JSON.parse(row.permissions ?? '[]') as string[])),
     };
   }
 
