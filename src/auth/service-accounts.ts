@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, type DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
