@@ -1,3 +1,4 @@
+import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD_BYTES } from '../bulk/limits';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-parameters';
 import { resourceTypeResponse, resourceTypesListResponse, schemaResponse, schemasListResponse } from '../schema';
 import type { ScimRequest, ScimResponse } from './context';
@@ -13,7 +14,7 @@ export function serviceProviderConfig(request: ScimRequest): ScimResponse {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       documentationUri: 'https://github.com/scimd/scimd#readme',
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: BULK_MAX_PAYLOAD_BYTES },
       filter: { supported: true, maxResults: MAX_PAGE_SIZE },
       changePassword: { supported: true },
       sort: { supported: true },

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import type { ServiceAccounts } from '../auth/service-accounts';
 import type { Principal } from '../auth/principal';
 import { ScimError } from '../../scim/errors';
+import * as bulk from '../../scim/endpoints/bulk';
 import type { ScimRequest, ScimResponse, ScimServices } from '../../scim/endpoints/context';
 import * as discovery from '../../scim/endpoints/discovery';
 import * as groups from '../../scim/endpoints/groups';
@@ -76,6 +77,8 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
   router.put('/Groups/:id', bind(groups.replaceGroup));
   router.patch('/Groups/:id', bind(groups.patchGroup));
   router.delete('/Groups/:id', bind(groups.deleteGroup));
+
+  router.post('/Bulk', bind(bulk.bulk));
 
   // RFC 7644 §3.11: /Me needs an authenticated person; scimd authenticates service accounts only.
   router.all('/Me', () => {

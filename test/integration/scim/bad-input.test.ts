@@ -532,7 +532,7 @@ for (const database of testDatabases()) {
 
     describe('routes and methods', () => {
       it('answers an unknown SCIM route with 404 and a SCIM error body', async () => {
-        for (const path of ['/Nope', '/Users/a/b', '/Bulk']) {
+        for (const path of ['/Nope', '/Users/a/b', '/Bulks']) {
           const reply = await writesNothing(server, () => scim.get(path));
           expect(expectScimError(reply, 404), path).to.include(path);
         }

@@ -42,15 +42,13 @@ for (const database of testDatabases()) {
     });
 
     describe('/ServiceProviderConfig', () => {
-      it('says what the server supports: PATCH, filter, sort and ETags yes, Bulk no', async () => {
+      it('says what the server supports: PATCH, Bulk with its limits, filter, sort and ETags', async () => {
         const reply = await scim.get('/ServiceProviderConfig');
         expectScimJson(reply, '/ServiceProviderConfig');
         const config = reply.body;
         expect(config.schemas).to.deep.equal([SERVICE_PROVIDER_CONFIG]);
         expect(config.patch).to.deep.equal({ supported: true });
-        expect((config.bulk as Json).supported).to.equal(false);
-        expect((config.bulk as Json).maxOperations).to.be.a('number');
-        expect((config.bulk as Json).maxPayloadSize).to.be.a('number');
+        expect(config.bulk).to.deep.equal({ supported: true, maxOperations: 1000, maxPayloadSize: 1048576 });
         const filter = config.filter as Json;
         expect(filter.supported).to.equal(true);
         expect(Number.isInteger(filter.maxResults), `maxResults ${String(filter.maxResults)}`).to.equal(true);
