@@ -1,4 +1,3 @@
-import { DomainError } from '../../src/errors';
 import { ROLE_SORTS } from '../../src/identity/role-fields';
 import type { MemberChange, RoleRecord } from '../../src/identity/role-model';
 import { applyPatch, parsePatchRequest, splitMemberOperations } from '../patch';
@@ -62,28 +61,16 @@ export async function patchGroup(services: ScimServices, request: ScimRequest): 
   requirePermission(request.principal, 'groups:write');
   const operations = parsePatchRequest(await request.readBody());
   const { memberChanges, otherOperations } = splitMemberOperations(operations, schema);
-  const demanded = expectedVersion(request);
-  for (let attempt = 1; ; attempt++) {
-    const current = await services.roles.get(id(request));
-    let attributes;
-    if (otherOperations.length > 0) {
-      const patched = applyPatch(roleToScim(current, undefined, request.baseUrl), otherOperations, schema);
-      attributes = scimToRoleInput(patched).attributes;
-    }
-    try {
-      const role = await services.roles.update(changeContext(request), current.id,
-        { ...(attributes ? { attributes } : {}), memberChanges },
-        demanded !== undefined || attributes ? { expectedVersion: demanded ?? current.version } : {});
-      if (request.query.attributes === undefined && request.query.excludedAttributes === undefined) {
-        return { status: 204, headers: { ETag: etagOf(role.version) } };
-      }
-      return respondWith(services, request, role);
-    } catch (error) {
-      const retry = demanded === undefined && attempt < 3
-        && error instanceof DomainError && error.kind === 'preconditionFailed';
-      if (!retry) throw error;
-    }
+  const version = expectedVersion(request);
+  const attributes = otherOperations.length === 0 ? undefined : (current: RoleRecord) =>
+    scimToRoleInput(applyPatch(roleToScim(current, undefined, request.baseUrl), otherOperations, schema)).attributes;
+  const role = await services.roles.update(changeContext(request), id(request),
+    { ...(attributes ? { attributes } : {}), memberChanges },
+    version === undefined ? {} : { expectedVersion: version });
+  if (request.query.attributes === undefined && request.query.excludedAttributes === undefined) {
+    return { status: 204, headers: { ETag: etagOf(role.version) } };
   }
+  return respondWith(services, request, role);
 }
 
 export async function deleteGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {

@@ -1,4 +1,3 @@
-import { DomainError } from '../../src/errors';
 import { USER_SORTS } from '../../src/identity/user-fields';
 import type { UserRecord } from '../../src/identity/user-profile';
 import { applyPatch, parsePatchRequest } from '../patch';
@@ -38,8 +37,8 @@ export async function createUser(services: ScimServices, request: ScimRequest): 
   requirePermission(request.principal, 'users:write');
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
-  const resource = userToScim(record, [], request.baseUrl);
-  return { ...withEtag(201, resource, record.version), headers: { ETag: etagOf(record.version), Location: locationOf(resource) } };
+  const response = await respondWith(services, request, record);
+  return { ...response, status: 201, headers: { ...response.headers, Location: `${request.baseUrl}/Users/${record.id}` } };
 }
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -54,23 +53,13 @@ export async function replaceUser(services: ScimServices, request: ScimRequest):
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
   const operations = parsePatchRequest(await request.readBody());
-  const demanded = expectedVersion(request);
-  // Without If-Match the patch applies to whatever is current: a concurrent write between our
-  // read and our write is retried rather than reported as a 412 the client never asked for.
-  for (let attempt = 1; ; attempt++) {
-    const current = await services.users.get(id(request));
-    const patched = applyPatch(userToScim(current, [], request.baseUrl), operations, schema);
-    const input = scimToUserInput(patched);
-    try {
-      const record = await services.users.replace(changeContext(request), current.id, input,
-        { expectedVersion: demanded ?? current.version });
-      return respondWith(services, request, record);
-    } catch (error) {
-      const retry = demanded === undefined && attempt < 3
-        && error instanceof DomainError && error.kind === 'preconditionFailed';
-      if (!retry) throw error;
-    }
-  }
+  const version = expectedVersion(request);
+  // The patch is applied to the row as locked inside the write, so concurrent patches of one
+  // user serialise instead of overwriting each other.
+  const record = await services.users.replace(changeContext(request), id(request),
+    (current) => scimToUserInput(applyPatch(userToScim(current, [], request.baseUrl), operations, schema)),
+    version === undefined ? {} : { expectedVersion: version });
+  return respondWith(services, request, record);
 }
 
 export async function deleteUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -100,10 +89,6 @@ function pickProjection(request: ScimRequest): Record<string, string | undefined
 
 function withEtag(status: number, resource: ScimObject, version: number): ScimResponse {
   return { status, body: resource, headers: { ETag: etagOf(version) } };
-}
-
-function locationOf(resource: ScimObject): string {
-  return (resource.meta as { location: string }).location;
 }
 
 function id(request: ScimRequest): string {

@@ -54,6 +54,36 @@ export function normalizeBody(resolver: AttributeResolver, input: unknown): Scim
 }
 
 /** Checks that `schemas` lists the core schema and otherwise only extensions of the resource type. */
+/**
+ * Schema URNs real clients list that carry no attributes of their own: accepted and dropped.
+ * Microsoft Entra ID lists its ADSCIM Group URN on group creation
+ * (test/e2e/fixtures/entra-id/create-group-extra-schema-urn.json).
+ */
+const IGNORED_CLIENT_SCHEMAS = new Set([
+  'http://schemas.microsoft.com/2006/11/resourcemanagement/adscim/2.0/group',
+  'http://schemas.microsoft.com/2006/11/resourcemanagement/adscim/2.0/user',
+]);
+
+/**
+ * Multi-valued attributes addressed by `type` (`emails[type eq "work"]`): two values of one type
+ * would make such a path ambiguous, so the type is unique per resource, as Microsoft Entra ID
+ * requires (test/e2e/fixtures/entra-id/reject-two-values-of-one-type.json). RFC 7643 §2.4 leaves this open.
+ */
+const TYPE_UNIQUE_ATTRIBUTES = new Set(['emails', 'phoneNumbers', 'ims', 'photos', 'addresses']);
+
+function assertUniqueTypes(attribute: AttributeDefinition, values: readonly unknown[], prefix: string): void {
+  if (prefix !== '' || !TYPE_UNIQUE_ATTRIBUTES.has(attribute.name)) return;
+  const seen = new Set<string>();
+  for (const item of values) {
+    const type = isPlainObject(item) && typeof item.type === 'string' ? item.type.toLowerCase() : undefined;
+    if (type === undefined) continue;
+    if (seen.has(type)) {
+      throw invalidValue(`"${attribute.name}" has more than one value of type "${type}"; each type may appear once`);
+    }
+    seen.add(type);
+  }
+}
+
 function checkSchemas(resolver: AttributeResolver, input: ScimObject): void {
   const keys = Object.keys(input).filter((key) => key.toLowerCase() === 'schemas');
   if (keys.length > 1) throw invalidSyntax('Attribute "schemas" is given more than once');
@@ -64,7 +94,7 @@ function checkSchemas(resolver: AttributeResolver, input: ScimObject): void {
   if (!value.some((urn) => sameUrn(urn, resolver.core.id))) {
     throw invalidSyntax(`The "schemas" attribute must include "${resolver.core.id}"`);
   }
-  const unknown = value.find((urn) => resolver.schemaUrn(urn) === undefined);
+  const unknown = value.find((urn) => resolver.schemaUrn(urn) === undefined && !IGNORED_CLIENT_SCHEMAS.has(urn.toLowerCase()));
   if (unknown !== undefined) {
     throw invalidSyntax(`Schema "${unknown}" is not supported for resource type ${resolver.resourceType.name}`);
   }
@@ -106,6 +136,7 @@ function setAttribute(
     ? value.map((item) => normalizeValue(attribute, item, prefix, typeName)).filter((item) => !droppable(item))
     : normalizeValue(attribute, value, prefix, typeName);
   if (droppable(normalized) || (Array.isArray(normalized) && normalized.length === 0)) return;
+  if (Array.isArray(normalized)) assertUniqueTypes(attribute, normalized, prefix);
   output[attribute.name] = normalized;
 }
 

@@ -19,8 +19,11 @@ import { CONTROL_CHARACTERS, assertVersion, laterThan, lockFor, type WriteOption
 const CHUNK = 500;
 
 export interface RoleUpdate {
-  /** New attributes (PUT, or a PATCH that touched them); undefined leaves them as they are. */
-  readonly attributes?: RoleInput;
+  /**
+   * New attributes (PUT, or a PATCH that touched them); undefined leaves them as they are. A
+   * function of the current role (a PATCH) runs on the locked row inside the transaction.
+   */
+  readonly attributes?: RoleInput | ((current: RoleRecord) => RoleInput);
   readonly memberChanges?: readonly MemberChange[];
 }
 
@@ -120,22 +123,25 @@ export class RoleDirectory {
   }
 
   async update(context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions = {}): Promise<RoleRecord> {
-    if (update.attributes) checkInput(update.attributes);
     let saved: RoleEntity | undefined;
-    await this.write(update.attributes?.displayName ?? '', async (manager) => {
+    let name = '';
+    await this.write(() => name, async (manager) => {
       const current = await manager.findOne(RoleEntity, { where: { id }, lock: lockFor(manager) });
       if (!current) throw notFoundError(`Group ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
       const before = attributeView(current);
-      if (update.attributes) {
-        const next = { ...current, ...attributesOf(update.attributes) };
+      const attributes = typeof update.attributes === 'function' ? update.attributes(toRoleRecord(current)) : update.attributes;
+      if (attributes) {
+        checkInput(attributes);
+        name = attributes.displayName;
+        const next = { ...current, ...attributesOf(attributes) };
         const changed = diffAttributes(before, attributeView(next));
         if (changed.length > 0 && current.kind === 'system') {
           throw mutabilityError(`"${current.displayName}" is a system role: its ${changed.map((c) => c.attribute).join(', ')} `
             + 'cannot be changed (its membership can)');
         }
         if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
-        Object.assign(current, attributesOf(update.attributes));
+        Object.assign(current, attributesOf(attributes));
       }
       const members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
       const attributeChanges = diffAttributes(before, attributeView(current));
@@ -172,11 +178,12 @@ export class RoleDirectory {
     });
   }
 
-  private async write(name: string, work: (manager: EntityManager) => Promise<void>): Promise<void> {
+  private async write(name: string | (() => string), work: (manager: EntityManager) => Promise<void>): Promise<void> {
     try {
       await transaction(this.dataSource, work);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflictError(`A group named "${name}" already exists`);
+      const taken = typeof name === 'function' ? name() : name;
+      if (isUniqueViolation(error)) throw conflictError(`A group named "${taken}" already exists`);
       if (isForeignKeyViolation(error)) {
         throw conflictError('The role is held by a service account; take it from the account first');
       }

@@ -79,14 +79,27 @@ export class UserDirectory {
     return toRecord(row);
   }
 
-  async replace(context: ChangeContext, id: string, input: UserInput, options: WriteOptions = {}): Promise<UserRecord> {
-    const profile = checkProfile(input.profile);
-    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+  /**
+   * Replaces a user's attributes. `input` may be a function of the current record (a PATCH): it
+   * runs inside the transaction on the locked row, so concurrent patches apply one after another
+   * instead of overwriting each other.
+   */
+  async replace(
+    context: ChangeContext,
+    id: string,
+    input: UserInput | ((current: UserRecord) => UserInput),
+    options: WriteOptions = {},
+  ): Promise<UserRecord> {
     let saved: UserEntity | undefined;
+    let userName = '';
     await this.write(async (manager) => {
       const current = await manager.findOne(UserEntity, { where: { id }, lock: lockFor(manager) });
       if (!current) throw notFoundError(`User ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
+      const wanted = typeof input === 'function' ? input(toRecord(current)) : input;
+      const profile = checkProfile(wanted.profile);
+      userName = profile.userName;
+      const passwordHash = wanted.password === undefined ? undefined : await hashPassword(wanted.password);
       await this.assertUserNameFree(manager, profile.userName, id);
       const before = auditView(JSON.parse(current.profile) as UserProfile, false);
       const next: UserEntity = Object.assign(current, {
@@ -103,7 +116,7 @@ export class UserDirectory {
         changes: diffAttributes(before, auditView(profile, passwordHash !== undefined)),
       });
       saved = next;
-    }, profile.userName);
+    }, () => userName);
     return toRecord(saved as unknown as UserEntity);
   }
 
@@ -127,11 +140,12 @@ export class UserDirectory {
   }
 
   /** Runs a write in a transaction; a unique-index race surfaces as the same conflict a check would give. */
-  private async write(work: (manager: EntityManager) => Promise<void>, userName?: string): Promise<void> {
+  private async write(work: (manager: EntityManager) => Promise<void>, userName?: string | (() => string)): Promise<void> {
     try {
       await transaction(this.dataSource, work);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflictError(`userName "${userName ?? ''}" is already taken`);
+      const name = typeof userName === 'function' ? userName() : userName;
+      if (isUniqueViolation(error)) throw conflictError(`userName "${name ?? ''}" is already taken`);
       throw error;
     }
   }

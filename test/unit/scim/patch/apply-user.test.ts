@@ -60,9 +60,9 @@ describe('applyPatch on a User (RFC 7644 §3.5.2)', () => {
       },
       {
         name: 'add of a primary value takes primary away from the other values',
-        operations: [{ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: true }] }],
+        operations: [{ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'other', primary: true }] }],
         changes: {
-          emails: [{ value: 'bjensen@example.com', type: 'work' }, homeEmail, { value: 'new@example.com', type: 'work', primary: true }],
+          emails: [{ value: 'bjensen@example.com', type: 'work' }, homeEmail, { value: 'new@example.com', type: 'other', primary: true }],
         },
       },
       {
