@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
-import { conflictError, invalidError, notFoundError, preconditionFailedError } from '../errors';
+import {
+  conflictError, invalidError, mutabilityError, notFoundError, preconditionFailedError, type DomainError,
+} from '../errors';
 import { diffAttributes, recordAudit } from '../governance/audit';
 import { nowIso, type ChangeContext } from './change-context';
 import { SqlConditionBuilder } from './condition-sql';
@@ -102,6 +104,15 @@ export class UserDirectory {
       const passwordHash = wanted.password === undefined ? undefined : await hashPassword(wanted.password);
       await this.assertUserNameFree(manager, profile.userName, id);
       const before = auditView(JSON.parse(current.profile) as UserProfile, false);
+      const changes = diffAttributes(before, auditView(profile, passwordHash !== undefined));
+      if (isSyncManaged(current, context)) {
+        // Okta and others PUT back what they read: an unchanged resource is not a change.
+        if (changes.length === 0) {
+          saved = current;
+          return;
+        }
+        throw syncManagedError(current.userName, changes.map((change) => change.attribute));
+      }
       const next: UserEntity = Object.assign(current, {
         ...columnsOf(profile),
         ...(passwordHash === undefined ? {} : { passwordHash }),
@@ -112,8 +123,7 @@ export class UserDirectory {
       await manager.delete(UserValueEntity, { userId: id });
       await writeIndexedValues(manager, id, profile);
       await recordAudit(manager, context, {
-        action: 'user.update', targetType: 'User', targetId: id, targetName: profile.userName,
-        changes: diffAttributes(before, auditView(profile, passwordHash !== undefined)),
+        action: 'user.update', targetType: 'User', targetId: id, targetName: profile.userName, changes,
       });
       saved = next;
     }, () => userName);
@@ -125,6 +135,7 @@ export class UserDirectory {
       const current = await manager.findOne(UserEntity, { where: { id }, lock: lockFor(manager) });
       if (!current) throw notFoundError(`User ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
+      if (isSyncManaged(current, context)) throw syncManagedError(current.userName, ['the user itself']);
       await manager.delete(UserEntity, { id });
       await recordAudit(manager, context, {
         action: 'user.delete', targetType: 'User', targetId: id, targetName: current.userName,
@@ -226,10 +237,24 @@ function toRecord(row: UserEntity): UserRecord {
 /** The audit view of a profile: flattened one level so changes name attributes, never the password. */
 function auditView(profile: UserProfile, passwordSet: boolean): Record<string, unknown> {
   const { enterprise, ...core } = profile;
-  const view: Record<string, unknown> = { ...core };
+  // Absent `active` means active (RFC 7643 leaves the default to the server; scimd's is true).
+  const view: Record<string, unknown> = { ...core, active: core.active ?? true };
   for (const [key, value] of Object.entries(enterprise ?? {})) view[`enterprise.${key}`] = value;
   if (passwordSet) view.password = '(set)';
   return view;
+}
+
+/**
+ * Active Directory is the source of authority for the users it provisions: only the sync changes
+ * them. Other doors read them, and manage the roles they hold through role memberships of their own.
+ */
+function isSyncManaged(user: UserEntity, context: ChangeContext): boolean {
+  return user.source === 'ad' && context.door !== 'sync';
+}
+
+function syncManagedError(userName: string, attributes: readonly string[]): DomainError {
+  return mutabilityError(`User "${userName}" is managed by Active Directory sync: ${attributes.join(', ')} `
+    + 'cannot be changed here; change it in Active Directory');
 }
 
 export function assertVersion(current: number, expected: number | undefined): void {
