@@ -10,6 +10,31 @@ export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'mariadb'; readonly url: string };
 
+/** Active Directory sync; present when LDAP_URL is set. */
+export interface SyncConfig {
+  readonly ldap: {
+    readonly url: string;
+    readonly bindDn: string;
+    readonly bindPassword: string;
+    readonly caFile?: string;
+    /** Name to verify the DC certificate against when it differs from the URL's host. */
+    readonly tlsServerName?: string;
+    readonly startTls: boolean;
+    readonly allowPlain: boolean;
+  };
+  readonly baseDns: readonly string[];
+  readonly userFilter: string;
+  readonly groupFilter: string;
+  readonly mappingFile?: string;
+  /** Cron expressions; undefined disables that schedule. */
+  readonly scheduleDelta?: string;
+  readonly scheduleFull?: string;
+  readonly deleteThreshold: number;
+  readonly deleteThresholdPercent: number;
+  readonly deletePolicy: 'deactivate' | 'delete';
+  readonly softMatchByUserName: boolean;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -25,6 +50,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly sync?: SyncConfig;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -128,8 +154,73 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
   };
+  const sync = loadSyncConfig(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return config;
+  return sync ? { ...config, sync } : config;
+}
+
+const DEFAULT_USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
+const DEFAULT_GROUP_FILTER = '(objectClass=group)';
+
+function loadSyncConfig(env: Env, problems: string[]): SyncConfig | undefined {
+  const url = env.LDAP_URL || undefined;
+  if (url === undefined) {
+    for (const name of ['LDAP_BIND_DN', 'SYNC_BASE_DNS']) {
+      if (env[name]) problems.push(`${name} is set but LDAP_URL is not: set LDAP_URL to enable Active Directory sync`);
+    }
+    return undefined;
+  }
+  const allowPlain = boolean(env, 'LDAP_ALLOW_PLAIN', false, problems);
+  const startTls = boolean(env, 'LDAP_START_TLS', false, problems);
+  if (!/^ldaps?:\/\/[^/]+/i.test(url)) problems.push('LDAP_URL: must be ldaps://host[:636] (or ldap:// with LDAP_START_TLS=true)');
+  if (/^ldap:/i.test(url) && !startTls && !allowPlain) {
+    problems.push('LDAP_URL: ldap:// sends the bind password in clear; use ldaps://, or set LDAP_START_TLS=true '
+      + '(or LDAP_ALLOW_PLAIN=true on a trusted network only)');
+  }
+  const bindDn = env.LDAP_BIND_DN || '';
+  if (bindDn === '') problems.push('LDAP_BIND_DN: required when LDAP_URL is set (the sync account in AD)');
+  const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems) ?? '';
+  if (bindPassword === '') problems.push('LDAP_BIND_PASSWORD (or LDAP_BIND_PASSWORD_FILE): required when LDAP_URL is set');
+  const baseDns = (env.SYNC_BASE_DNS ?? '').split(';').map((dn) => dn.trim()).filter((dn) => dn !== '');
+  if (baseDns.length === 0) problems.push('SYNC_BASE_DNS: name at least one DN to sync (several separated by ";")');
+  const caFile = env.LDAP_CA_FILE || undefined;
+  if (caFile !== undefined) {
+    try {
+      readFileSync(caFile);
+    } catch (error) {
+      problems.push(`LDAP_CA_FILE: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const deletePolicy = env.SYNC_DELETE_POLICY || 'deactivate';
+  if (deletePolicy !== 'deactivate' && deletePolicy !== 'delete') {
+    problems.push('SYNC_DELETE_POLICY: must be deactivate or delete');
+  }
+  const schedule = (name: string, fallback: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined) return fallback;
+    return value.trim() === '' ? undefined : value.trim();
+  };
+  return {
+    ldap: {
+      url, bindDn, bindPassword, startTls, allowPlain,
+      ...(caFile ? { caFile } : {}),
+      ...(env.LDAP_TLS_SERVERNAME ? { tlsServerName: env.LDAP_TLS_SERVERNAME } : {}),
+    },
+    baseDns,
+    userFilter: env.SYNC_USER_FILTER || DEFAULT_USER_FILTER,
+    groupFilter: env.SYNC_GROUP_FILTER || DEFAULT_GROUP_FILTER,
+    ...(env.SYNC_MAPPING_FILE ? { mappingFile: env.SYNC_MAPPING_FILE } : {}),
+    ...optional('scheduleDelta', schedule('SYNC_SCHEDULE_DELTA', '*/30 * * * *')),
+    ...optional('scheduleFull', schedule('SYNC_SCHEDULE_FULL', '0 2 * * *')),
+    deleteThreshold: integer(env, 'SYNC_DELETE_THRESHOLD', 500, 0, 10_000_000, problems),
+    deleteThresholdPercent: integer(env, 'SYNC_DELETE_THRESHOLD_PERCENT', 10, 0, 100, problems),
+    deletePolicy: deletePolicy === 'delete' ? 'delete' : 'deactivate',
+    softMatchByUserName: boolean(env, 'SYNC_SOFT_MATCH', false, problems),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

@@ -13,7 +13,8 @@ import { listPage } from './list-page';
 import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
 import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord } from './role-model';
 import { isUniqueViolation } from './unique-violation';
-import { CONTROL_CHARACTERS, assertVersion, laterThan, lockFor, type WriteOptions } from './users';
+import { CONTROL_CHARACTERS } from './user-rows';
+import { assertVersion, laterThan, lockFor, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
 const CHUNK = 500;
