@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { DataSource } from 'typeorm';
+import { adminApi } from './admin/router';
 import { ServiceAccounts } from './auth/service-accounts';
 import type { Config } from './config';
 import { errorRenderer } from './http/errors';
@@ -37,6 +38,7 @@ export function createApp({ config, dataSource, logger, lifecycle }: AppDependen
   });
   app.use(errorRenderer(logger));
   app.use(health.routes());
+  app.use(adminApi({ dataSource, logger, maxBodyBytes: config.maxBodyBytes })); // /admin/api: JSON, problem+json errors
   app.use(scim.routes());
   // Sets 405/501 with the Allow header; errorRenderer gives those responses their SCIM body.
   app.use(scim.allowedMethods());

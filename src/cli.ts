@@ -4,6 +4,7 @@ import { ConfigError, DomainError } from './errors';
 import { registerAccountCommands } from './cli/accounts';
 import { registerAdminCommands } from './cli/admin';
 import { serve } from './cli/serve';
+import { registerSyncReportCommands } from './cli/sync-reports';
 
 /** The `scimd` command line. Every command reads the same environment (and .env) as the server. */
 function buildProgram(): Command {
@@ -16,6 +17,7 @@ function buildProgram(): Command {
     .action(serve);
   registerAdminCommands(program);
   registerAccountCommands(program);
+  registerSyncReportCommands(program);
   return program;
 }
 

@@ -148,7 +148,9 @@ export class ServiceAccounts {
     if (token.expires_at !== null && token.expires_at <= now) return undefined;
     if (token.disabled_at !== null) return undefined;
     if (token.last_used_at === null || Date.parse(now) - Date.parse(token.last_used_at) > LAST_USED_RESOLUTION_MS) {
-      await this.dataSource.getRepository(ApiTokenEntity).update({ id: token.token_id }, { lastUsedAt: now });
+      // Through the transaction queue: on SQLite a bare write would join (and roll back with) a
+      // transaction another request has open on the shared connection.
+      await transaction(this.dataSource, (manager) => manager.update(ApiTokenEntity, { id: token.token_id }, { lastUsedAt: now }));
     }
     const held = rows.filter((row) => row.role_name !== null);
     return {

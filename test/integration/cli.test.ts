@@ -281,7 +281,8 @@ describe('scimd CLI (spawned processes)', function () {
     it('--json shows the account, its roles and its token ids, never a secret', async () => {
       const result = await runScimd(['service-account', 'list', '--json'], { env: sqliteEnv(file) });
       expect(result.code, explain(result)).to.equal(0);
-      const accounts = parseJson<ListedAccount[]>(result);
+      // The seeded Batch sync account (no token) is listed too; this test is about the one it created.
+      const accounts = parseJson<ListedAccount[]>(result).filter((account) => account.name !== 'Batch sync');
       expect(accounts).to.be.an('array').with.length(1);
       const [account] = accounts;
       expect(account).to.include({ id: first.id, name: 'okta' });
@@ -457,7 +458,7 @@ describe('scimd CLI (spawned processes)', function () {
       });
       expect(result.code, explain(result)).to.equal(0);
       expect(fs.existsSync(file), 'the database named in the file').to.equal(true);
-      expect(countRows(file, 'service_accounts')).to.equal(1);
+      expect(countRows(file, 'service_accounts'), 'Batch sync and the new account').to.equal(2);
     });
 
     it('DATABASE_URL_FILE naming a missing file: non-zero exit, names the variable and the file', async () => {
@@ -528,7 +529,7 @@ describe('scimd CLI (spawned processes)', function () {
       }
       const listed = await runScimd(['service-account', 'list', '--json'], { env });
       expect(listed.code, explain(listed)).to.equal(0);
-      expect(parseJson<ListedAccount[]>(listed).map((account) => account.name)).to.deep.equal(['okta']);
+      expect(parseJson<ListedAccount[]>(listed).map((account) => account.name)).to.deep.equal(['Batch sync', 'okta']);
     });
   });
 });

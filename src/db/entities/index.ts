@@ -1,9 +1,13 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { LeaseEntity } from './lease.entity';
 import { RoleMemberEntity } from './role-member.entity';
 import { RoleEntity } from './role.entity';
 import { ServiceAccountRoleEntity } from './service-account-role.entity';
 import { ServiceAccountEntity } from './service-account.entity';
+import { SyncRunEntryEntity } from './sync-run-entry.entity';
+import { SyncRunEntity } from './sync-run.entity';
+import { SyncStateEntity } from './sync-state.entity';
 import { UserValueEntity } from './user-value.entity';
 import { UserEntity } from './user.entity';
 
@@ -11,8 +15,10 @@ export {
   ApiTokenEntity, AuditEventEntity, RoleEntity, RoleMemberEntity, ServiceAccountEntity,
   ServiceAccountRoleEntity, UserEntity, UserValueEntity,
 };
+export { LeaseEntity, SyncRunEntity, SyncRunEntryEntity, SyncStateEntity };
 
 export const entities = [
   UserEntity, UserValueEntity, RoleEntity, RoleMemberEntity, ServiceAccountEntity,
   ServiceAccountRoleEntity, ApiTokenEntity, AuditEventEntity,
+  SyncRunEntity, SyncRunEntryEntity, SyncStateEntity, LeaseEntity,
 ];

@@ -69,6 +69,10 @@ export class UserEntity {
   @Column({ name: 'source_anchor', type: 'varchar', length: 64, nullable: true })
   sourceAnchor!: string | null;
 
+  /** The directory DN at the last sync, for AD-sourced users (resolves group members in delta runs). No index: DNs are long. */
+  @Column({ name: 'source_dn', type: 'varchar', length: 1024, nullable: true })
+  sourceDn!: string | null;
+
   /** Bumped on every change; the weak ETag `W/"<version>"`. */
   @Column({ name: 'version', type: 'integer', default: 1 })
   version!: number;

@@ -1,0 +1,118 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { SYNC_ENTRY_ACTIONS, SYNC_MODES, SyncRuns, type SyncEntryAction, type SyncMode } from '../governance/sync-runs';
+import type { ChangeContext } from '../identity/change-context';
+import type { HttpState } from '../http/state';
+import { requirePermission } from './auth';
+import { readJsonObject } from './json-body';
+import { Problem } from './problem';
+
+export interface TriggerRunOptions {
+  readonly mode?: SyncMode;
+  readonly dryRun?: boolean;
+  /** Who asked, through the admin door: the run's actor. */
+  readonly context?: ChangeContext;
+}
+
+/** Starts a sync run (the runner decides full or delta when `mode` is absent) and resolves once it is recorded. */
+export type TriggerRun = (options: TriggerRunOptions) => Promise<{ runId: string }>;
+
+export interface SyncRoutesOptions {
+  readonly dataSource: DataSource;
+  /** Absent while the directory sync is not configured (no LDAP_URL): POST answers 409. */
+  readonly triggerRun?: TriggerRun;
+  readonly maxBodyBytes: number;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+/**
+ * GET  /sync/runs                      sync:read   runs, newest first (?page=&pageSize=)
+ * GET  /sync/runs/:id                  sync:read   one run with its counters
+ * GET  /sync/runs/:id/entries          sync:read   its entries (?action=error,skip&page=&pageSize=)
+ * POST /sync/runs                      sync:run    start a run: {"mode"?: "full"|"delta", "dryRun"?: boolean}
+ */
+export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoutesOptions): void {
+  const runs = new SyncRuns(options.dataSource);
+
+  router.get('/sync/runs', requirePermission('sync:read'), async (ctx: Context) => {
+    const { page, pageSize } = paging(ctx);
+    const result = await runs.list({ limit: pageSize, offset: (page - 1) * pageSize });
+    ctx.body = { total: result.total, page, pageSize, items: result.items };
+  });
+
+  router.get('/sync/runs/:id', requirePermission('sync:read'), async (ctx: Context) => {
+    ctx.body = await runs.get(String(ctx.params.id));
+  });
+
+  router.get('/sync/runs/:id/entries', requirePermission('sync:read'), async (ctx: Context) => {
+    const { page, pageSize } = paging(ctx);
+    const actions = actionFilter(ctx);
+    const result = await runs.entries(String(ctx.params.id), { ...(actions ? { action: actions } : {}), page, pageSize });
+    ctx.body = { total: result.total, page, pageSize, items: result.items };
+  });
+
+  router.post('/sync/runs', requirePermission('sync:run'), async (ctx: Context) => {
+    if (!options.triggerRun) {
+      throw new Problem(409, 'The Active Directory sync is not configured on this server (set LDAP_URL and the other LDAP_* variables)');
+    }
+    const body = await readJsonObject(ctx, options.maxBodyBytes);
+    const unknown = Object.keys(body).filter((key) => key !== 'mode' && key !== 'dryRun');
+    if (unknown.length > 0) throw new Problem(400, `Unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')}; expected mode and dryRun`);
+    if (body.mode !== undefined && !(SYNC_MODES as readonly unknown[]).includes(body.mode)) {
+      throw new Problem(400, `mode must be one of ${SYNC_MODES.join(', ')}`);
+    }
+    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') throw new Problem(400, 'dryRun must be true or false');
+    const principal = ctx.state.principal as Principal;
+    const { runId } = await options.triggerRun({
+      ...(body.mode !== undefined ? { mode: body.mode as SyncMode } : {}),
+      ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
+      context: {
+        actor: { type: 'service-account', id: principal.accountId, name: principal.name },
+        door: 'admin',
+        ...(typeof ctx.state.requestId === 'string' ? { requestId: ctx.state.requestId } : {}),
+      },
+    });
+    ctx.status = 202;
+    ctx.set('Location', `${ctx.path.replace(/\/+$/, '')}/${encodeURIComponent(runId)}`);
+    ctx.body = { runId };
+  });
+}
+
+function paging(ctx: Context): { page: number; pageSize: number } {
+  return {
+    page: positive(ctx, 'page', 1, Number.MAX_SAFE_INTEGER),
+    pageSize: positive(ctx, 'pageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+  };
+}
+
+function positive(ctx: Context, name: string, fallback: number, max: number): number {
+  const raw = single(ctx, name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    throw new Problem(400, `${name} must be a whole number from 1 to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+/** `?action=error` or `?action=error,skip` (or the parameter repeated). */
+function actionFilter(ctx: Context): SyncEntryAction[] | undefined {
+  const value = ctx.query.action;
+  const raw = (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((item) => item.split(','))
+    .map((item) => item.trim()).filter((item) => item !== '');
+  if (raw.length === 0) return undefined;
+  const unknown = raw.filter((item) => !(SYNC_ENTRY_ACTIONS as readonly string[]).includes(item));
+  if (unknown.length > 0) {
+    throw new Problem(400, `Unknown action ${unknown.map((item) => `"${item}"`).join(', ')}; one of ${SYNC_ENTRY_ACTIONS.join(', ')}`);
+  }
+  return raw as SyncEntryAction[];
+}
+
+function single(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  return Array.isArray(value) ? value[0] : value;
+}
