@@ -1,0 +1,44 @@
+/**
+ * The accidental-delete guard: a run that would deactivate or delete more users than the limit is
+ * refused whole, before anything is written, unless the operator allowed it for this run.
+ */
+import type { SyncPlan } from './types';
+
+export interface DeleteThreshold {
+  /** Most deactivations + deletions one run may make (absolute). */
+  readonly threshold: number;
+  /** Most deactivations + deletions one run may make, as a percentage of the store's AD-sourced users. */
+  readonly thresholdPercent: number;
+  /** AD-sourced users in the store before the run. */
+  readonly storeSize: number;
+  /** The operator allowed this run to exceed the limit (e.g. `scimd sync --allow-deletes`). */
+  readonly allowDeletes: boolean;
+}
+
+export interface GuardResult {
+  readonly blocked: boolean;
+  /** Set whenever the plan is over the limit: why it is blocked, or that it was allowed anyway. */
+  readonly reason?: string;
+  /** Deactivations + deletions the plan holds (for whatever reason: left scope, deleted, disabled, expired). */
+  readonly planned: number;
+  /** min(threshold, ceil(storeSize × thresholdPercent / 100)); the percentage does not apply to an empty store. */
+  readonly limit: number;
+}
+
+export function checkDeleteThreshold(plan: SyncPlan, options: DeleteThreshold): GuardResult {
+  const { threshold, thresholdPercent, storeSize, allowDeletes } = options;
+  for (const [name, value] of Object.entries({ threshold, thresholdPercent, storeSize })) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, not ${value}`);
+  }
+  const planned = plan.users.filter((entry) => entry.action === 'deactivate' || entry.action === 'delete').length;
+  const byPercent = Math.ceil((storeSize * thresholdPercent) / 100);
+  const percentApplies = storeSize > 0;
+  const limit = percentApplies ? Math.min(threshold, byPercent) : threshold;
+  if (planned <= limit) return { blocked: false, planned, limit };
+  const which = percentApplies && byPercent < threshold
+    ? `${thresholdPercent}% of the ${storeSize} synced users`
+    : `the threshold of ${threshold}`;
+  const over = `${planned} deactivations and deletions are planned, more than the limit of ${limit} (${which})`;
+  if (allowDeletes) return { blocked: false, reason: `${over}; allowed for this run`, planned, limit };
+  return { blocked: true, reason: `${over}; nothing was changed. Check the directory and the mapping, then re-run allowing deletes`, planned, limit };
+}

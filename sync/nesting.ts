@@ -1,0 +1,75 @@
+/**
+ * Distinguished names and nested groups: DN comparison as AD does it (case-insensitive, spaces
+ * around separators ignored), "under an OU", and the flattening of nested group membership.
+ */
+import type { DirectoryGroup } from './types';
+
+/**
+ * A comparison key for a DN: RDNs split on unescaped commas, spaces around `,` `=` `+` dropped,
+ * lower-cased. `CN=Ann Lee, OU=Staff,DC=Corp` and `cn=ann lee,ou=staff,dc=corp` get the same key.
+ */
+export function dnKey(dn: string): string {
+  const rdns: string[] = [];
+  let current = '';
+  for (let index = 0; index < dn.length; index += 1) {
+    const char = dn[index] ?? '';
+    if (char === '\\' && index + 1 < dn.length) {
+      current += char + (dn[index + 1] ?? '');
+      index += 1;
+    } else if (char === ',' || char === ';') {
+      rdns.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  rdns.push(current);
+  return rdns.map(rdnKey).filter((rdn) => rdn !== '').join(',').toLowerCase();
+}
+
+function rdnKey(rdn: string): string {
+  return rdn.split(/(?<!\\)\+/).map((pair) => {
+    const equals = pair.indexOf('=');
+    if (equals < 0) return pair.trim();
+    return `${pair.slice(0, equals).trim()}=${trimValue(pair.slice(equals + 1))}`;
+  }).join('+');
+}
+
+/** Leading spaces and unescaped trailing spaces are not part of an attribute value. */
+function trimValue(value: string): string {
+  const start = value.trimStart();
+  const trimmed = start.trimEnd();
+  return trimmed.endsWith('\\') && trimmed.length < start.length ? `${trimmed} ` : trimmed;
+}
+
+/** True when `dn` lies below `base` (at any depth; `base` itself is not under itself). */
+export function isUnder(dn: string, base: string): boolean {
+  const key = dnKey(dn);
+  const baseKey = dnKey(base);
+  return baseKey !== '' && key.endsWith(`,${baseKey}`);
+}
+
+/**
+ * Flattens a group's membership: the DN keys of every non-group member reachable through nested
+ * groups. A member DN that is a group in `groupsByDnKey` is expanded, never twice, so a cycle of
+ * groups terminates; member DNs of groups that were not read are treated as leaf members (they
+ * resolve to nothing if they are not users either).
+ */
+export function flattenMembers(root: DirectoryGroup, groupsByDnKey: ReadonlyMap<string, DirectoryGroup>): Set<string> {
+  const members = new Set<string>();
+  const visited = new Set<string>([dnKey(root.dn)]);
+  const stack: DirectoryGroup[] = [root];
+  for (let group = stack.pop(); group !== undefined; group = stack.pop()) {
+    for (const memberDn of group.memberDns) {
+      const key = dnKey(memberDn);
+      const nested = groupsByDnKey.get(key);
+      if (nested === undefined) {
+        members.add(key);
+      } else if (!visited.has(key)) {
+        visited.add(key);
+        stack.push(nested);
+      }
+    }
+  }
+  return members;
+}

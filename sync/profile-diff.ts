@@ -1,0 +1,92 @@
+/**
+ * Compares a stored profile with a mapped one, attribute by attribute, the way the sync report
+ * shows it: `name.*` and `enterprise.*` one level down, everything else by top-level attribute.
+ * Key order, the order of multi-valued items, and absent vs empty (null, [], {}) do not count.
+ */
+import type { AttributeChange } from './types';
+
+type View = Map<string, unknown>;
+
+/**
+ * The changes that turn `before` into `after`; `active` is passed apart (the store's column is the
+ * truth). `beforeActive` undefined means there is no before (a creation): `active` is then listed too.
+ */
+export function diffProfiles(
+  before: Readonly<Record<string, unknown>>,
+  beforeActive: boolean | undefined,
+  after: Readonly<Record<string, unknown>>,
+  afterActive: boolean,
+): AttributeChange[] {
+  const from = view(before, beforeActive);
+  const to = view(after, afterActive);
+  const names = [...new Set([...from.keys(), ...to.keys()])].sort(compareNames);
+  const changes: AttributeChange[] = [];
+  for (const attribute of names) {
+    const a = from.get(attribute);
+    const b = to.get(attribute);
+    if (canonical(a) === canonical(b)) continue;
+    changes.push({ attribute, ...(a === undefined ? {} : { from: a }), ...(b === undefined ? {} : { to: b }) });
+  }
+  return changes;
+}
+
+/** userName first, active last, the rest alphabetically. */
+function compareNames(a: string, b: string): number {
+  const rank = (name: string): number => (name === 'userName' ? 0 : name === 'active' ? 2 : 1);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function view(profile: Readonly<Record<string, unknown>>, active: boolean | undefined): View {
+  const result: View = new Map();
+  for (const [key, value] of Object.entries(profile)) {
+    if (key === 'active') continue;
+    if ((key === 'name' || key === 'enterprise') && isObject(value)) {
+      for (const [child, childValue] of Object.entries(value)) {
+        const normalized = key === 'enterprise' && child === 'manager' ? managerValue(childValue) : normalize(childValue);
+        if (normalized !== undefined) result.set(`${key}.${child}`, normalized);
+      }
+      continue;
+    }
+    const normalized = normalize(value);
+    if (normalized !== undefined) result.set(key, normalized);
+  }
+  if (active !== undefined) result.set('active', active);
+  return result;
+}
+
+/** A manager is compared by its value (the user id); display names and $ref follow from it. */
+function managerValue(value: unknown): unknown {
+  if (isObject(value)) return normalize(value['value']);
+  return normalize(value);
+}
+
+function normalize(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(normalize).filter((item) => item !== undefined);
+    if (items.length === 0) return undefined;
+    return items.sort((x, y) => (canonical(x) < canonical(y) ? -1 : canonical(x) > canonical(y) ? 1 : 0));
+  }
+  if (isObject(value)) {
+    const entries = Object.entries(value)
+      .map(([key, child]) => [key, normalize(child)] as const)
+      .filter(([, child]) => child !== undefined);
+    return entries.length === 0 ? undefined : Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** JSON with object keys sorted: equal for values that differ only in key order. */
+export function canonical(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
