@@ -10,15 +10,16 @@ import { scimRouter } from './http/scim-router';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
 import type { Logger } from './logger';
+import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync'> & { readonly publicUrl: string };
   readonly dataSource: DataSource;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
 }
 
-/** The composition root of the HTTP faces: health, then SCIM. */
+/** The composition root of the HTTP faces: health, the admin API, then SCIM. */
 export function createApp({ config, dataSource, logger, lifecycle }: AppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -38,7 +39,10 @@ export function createApp({ config, dataSource, logger, lifecycle }: AppDependen
   });
   app.use(errorRenderer(logger));
   app.use(health.routes());
-  app.use(adminApi({ dataSource, logger, maxBodyBytes: config.maxBodyBytes })); // /admin/api: JSON, problem+json errors
+  app.use(adminApi({ // /admin/api: JSON, problem+json errors
+    dataSource, logger, maxBodyBytes: config.maxBodyBytes,
+    ...(config.sync ? { triggerRun: backgroundSyncTrigger(dataSource, config.sync, logger) } : {}),
+  }));
   app.use(scim.routes());
   // Sets 405/501 with the Allow header; errorRenderer gives those responses their SCIM body.
   app.use(scim.allowedMethods());

@@ -5,6 +5,7 @@ import { registerAccountCommands } from './cli/accounts';
 import { registerAdminCommands } from './cli/admin';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
+import { registerSyncRunCommand } from './cli/sync-run';
 
 /** The `scimd` command line. Every command reads the same environment (and .env) as the server. */
 function buildProgram(): Command {
@@ -18,6 +19,7 @@ function buildProgram(): Command {
   registerAdminCommands(program);
   registerAccountCommands(program);
   registerSyncReportCommands(program);
+  registerSyncRunCommand(program);
   return program;
 }
 

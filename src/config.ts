@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import cron from 'node-cron';
 import { ConfigError } from './errors';
 
 /**
@@ -33,6 +34,8 @@ export interface SyncConfig {
   readonly deleteThresholdPercent: number;
   readonly deletePolicy: 'deactivate' | 'delete';
   readonly softMatchByUserName: boolean;
+  /** Run the schedules in this process (SYNC_SCHEDULER=false leaves them to other replicas or to cron + CLI). */
+  readonly schedulerEnabled: boolean;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -200,7 +203,9 @@ function loadSyncConfig(env: Env, problems: string[]): SyncConfig | undefined {
   const schedule = (name: string, fallback: string): string | undefined => {
     const value = env[name];
     if (value === undefined) return fallback;
-    return value.trim() === '' ? undefined : value.trim();
+    if (value.trim() === '') return undefined;
+    if (!cron.validate(value.trim())) problems.push(`${name}: "${value}" is not a cron expression (e.g. */30 * * * *)`);
+    return value.trim();
   };
   return {
     ldap: {
@@ -218,6 +223,7 @@ function loadSyncConfig(env: Env, problems: string[]): SyncConfig | undefined {
     deleteThresholdPercent: integer(env, 'SYNC_DELETE_THRESHOLD_PERCENT', 10, 0, 100, problems),
     deletePolicy: deletePolicy === 'delete' ? 'delete' : 'deactivate',
     softMatchByUserName: boolean(env, 'SYNC_SOFT_MATCH', false, problems),
+    schedulerEnabled: boolean(env, 'SYNC_SCHEDULER', true, problems),
   };
 }
 

@@ -6,6 +6,7 @@ import { describeDatabase } from './db/data-source';
 import type { Lifecycle } from './http/health';
 import type { Logger } from './logger';
 import { openStore } from './runtime';
+import { startSyncScheduler } from '../sync/scheduler';
 
 export interface RunningServer {
   readonly server: Server;
@@ -41,6 +42,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = createApp({ config: { ...config, publicUrl: config.publicUrl ?? url }, dataSource, logger, lifecycle });
   server.on('request', app.callback());
   logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
+  const scheduler = config.sync?.schedulerEnabled ? startSyncScheduler(dataSource, config.sync, logger) : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -51,6 +53,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      await scheduler?.stop();
       await dataSource.destroy();
       logger.info('scimd stopped');
     })();

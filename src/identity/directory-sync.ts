@@ -72,10 +72,17 @@ export class DirectorySync {
     return rows.map(stored);
   }
 
-  /** DN (lower-case) → anchor of every AD-sourced user: resolves group members that this run did not read. */
+  async adUserCount(): Promise<number> {
+    return this.dataSource.getRepository(UserEntity).countBy({ source: 'ad' });
+  }
+
+  /**
+   * DN (lower-case) → anchor of every active AD-sourced user: resolves group members that this run
+   * did not read. Inactive users hold no AD-sourced roles, so they are left out.
+   */
   async anchorsByDn(): Promise<Map<string, string>> {
     const rows = await this.dataSource.getRepository(UserEntity).find({
-      where: { source: 'ad' }, select: { sourceAnchor: true, sourceDn: true },
+      where: { source: 'ad', active: true }, select: { sourceAnchor: true, sourceDn: true },
     });
     return new Map(rows.filter((row) => row.sourceDn && row.sourceAnchor)
       .map((row) => [(row.sourceDn as string).toLowerCase(), row.sourceAnchor as string]));

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { DataSource } from 'typeorm';
+import type { SyncConfig } from '../src/config';
+import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
+import { SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
+import type { ChangeContext } from '../src/identity/change-context';
+import { DirectorySync, type UserWrite } from '../src/identity/directory-sync';
+import type { UserProfile } from '../src/identity/user-profile';
+import type { Logger } from '../src/logger';
+import { checkDeleteThreshold } from './guard';
+import { openLdap } from './ldap/connection';
+import { readDirectory, readServerState, WatermarkMismatchError } from './ldap/source';
+import { loadMapping, userAttributesToRead } from './mapping';
+import { planSync, type PlannedSync } from './planner';
+import { buildStoreView } from './store-view';
+import type { DirectoryRead, SyncMapping, Watermark } from './types';
+
+/** The sync's non-personal identity (seeded by migration 1763900000002 with the Batch sync role). */
+export const BATCH_SYNC_ACCOUNT = { id: '00000000-0000-4000-9000-000000000001', name: 'Batch sync' } as const;
+const LEASE_TTL_MS = 10 * 60_000;
+
+export interface SyncRunOptions {
+  readonly trigger: 'schedule' | 'cli' | 'api';
+  /** Undefined: delta when a watermark exists, else full. */
+  readonly mode?: 'full' | 'delta';
+  readonly dryRun?: boolean;
+  /** Let this one run through the accidental-delete threshold. */
+  readonly allowDeletes?: boolean;
+  readonly onProgress?: (stage: string) => void;
+  /** Called once the run is recorded, with its id (the admin API answers with it at once). */
+  readonly onStart?: (runId: string) => void;
+}
+
+export interface SyncDependencies {
+  readonly dataSource: DataSource;
+  readonly config: SyncConfig;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/** Another replica (or process) holds the sync lease. */
+export class SyncBusyError extends Error {
+  constructor(holder: string) {
+    super(`Another sync is running (${holder}); this one did not start`);
+    this.name = 'SyncBusyError';
+  }
+}
+
+/**
+ * One sync run, start to finish: take the lease, read the directory, plan everything, check the
+ * delete threshold, apply in batches as Batch sync, and record the run with one entry per change.
+ * The watermark advances only when the run applied every change; otherwise the next delta re-reads.
+ */
+export async function runSync(deps: SyncDependencies, options: SyncRunOptions): Promise<SyncRunView> {
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  if (!await acquireLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS)) throw new SyncBusyError('lease held');
+  const keepAlive = setInterval(() => {
+    renewLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS).catch(() => undefined);
+  }, LEASE_TTL_MS / 3);
+  try {
+    return await runHoldingLease(deps, options);
+  } finally {
+    clearInterval(keepAlive);
+    await releaseLease(deps.dataSource, SYNC_LEASE, holder).catch(() => undefined);
+  }
+}
+
+async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions): Promise<SyncRunView> {
+  const runs = new SyncRuns(deps.dataSource);
+  const now = deps.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => undefined);
+  const dryRun = options.dryRun === true;
+  const state = await runs.getState();
+  let mode: 'full' | 'delta' = options.mode ?? (state ? 'delta' : 'full');
+  let modeReason: string | undefined;
+  if (mode === 'delta' && !state) {
+    mode = 'full';
+    modeReason = 'no watermark from an earlier successful run';
+  }
+  const since: Watermark | undefined = state
+    ? { invocationId: state.invocationId, highestCommittedUsn: Number(state.usn), server: '' }
+    : undefined;
+
+  let client: Awaited<ReturnType<typeof openLdap>> | undefined;
+  let runId: string | undefined;
+  try {
+    progress('connecting');
+    const mapping = await loadMappingFile(deps.config.mappingFile);
+    client = await openLdap({
+      url: deps.config.ldap.url, bindDn: deps.config.ldap.bindDn, bindPassword: deps.config.ldap.bindPassword,
+      startTls: deps.config.ldap.startTls, allowPlain: deps.config.ldap.allowPlain,
+      ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
+      ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
+    });
+    if (mode === 'delta' && since) {
+      const server = await readServerState(client);
+      if (server.invocationId !== since.invocationId.toLowerCase()) {
+        mode = 'full';
+        modeReason = `the domain controller changed or was restored (invocationId ${since.invocationId} → ${server.invocationId})`;
+      }
+    }
+    runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, actorName: BATCH_SYNC_ACCOUNT.name });
+    options.onStart?.(runId);
+    progress(`reading (${mode})`);
+    let read: DirectoryRead;
+    try {
+      read = await readDirectory(client, readOptions(deps.config, mapping, mode, since));
+    } catch (error) {
+      if (!(error instanceof WatermarkMismatchError)) throw error;
+      // The run is already recorded as delta; say so and read everything.
+      deps.logger.warn({ runId, reason: error.message }, 'delta sync cannot continue from the watermark; reading everything');
+      read = await readDirectory(client, readOptions(deps.config, mapping, 'full', undefined));
+    }
+    progress('planning');
+    const directory = new DirectorySync(deps.dataSource);
+    const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName);
+    const plan = planSync(read, store, mapping, {
+      softMatchByUserName: deps.config.softMatchByUserName, deletePolicy: deps.config.deletePolicy,
+    }, now());
+    const storeSize = read.mode === 'full' ? store.users.length : (await directory.adUserCount());
+    const guard = checkDeleteThreshold(plan, {
+      threshold: deps.config.deleteThreshold, thresholdPercent: deps.config.deleteThresholdPercent, storeSize,
+      allowDeletes: options.allowDeletes === true,
+    });
+    const base = {
+      counters: { read: read.users.length + read.groups.length, unchanged: plan.users.filter((u) => u.action === 'unchanged').length },
+      server: read.watermark.server, invocationId: read.watermark.invocationId,
+      usnFrom: since && read.mode === 'delta' ? since.highestCommittedUsn : null, usnTo: read.watermark.highestCommittedUsn,
+    };
+    if (guard.blocked || dryRun) {
+      await runs.addEntries(runId, plannedEntries(plan));
+      return await runs.finish(runId, {
+        ...base, status: guard.blocked ? 'blocked' : 'succeeded',
+        message: guard.blocked ? `${guard.reason ?? 'delete threshold exceeded'}; nothing was applied (scimd sync run --allow-deletes lets one run through)` : 'dry run: nothing was applied',
+      });
+    }
+    progress('applying');
+    const context: ChangeContext = {
+      actor: { type: 'sync', id: BATCH_SYNC_ACCOUNT.id, name: BATCH_SYNC_ACCOUNT.name }, door: 'sync', requestId: runId,
+    };
+    const errors = await apply(directory, context, plan, runs, runId);
+    const finished = await runs.finish(runId, {
+      ...base, status: 'succeeded', message: errors > 0 ? `${errors} change(s) failed; the next run retries them` : null,
+    });
+    if (errors === 0) {
+      await runs.setState({ runId, invocationId: read.watermark.invocationId, usn: read.watermark.highestCommittedUsn });
+    }
+    return finished;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.logger.error({ runId, err: error }, 'sync run failed');
+    if (runId === undefined) {
+      runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, actorName: BATCH_SYNC_ACCOUNT.name });
+      options.onStart?.(runId);
+    }
+    return runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
+  } finally {
+    await client?.unbind().catch(() => undefined);
+  }
+}
+
+async function apply(
+  directory: DirectorySync, context: ChangeContext, plan: PlannedSync, runs: SyncRuns, runId: string,
+): Promise<number> {
+  const writes: UserWrite[] = [];
+  const skips: SyncRunEntryInput[] = [];
+  for (const entry of plan.users) {
+    if (entry.action === 'unchanged') continue;
+    if (entry.action === 'skip') {
+      skips.push({ objectType: 'user', action: 'skip', anchor: entry.anchor, dn: entry.dn, message: entry.reason ?? null });
+      continue;
+    }
+    writes.push({
+      action: entry.action, anchor: entry.anchor, dn: entry.dn, userId: entry.userId,
+      ...(entry.profile ? { profile: entry.profile as unknown as UserProfile } : {}),
+      ...(entry.managerAnchor ? { managerAnchor: entry.managerAnchor } : {}),
+    });
+  }
+  await runs.addEntries(runId, skips);
+  const outcomes = await directory.applyUsers(context, writes);
+  const byAnchor = new Map(plan.users.map((entry) => [entry.anchor, entry]));
+  let errors = 0;
+  await runs.addEntries(runId, outcomes.map((outcome): SyncRunEntryInput => {
+    const entry = byAnchor.get(outcome.anchor);
+    if (outcome.error) errors += 1;
+    return {
+      objectType: 'user', action: outcome.error ? 'error' : (entry?.action as SyncRunEntryInput['action']), anchor: outcome.anchor,
+      dn: entry?.dn ?? null, changes: entry?.changes ?? [], message: outcome.error ?? entry?.reason ?? null,
+    };
+  }));
+  for (const role of plan.roles) {
+    if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create) continue;
+    try {
+      await directory.applyMembership(context, role);
+      await runs.addEntries(runId, memberEntries(role));
+    } catch (error) {
+      errors += 1;
+      await runs.addEntries(runId, [{
+        objectType: 'role', action: 'error', anchor: role.groupAnchor, dn: role.groupDn,
+        message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
+      }]);
+    }
+  }
+  return errors;
+}
+
+function plannedEntries(plan: PlannedSync): SyncRunEntryInput[] {
+  const users = plan.users.filter((entry) => entry.action !== 'unchanged').map((entry): SyncRunEntryInput => ({
+    objectType: 'user', action: entry.action as SyncRunEntryInput['action'], anchor: entry.anchor, dn: entry.dn,
+    changes: entry.changes, message: entry.reason ?? null,
+  }));
+  return [...users, ...plan.roles.flatMap(memberEntries)];
+}
+
+function memberEntries(role: PlannedSync['roles'][number]): SyncRunEntryInput[] {
+  return [
+    ...role.addAnchors.map((anchor): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-add', anchor, changes: [{ attribute: 'roles', to: role.roleName }],
+    })),
+    ...role.removeAnchors.map((anchor): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-remove', anchor, changes: [{ attribute: 'roles', from: role.roleName }],
+    })),
+  ];
+}
+
+function readOptions(config: SyncConfig, mapping: SyncMapping, mode: 'full' | 'delta', since: Watermark | undefined) {
+  const groupDns: string[] = [];
+  const groupGuids: string[] = [];
+  const groupsUnder: string[] = [];
+  for (const rule of mapping.groups) {
+    if ('groupsUnder' in rule) groupsUnder.push(rule.groupsUnder);
+    else if ('guid' in rule.group) groupGuids.push(rule.group.guid);
+    else groupDns.push(rule.group.dn);
+  }
+  return {
+    baseDns: config.baseDns, userFilter: config.userFilter, groupFilter: config.groupFilter,
+    groupDns, groupGuids, groupsUnder, attributes: userAttributesToRead(mapping), mode,
+    ...(mode === 'delta' && since ? { since } : {}),
+  };
+}
+
+async function loadMappingFile(file: string | undefined): Promise<SyncMapping> {
+  if (file === undefined) return loadMapping('{"groups": []}');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`SYNC_MAPPING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return loadMapping(text);
+}

@@ -1,0 +1,50 @@
+import type { DirectorySync, StoredDirectoryUser } from '../src/identity/directory-sync';
+import type { DirectoryRead, StoreView, StoredUser, SyncMapping } from './types';
+
+/**
+ * What the planner needs of the store. A full run loads every AD-sourced user; a delta run only
+ * those the read names (and their managers), so its cost follows the changes, not the directory.
+ */
+export async function buildStoreView(
+  directory: DirectorySync, read: DirectoryRead, mapping: SyncMapping, softMatch: boolean,
+): Promise<StoreView> {
+  const anchorsByDn = await directory.anchorsByDn();
+  let users: StoredDirectoryUser[];
+  if (read.mode === 'full') {
+    users = await directory.adUsers();
+  } else {
+    const managerAttribute = mapping.attributes['enterprise.manager'];
+    const managerAnchors = managerAttribute === undefined ? [] : read.users
+      .flatMap((user) => user.attributes[managerAttribute] ?? [])
+      .map((dn) => anchorsByDn.get(dn.toLowerCase()))
+      .filter((anchor): anchor is string => anchor !== undefined);
+    users = await directory.adUsers([...new Set([
+      ...read.users.map((user) => user.anchor),
+      ...read.tombstones.filter((tombstone) => tombstone.kind === 'user').map((tombstone) => tombstone.anchor),
+      ...read.outOfScope.map((gone) => gone.anchor),
+      ...managerAnchors,
+    ])]);
+  }
+  const known = new Set(users.map((user) => user.anchor));
+  const userNameAttribute = mapping.attributes.userName ?? 'userprincipalname';
+  const candidates = softMatch
+    ? await directory.unanchoredUsersByUserName(read.users
+      .filter((user) => !known.has(user.anchor))
+      .flatMap((user) => user.attributes[userNameAttribute]?.slice(0, 1) ?? []))
+    : [];
+  const targetRoles = [
+    ...mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
+    ...read.groups.map((group) => group.name),
+  ];
+  return {
+    users: users.map(toStored),
+    softMatchCandidates: candidates.map(toStored),
+    roleMembers: await directory.adRoleMembers([...new Set(targetRoles)]),
+    roleNames: await directory.roleNames(),
+    anchorsByDn,
+  };
+}
+
+function toStored(user: StoredDirectoryUser): StoredUser {
+  return { ...user, profile: user.profile as unknown as Readonly<Record<string, unknown>> };
+}
