@@ -1,0 +1,322 @@
+/**
+ * Reads a directory snapshot (sync/types.ts DirectoryRead) from an Active Directory domain controller.
+ *
+ * Order matters for delta runs: the rootDSE (highestCommittedUSN) and the DC's invocationId are read
+ * BEFORE any object, so a change made while the read runs is either seen now or, having a USN above the
+ * watermark, seen again by the next delta; it is never missed.
+ *
+ * - Full: every user under `baseDns` matching `userFilter`, and the configured groups.
+ * - Delta (from `since`): users in scope with uSNChanged > since; users changed anywhere in the naming
+ *   context that are not in scope (moved out, no longer matching the filter) → `outOfScope`; deleted users
+ *   and groups (Show Deleted control) → `tombstones`; and the configured groups, always whole.
+ * Groups' `member` is always fetched with explicit ranges (see member-ranges.ts).
+ */
+import { NoSuchObjectError, type Control, type Entry, type Filter } from 'ldapts';
+import type { DirectoryGroup, DirectoryRead, DirectoryTombstone, DirectoryUser, Watermark } from '../types';
+import { ShowDeletedControl } from './controls';
+import {
+  bufferAttributesFor, entryAttributes, firstBuffer, firstString, parseUsn, stringValues, type RawValue,
+} from './entries';
+import { matchingAnyGuid } from './filters';
+import { guidToString, normalizeGuid } from './guid';
+import {
+  MEMBER_RANGE_SIZE, rangedAttribute, rangedChunk, readRemainingRanges, type LdapSearcher,
+} from './member-ranges';
+
+export type { LdapSearcher } from './member-ranges';
+
+export const DEFAULT_PAGE_SIZE = 500;
+/** AD's default MaxPageSize: a larger page is silently cut to it. */
+export const MAX_PAGE_SIZE = 1000;
+/** What "a user" is when looking for users that left the scope. */
+export const DEFAULT_ANY_USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
+/** GUIDs per `(|(objectGUID=…)…)` filter when finding groups by GUID. */
+const GUIDS_PER_FILTER = 50;
+
+export interface ReadDirectoryOptions {
+  /** Where users are read (subtree of each). */
+  readonly baseDns: readonly string[];
+  /** Which entries under baseDns are users in scope, e.g. `(&(objectCategory=person)(objectClass=user))`. */
+  readonly userFilter: string;
+  /** Which entries are groups, e.g. `(objectClass=group)`; applied to every group lookup below. */
+  readonly groupFilter: string;
+  /** The mapping's groups: by DN, by objectGUID, and every group under these OUs. */
+  readonly groupDns?: readonly string[];
+  readonly groupGuids?: readonly string[];
+  readonly groupsUnder?: readonly string[];
+  /** User attributes to fetch (lower-case). objectGUID (the anchor) and uSNChanged are always fetched. */
+  readonly attributes: readonly string[];
+  readonly mode: 'full' | 'delta';
+  /** Delta: where the previous run ended. */
+  readonly since?: Watermark;
+  /** Page size of paged searches (default 500, at most 1000). */
+  readonly pageSize?: number;
+  /** Values per `member;range=…` request (default 1500, AD's MaxValRange). */
+  readonly memberRangeSize?: number;
+  /** Delta: what counts as a user when looking for users that left the scope (default DEFAULT_ANY_USER_FILTER). */
+  readonly anyUserFilter?: string;
+}
+
+/** A delta was asked from a watermark this DC cannot continue (another DC, or its database was restored). */
+export class WatermarkMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WatermarkMismatchError';
+  }
+}
+
+export class DirectoryReadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectoryReadError';
+  }
+}
+
+/** What the rootDSE and the DC's NTDS Settings say, read before any object. */
+export interface DirectoryServerState {
+  readonly highestCommittedUsn: number;
+  readonly dsServiceName: string;
+  readonly dnsHostName: string | null;
+  readonly invocationId: string;
+  readonly defaultNamingContext: string | null;
+  readonly namingContexts: readonly string[];
+}
+
+export async function readServerState(client: LdapSearcher): Promise<DirectoryServerState> {
+  const { searchEntries } = await client.search('', {
+    scope: 'base',
+    filter: '(objectClass=*)',
+    attributes: ['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext', 'namingContexts'],
+  });
+  const root = searchEntries[0];
+  if (!root) throw new DirectoryReadError('the server returned no rootDSE');
+  const attrs = entryAttributes(root);
+  const dsServiceName = firstString(attrs, 'dsServiceName');
+  if (!dsServiceName) throw new DirectoryReadError('the rootDSE has no dsServiceName: is this an Active Directory domain controller?');
+  const highestCommittedUsn = parseUsn(firstString(attrs, 'highestCommittedUSN'), 'rootDSE highestCommittedUSN');
+
+  const ntds = await client.search(dsServiceName, {
+    scope: 'base',
+    filter: '(objectClass=*)',
+    attributes: ['invocationId'],
+    explicitBufferAttributes: bufferAttributesFor(['invocationId']),
+  });
+  const settings = ntds.searchEntries[0];
+  const invocation = settings ? firstBuffer(entryAttributes(settings), 'invocationId') : undefined;
+  if (!invocation) throw new DirectoryReadError(`cannot read invocationId of ${dsServiceName}`);
+  return {
+    highestCommittedUsn,
+    dsServiceName,
+    dnsHostName: firstString(attrs, 'dnsHostName') ?? null,
+    invocationId: guidToString(invocation),
+    defaultNamingContext: firstString(attrs, 'defaultNamingContext') ?? null,
+    namingContexts: (attrs.get('namingcontexts') ?? []).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v)),
+  };
+}
+
+export async function readDirectory(client: LdapSearcher, options: ReadDirectoryOptions): Promise<DirectoryRead> {
+  const settings = checkOptions(options);
+  const state = await readServerState(client);
+  const watermark: Watermark = {
+    invocationId: state.invocationId,
+    highestCommittedUsn: state.highestCommittedUsn,
+    server: state.dnsHostName ?? state.dsServiceName,
+  };
+  const contexts = namingContextsOf(options.baseDns, state);
+
+  if (options.mode === 'full') {
+    const users = await readUsers(client, options.baseDns, options.userFilter, settings);
+    const groups = await readGroups(client, contexts, options, settings);
+    return { mode: 'full', users, groups, tombstones: [], outOfScope: [], watermark };
+  }
+
+  const since = options.since as Watermark;
+  if (normalizeGuid(since.invocationId) !== state.invocationId) {
+    throw new WatermarkMismatchError(`the watermark was taken on another domain controller or before a restore `
+      + `(invocationId ${since.invocationId}, ${since.server}; this DC: ${state.invocationId}, ${watermark.server}): run a full sync`);
+  }
+  if (since.highestCommittedUsn > state.highestCommittedUsn) {
+    throw new WatermarkMismatchError(`the watermark (USN ${since.highestCommittedUsn}) is ahead of ${watermark.server} `
+      + `(USN ${state.highestCommittedUsn}): run a full sync`);
+  }
+  const changed = `(uSNChanged>=${since.highestCommittedUsn + 1})`;
+  const users = await readUsers(client, options.baseDns, `(&${options.userFilter}${changed})`, settings);
+  const inScope = new Set(users.map((user) => user.anchor));
+  const outOfScope: { anchor: string; dn: string }[] = [];
+  const seen = new Set<string>();
+  for (const context of contexts) {
+    const filter = `(&${options.anyUserFilter ?? DEFAULT_ANY_USER_FILTER}${changed})`;
+    for await (const entry of pagedSearch(client, context, filter, ['objectGUID'], settings.pageSize)) {
+      const anchor = anchorOf(entry);
+      if (inScope.has(anchor) || seen.has(anchor)) continue;
+      seen.add(anchor);
+      outOfScope.push({ anchor, dn: entry.dn });
+    }
+  }
+  const tombstones = await readTombstones(client, contexts, changed, settings.pageSize);
+  const groups = await readGroups(client, contexts, options, settings);
+  return { mode: 'delta', users, groups, tombstones, outOfScope, watermark };
+}
+
+interface Settings {
+  readonly pageSize: number;
+  readonly rangeSize: number;
+  /** Requested user attributes, lower-case, without objectguid. */
+  readonly userAttributes: readonly string[];
+}
+
+function checkOptions(options: ReadDirectoryOptions): Settings {
+  if (options.baseDns.length === 0) throw new DirectoryReadError('baseDns is empty: name at least one base DN to read users from');
+  for (const [name, filter] of [['userFilter', options.userFilter], ['groupFilter', options.groupFilter]] as const) {
+    if (!/^\(.*\)$/s.test(filter.trim())) throw new DirectoryReadError(`${name} must be a parenthesised LDAP filter, got ${JSON.stringify(filter)}`);
+  }
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    throw new DirectoryReadError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  const rangeSize = options.memberRangeSize ?? MEMBER_RANGE_SIZE;
+  if (!Number.isInteger(rangeSize) || rangeSize < 1) throw new DirectoryReadError('memberRangeSize must be a positive integer');
+  if (options.mode === 'delta' && !options.since) throw new DirectoryReadError('a delta read needs `since` (the previous watermark)');
+  if (options.mode !== 'full' && options.mode !== 'delta') throw new DirectoryReadError(`unknown mode ${String(options.mode)}`);
+  const userAttributes = [...new Set(options.attributes.map((a) => a.toLowerCase()))].filter((a) => a !== 'objectguid');
+  return { pageSize, rangeSize, userAttributes };
+}
+
+/** For each base DN, the naming context holding it (the longest one it ends with); defaultNamingContext otherwise. */
+function namingContextsOf(baseDns: readonly string[], state: DirectoryServerState): string[] {
+  const contexts = new Set<string>();
+  for (const base of baseDns) {
+    const lower = base.toLowerCase().replace(/\s*,\s*/g, ',');
+    const match = state.namingContexts
+      .filter((nc) => {
+        const n = nc.toLowerCase();
+        return lower === n || lower.endsWith(`,${n}`);
+      })
+      .sort((a, b) => b.length - a.length)[0];
+    const context = match ?? state.defaultNamingContext;
+    if (context) contexts.add(context);
+  }
+  if (contexts.size === 0) throw new DirectoryReadError('cannot tell which naming context the base DNs are in (rootDSE has no defaultNamingContext)');
+  return [...contexts];
+}
+
+async function* pagedSearch(
+  client: LdapSearcher,
+  base: string,
+  filter: string | Filter,
+  attributes: readonly string[],
+  pageSize: number,
+  controls?: Control[],
+): AsyncGenerator<Entry> {
+  const pages = client.searchPaginated(base, {
+    scope: 'sub',
+    filter,
+    attributes: [...attributes],
+    explicitBufferAttributes: bufferAttributesFor(attributes),
+    paged: { pageSize },
+  }, controls);
+  for await (const page of pages) yield* page.searchEntries;
+}
+
+function anchorOf(entry: Entry): string {
+  const guid = firstBuffer(entryAttributes(entry), 'objectGUID');
+  if (!guid) throw new DirectoryReadError(`${entry.dn} has no objectGUID`);
+  return guidToString(guid);
+}
+
+function usnOf(attrs: ReadonlyMap<string, readonly RawValue[]>, dn: string): number {
+  return parseUsn(firstString(attrs, 'uSNChanged'), `uSNChanged of ${dn}`);
+}
+
+async function readUsers(client: LdapSearcher, baseDns: readonly string[], filter: string, settings: Settings): Promise<DirectoryUser[]> {
+  const users = new Map<string, DirectoryUser>();
+  const request = ['objectGUID', 'uSNChanged', ...settings.userAttributes.filter((a) => a !== 'usnchanged')];
+  for (const base of baseDns) {
+    try {
+      for await (const entry of pagedSearch(client, base, filter, request, settings.pageSize)) {
+        const attrs = entryAttributes(entry);
+        const anchor = anchorOf(entry);
+        if (users.has(anchor)) continue; // nested base DNs
+        const attributes: Record<string, readonly string[]> = {};
+        for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
+        users.set(anchor, { anchor, dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes });
+      }
+    } catch (error) {
+      if (error instanceof NoSuchObjectError) throw new DirectoryReadError(`base DN ${base} does not exist`, { cause: error });
+      throw error;
+    }
+  }
+  return [...users.values()];
+}
+
+async function readTombstones(client: LdapSearcher, contexts: readonly string[], changed: string, pageSize: number): Promise<DirectoryTombstone[]> {
+  const filter = `(&(isDeleted=TRUE)${changed}(|(objectClass=user)(objectClass=group))(!(objectClass=computer)))`;
+  const tombstones = new Map<string, DirectoryTombstone>();
+  for (const context of contexts) {
+    const entries = pagedSearch(client, context, filter, ['objectGUID', 'objectClass', 'uSNChanged'], pageSize, [new ShowDeletedControl()]);
+    for await (const entry of entries) {
+      const attrs = entryAttributes(entry);
+      const classes = (attrs.get('objectclass') ?? []).map((c) => String(c).toLowerCase());
+      const kind = classes.includes('group') ? 'group' : classes.includes('user') ? 'user' : null;
+      if (!kind) continue;
+      const anchor = anchorOf(entry);
+      tombstones.set(anchor, { anchor, kind, usnChanged: usnOf(attrs, entry.dn) });
+    }
+  }
+  return [...tombstones.values()];
+}
+
+async function readGroups(
+  client: LdapSearcher,
+  contexts: readonly string[],
+  options: ReadDirectoryOptions,
+  settings: Settings,
+): Promise<DirectoryGroup[]> {
+  const attributes = ['objectGUID', 'cn', 'sAMAccountName', 'uSNChanged', rangedAttribute('member', 0, settings.rangeSize)];
+  const groups = new Map<string, DirectoryGroup>();
+  const add = async (entry: Entry): Promise<void> => {
+    const anchor = anchorOf(entry);
+    if (groups.has(anchor)) return;
+    const attrs = entryAttributes(entry);
+    const name = firstString(attrs, 'cn') ?? firstString(attrs, 'sAMAccountName') ?? entry.dn;
+    const memberDns = await readRemainingRanges(client, entry.dn, 'member', rangedChunk(entry, 'member'), settings.rangeSize);
+    groups.set(anchor, { anchor, dn: entry.dn, name, usnChanged: usnOf(attrs, entry.dn), memberDns });
+  };
+  const buffers = bufferAttributesFor(attributes);
+
+  for (const dn of options.groupDns ?? []) {
+    let entries: Entry[];
+    try {
+      ({ searchEntries: entries } = await client.search(dn, {
+        scope: 'base', filter: options.groupFilter, attributes, explicitBufferAttributes: buffers,
+      }));
+    } catch (error) {
+      if (error instanceof NoSuchObjectError) continue; // a configured group that does not exist: absent from the read
+      throw error;
+    }
+    for (const entry of entries) await add(entry);
+  }
+
+  const guids = [...new Set((options.groupGuids ?? []).map(normalizeGuid))];
+  for (let i = 0; i < guids.length; i += GUIDS_PER_FILTER) {
+    const filter = matchingAnyGuid(options.groupFilter, guids.slice(i, i + GUIDS_PER_FILTER));
+    for (const context of contexts) {
+      // Collected first: reading member ranges while a paged search is still open would interleave the two.
+      const found: Entry[] = [];
+      for await (const entry of pagedSearch(client, context, filter, attributes, settings.pageSize)) found.push(entry);
+      for (const entry of found) await add(entry);
+    }
+  }
+
+  for (const ou of options.groupsUnder ?? []) {
+    const found: Entry[] = [];
+    try {
+      for await (const entry of pagedSearch(client, ou, options.groupFilter, attributes, settings.pageSize)) found.push(entry);
+    } catch (error) {
+      if (error instanceof NoSuchObjectError) throw new DirectoryReadError(`groupsUnder ${ou} does not exist`, { cause: error });
+      throw error;
+    }
+    for (const entry of found) await add(entry);
+  }
+  return [...groups.values()];
+}
