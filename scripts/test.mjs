@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: type-check, lint, make sure a MariaDB test database exists, run mocha.
+// `npm test`: type-check, lint, make sure a MariaDB test database exists, start a throw-away
+// Samba AD DC (the test directory), run mocha.
 // Stops at the first failing step. Extra arguments go to mocha (`npm test -- --grep foo`).
 // See docs/testing.md.
 
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTestDatabase, SetupError } from './lib/ensure-mariadb.mjs';
+import { ensureTestDirectory, SambaSetupError } from './lib/ensure-samba.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -126,12 +128,31 @@ async function database() {
   return db.url;
 }
 
-async function mocha(databaseUrl, extraArgs) {
+async function directory() {
+  if (truthy(process.env.SKIP_SAMBA)) {
+    log('test directory skipped (SKIP_SAMBA): the directory-sync tests will fail');
+    return {};
+  }
+  log('checking the test directory (Samba AD DC)…');
+  let samba;
+  try {
+    samba = await ensureTestDirectory({ log, shouldAbort: () => signalled != null });
+  } catch (e) {
+    checkSignal();
+    if (e instanceof SambaSetupError) throw new StepFailed(`test directory setup failed: ${e.message}`);
+    throw e;
+  }
+  cleanups.push(samba.cleanup);
+  checkSignal();
+  return samba.env;
+}
+
+async function mocha(databaseUrl, ldapEnv, extraArgs) {
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimd-test-sqlite-'));
   cleanups.push(() => fs.rmSync(sqliteDir, { recursive: true, force: true }));
   log(`SQLite test dir ${sqliteDir}`);
   log(`mocha${extraArgs.length ? ' ' + extraArgs.join(' ') : ''}…`);
-  const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, SCIMD_TEST_SQLITE_DIR: sqliteDir };
+  const env = { ...process.env, ...ldapEnv, TEST_DATABASE_URL: databaseUrl, SCIMD_TEST_SQLITE_DIR: sqliteDir };
   const code = await run(localBin('mocha'), extraArgs, { env });
   checkSignal();
   if (code !== 0) throw new StepFailed(`tests failed (mocha exit ${code})`, code);
@@ -145,7 +166,8 @@ try {
   await typecheck();
   await lint();
   const url = await database();
-  await mocha(url, process.argv.slice(2));
+  const ldapEnv = await directory();
+  await mocha(url, ldapEnv, process.argv.slice(2));
 } catch (e) {
   if (e instanceof StepFailed) {
     log(`FAILED: ${e.message}`);
