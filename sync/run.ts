@@ -73,11 +73,11 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   const progress = options.onProgress ?? (() => undefined);
   const dryRun = options.dryRun === true;
   const state = await runs.getState();
-  let mode: 'full' | 'delta' = options.mode ?? (state ? 'delta' : 'full');
-  let modeReason: string | undefined;
+  let mode: 'full' | 'delta' = options.mode ?? 'delta';
+  let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;
   if (mode === 'delta' && !state) {
     mode = 'full';
-    modeReason = 'no watermark from an earlier successful run';
+    modeReason = 'no watermark from an earlier successful run (first run, or none has succeeded yet)';
   }
   const since: Watermark | undefined = state
     ? { invocationId: state.invocationId, highestCommittedUsn: Number(state.usn), server: '' }

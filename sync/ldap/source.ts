@@ -318,5 +318,28 @@ async function readGroups(
     }
     for (const entry of found) await add(entry);
   }
+
+  // Groups nested in the configured ones are read too, so the planner can flatten membership:
+  // AD keeps memberOf on the nested group, so one search per group finds its group members,
+  // however deep, and a cycle ends because a group already read is not read again.
+  const queue = [...groups.values()];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const filter = `(&${options.groupFilter}(memberOf=${escapeFilterValue(next.dn)}))`;
+    for (const context of contexts) {
+      const found: Entry[] = [];
+      for await (const entry of pagedSearch(client, context, filter, attributes, settings.pageSize)) found.push(entry);
+      for (const entry of found) {
+        if (groups.has(anchorOf(entry))) continue;
+        await add(entry);
+        const added = groups.get(anchorOf(entry));
+        if (added) queue.push(added);
+      }
+    }
+  }
   return [...groups.values()];
+}
+
+/** RFC 4515 §3: a DN as an assertion value, with the filter's special characters escaped. */
+function escapeFilterValue(value: string): string {
+  return value.replace(/[*()\\\0]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

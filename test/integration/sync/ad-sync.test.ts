@@ -1,0 +1,252 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { SyncConfig } from '../../../src/config';
+import { openDataSource } from '../../../src/db/data-source';
+import { acquireLease, releaseLease } from '../../../src/db/lease';
+import { SYNC_LEASE, SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
+import { createLogger } from '../../../src/logger';
+import { dateToAccountExpires } from '../../../sync/ldap/account-control';
+import { runSync, SyncBusyError, type SyncRunOptions } from '../../../sync/run';
+import { testDatabases } from '../../support/databases';
+import { TestDirectory, testConnectionConfig } from '../../support/directory';
+
+const AUDITOR_ROLE = '00000000-0000-4000-8000-000000000003';
+const BIG_GROUP_SIZE = 1600;
+
+/** The Active Directory sync against a real Samba AD DC, into a real database, run after run. */
+for (const database of testDatabases()) {
+  describe(`Active Directory sync into ${database.name}`, function () {
+    this.timeout(180_000);
+    let dir: TestDirectory;
+    let dataSource: DataSource;
+    let config: SyncConfig;
+    let people: string;
+    let outside: string;
+    type Name = 'carol' | 'alice' | 'bob' | 'dave' | 'stranger' | 'bulk0' | 'bulk1' | 'auditors' | 'big' | 'child' | 'parent' | 'cycleA' | 'cycleB';
+    const dn = {} as Record<Name, string>;
+    const logger = createLogger('silent');
+
+    const sync = (options: Partial<SyncRunOptions> = {}, overrides: Partial<SyncConfig> = {}): Promise<SyncRunView> =>
+      runSync({ dataSource, config: { ...config, ...overrides }, logger }, { trigger: 'cli', ...options });
+    const userByAnchor = async (anchor: string) => (await dataSource.query(
+      'SELECT id, user_name, active, title, source, source_dn, manager_id, version FROM users WHERE source_anchor = ?', [anchor],
+    ) as { id: string; user_name: string; active: number | boolean; title: string | null; source: string; source_dn: string; manager_id: string | null; version: number }[])[0];
+    const roleMembers = async (roleName: string): Promise<string[]> => (await dataSource.query(
+      `SELECT u.user_name AS name FROM role_members m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id
+       WHERE r.display_name_key = ? AND m.source = 'ad' ORDER BY u.user_name`, [roleName.toLowerCase()],
+    ) as { name: string }[]).map((row) => row.name);
+    const entriesOf = async (run: SyncRunView) => (await new SyncRuns(dataSource).entries(run.id, { page: 1, pageSize: 5000 })).items;
+    // sAMAccountName is unique in the whole domain: each database's suite gets its own prefix.
+    const p = database.name.slice(0, 1);
+    const upn = (name: string) => `${p}${name}@${dir.dnsDomain}`;
+
+    before(async () => {
+      dir = await TestDirectory.open();
+      const suite = await dir.createSuiteOu(`sync-${database.name}`);
+      people = await dir.createOu('People', suite);
+      outside = await dir.createOu('Elsewhere', suite);
+      const groups = await dir.createOu('Roles', suite);
+      dn.carol = await dir.createUser(people, dir.sampleUser(`${p}carol`, { title: 'Head of Sales' }));
+      dn.alice = await dir.createUser(people, dir.sampleUser(`${p}alice`, { title: 'Clerk', department: 'Sales', employeeID: 'E-1', manager: dn.carol }));
+      dn.bob = await dir.createUser(people, dir.sampleUser(`${p}bob`, { telephoneNumber: '+1 555 0100' }));
+      dn.dave = await dir.createUser(people, dir.sampleUser(`${p}dave`, { enabled: false }));
+      dn.stranger = await dir.createUser(outside, dir.sampleUser(`${p}stranger`));
+      const bulk = await dir.createUsers(people, BIG_GROUP_SIZE, (i) => dir.sampleUser(`${p}bulk${String(i).padStart(4, '0')}`));
+      dn.bulk0 = bulk[0] as string;
+      dn.bulk1 = bulk[1] as string;
+      dn.auditors = await dir.createGroup(suite, `${p} AD Auditors`, { members: [dn.alice, dn.bob] });
+      dn.big = await dir.createGroup(groups, `${p} Everyone Big`, { members: bulk });
+      dn.child = await dir.createGroup(groups, `${p} Nested Child`, { members: [dn.carol] });
+      dn.parent = await dir.createGroup(groups, `${p} Nested Parent`, { members: [dn.child] });
+      dn.cycleA = await dir.createGroup(groups, `${p} Cycle A`, { members: [dn.bob] });
+      dn.cycleB = await dir.createGroup(groups, `${p} Cycle B`, { members: [dn.cycleA] });
+      await dir.addMembers(dn.cycleA, [dn.cycleB]);
+
+      const mappingFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'scimd-mapping-')), 'mapping.json');
+      writeFileSync(mappingFile, JSON.stringify({
+        groups: [{ group: { dn: dn.auditors }, role: 'Auditor' }, { groupsUnder: groups, createRoles: true }],
+      }));
+      const ldap = testConnectionConfig();
+      config = {
+        ldap: {
+          url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
+          ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
+        },
+        baseDns: [people],
+        userFilter: '(&(objectCategory=person)(objectClass=user))',
+        groupFilter: '(objectClass=group)',
+        mappingFile,
+        deleteThreshold: 500,
+        deleteThresholdPercent: 10,
+        deletePolicy: 'deactivate',
+        softMatchByUserName: false,
+        schedulerEnabled: false,
+      };
+      dataSource = await openDataSource(await database.fresh());
+      await dataSource.runMigrations();
+    });
+
+    after(async () => {
+      await dataSource?.destroy();
+      await dir?.close();
+    });
+
+    it('creates every user in scope on the first (full) run, with roles from groups, nested and cyclic ones included', async () => {
+      const run = await sync();
+      expect(run.status, run.message ?? '').to.equal('succeeded');
+      expect(run.mode).to.equal('full');
+      expect(run.modeReason).to.include('no watermark');
+      expect(run.counters.created).to.equal(BIG_GROUP_SIZE + 4);
+      expect(run.counters.errors).to.equal(0);
+      const entries = await entriesOf(run);
+      expect(entries.filter((entry) => entry.action === 'create')).to.have.length(run.counters.created);
+      expect(entries.filter((entry) => entry.action === 'member-add')).to.have.length(run.counters.memberAdds);
+
+      const alice = await userByAnchor(await dir.guidOf(dn.alice));
+      const carol = await userByAnchor(await dir.guidOf(dn.carol));
+      expect(alice).to.deep.include({ user_name: upn('alice'), title: 'Clerk', source: 'ad' });
+      expect(alice?.manager_id).to.equal(carol?.id);
+      expect(Boolean((await userByAnchor(await dir.guidOf(dn.dave)))?.active), 'dave is disabled in AD').to.equal(false);
+      expect(await userByAnchor(await dir.guidOf(dn.stranger)), 'outside the base DN').to.equal(undefined);
+
+      expect(await roleMembers('Auditor')).to.deep.equal([upn('alice'), upn('bob')]);
+      expect(await roleMembers(`${p} Everyone Big`)).to.have.length(BIG_GROUP_SIZE);
+      expect(await roleMembers(`${p} Nested Parent`)).to.deep.equal([upn('carol')]);
+      expect(await roleMembers(`${p} Cycle A`)).to.deep.equal([upn('bob')]);
+      expect(await roleMembers(`${p} Cycle B`)).to.deep.equal([upn('bob')]);
+      const audit = await dataSource.query("SELECT COUNT(*) AS n FROM audit_events WHERE actor_name = 'Batch sync' AND door = 'sync'") as { n: number | string }[];
+      expect(Number(audit[0]?.n)).to.be.greaterThan(BIG_GROUP_SIZE);
+    });
+
+    it('reads only changes in a delta run: an attribute change and a rename inside the scope keep the user', async () => {
+      const bobBefore = await userByAnchor(await dir.guidOf(dn.bob));
+      await dir.modify(dn.alice, { title: 'Senior Clerk' });
+      dn.bob = await dir.move(dn.bob, people, `CN=${p}robert`);
+      const run = await sync();
+      expect(run.status, run.message ?? '').to.equal('succeeded');
+      expect(run.mode).to.equal('delta');
+      expect(run.counters.created).to.equal(0);
+      expect(run.counters.updated).to.equal(2);
+      expect(run.counters.read).to.be.lessThan(50);
+      expect((await userByAnchor(await dir.guidOf(dn.alice)))?.title).to.equal('Senior Clerk');
+      const bobAfter = await userByAnchor(await dir.guidOf(dn.bob));
+      expect(bobAfter?.id).to.equal(bobBefore?.id);
+      expect(bobAfter?.source_dn.toLowerCase()).to.equal(dn.bob.toLowerCase());
+    });
+
+    it('deactivates a user disabled in AD and reactivates it when enabled again', async () => {
+      await dir.setEnabled(dn.carol, false);
+      const disabled = await sync();
+      expect(disabled.counters.deactivated).to.equal(1);
+      expect(Boolean((await userByAnchor(await dir.guidOf(dn.carol)))?.active)).to.equal(false);
+      expect(await roleMembers(`${p} Nested Parent`), 'an inactive user holds no AD roles').to.deep.equal([]);
+      await dir.setEnabled(dn.carol, true);
+      const enabled = await sync();
+      expect(enabled.counters.reactivated).to.equal(1);
+      expect(Boolean((await userByAnchor(await dir.guidOf(dn.carol)))?.active)).to.equal(true);
+      expect(await roleMembers(`${p} Nested Parent`)).to.deep.equal([upn('carol')]);
+    });
+
+    it('deactivates an account whose expiry has passed', async () => {
+      await dir.modify(dn.alice, { accountExpires: dateToAccountExpires(new Date(Date.now() - 86_400_000)) });
+      const run = await sync();
+      const [entry] = (await entriesOf(run)).filter((e) => e.action === 'deactivate');
+      expect(entry?.message).to.include('expired');
+      await dir.modify(dn.alice, { accountExpires: dateToAccountExpires('never') });
+      expect((await sync()).counters.reactivated).to.equal(1);
+    });
+
+    it('deactivates a user moved out of the scope and takes its AD roles away', async () => {
+      dn.bob = await dir.move(dn.bob, outside);
+      const run = await sync();
+      expect(run.counters.deactivated).to.equal(1);
+      const [entry] = (await entriesOf(run)).filter((e) => e.action === 'deactivate');
+      expect(entry?.message).to.include('left the sync scope');
+      expect(Boolean((await userByAnchor(await dir.guidOf(dn.bob)))?.active)).to.equal(false);
+      expect(await roleMembers('Auditor')).to.deep.equal([upn('alice')]);
+      expect(await roleMembers(`${p} Cycle A`)).to.deep.equal([]);
+    });
+
+    it('sees a deletion through its tombstone and removes the user from its roles', async () => {
+      const anchor = await dir.guidOf(dn.bulk0);
+      await dir.delete(dn.bulk0);
+      const run = await sync();
+      expect(run.mode).to.equal('delta');
+      expect(run.counters.deactivated).to.equal(1);
+      const [entry] = (await entriesOf(run)).filter((e) => e.action === 'deactivate');
+      expect(entry?.anchor).to.equal(anchor);
+      expect(entry?.message).to.include('deleted');
+      expect(await roleMembers(`${p} Everyone Big`)).to.have.length(BIG_GROUP_SIZE - 1);
+    });
+
+    it('follows group membership changes', async () => {
+      await dir.removeMembers(dn.auditors, [dn.alice]);
+      await dir.addMembers(dn.auditors, [dn.bulk1]);
+      const run = await sync();
+      expect(run.counters.memberAdds).to.equal(1);
+      expect(run.counters.memberRemoves).to.equal(1);
+      expect(await roleMembers('Auditor')).to.deep.equal([upn('bulk0001')]);
+    });
+
+    it('writes nothing but the report on a dry run', async () => {
+      await dir.modify(dn.alice, { title: 'Dry' });
+      const state = await new SyncRuns(dataSource).getState();
+      const run = await sync({ dryRun: true });
+      expect(run).to.deep.include({ status: 'succeeded', dryRun: true });
+      expect(run.counters.updated).to.equal(1);
+      expect((await userByAnchor(await dir.guidOf(dn.alice)))?.title).to.equal('Senior Clerk');
+      expect((await new SyncRuns(dataSource).getState())?.usn).to.equal(state?.usn);
+      expect((await sync()).counters.updated, 'the next real run applies it').to.equal(1);
+    });
+
+    it('blocks a run over the delete threshold, applies nothing, and lets it through with --allow-deletes', async () => {
+      const victims = ['bulk0010', 'bulk0011', 'bulk0012', 'bulk0013'];
+      for (const name of victims) await dir.setEnabled(`CN=${p}${name},${people}`, false);
+      const blocked = await sync({}, { deleteThreshold: 3 });
+      expect(blocked.status).to.equal('blocked');
+      expect(blocked.message).to.include('allow-deletes');
+      expect(blocked.counters.deactivated, 'the report says what would have happened').to.equal(4);
+      expect(Boolean((await userByAnchor(await dir.guidOf(`CN=${p}bulk0010,${people}`)))?.active)).to.equal(true);
+      const allowed = await sync({ allowDeletes: true }, { deleteThreshold: 3 });
+      expect(allowed.status).to.equal('succeeded');
+      expect(allowed.counters.deactivated).to.equal(4);
+    });
+
+    it('records a failed run when the directory is unreachable, loses nothing, and the next run recovers', async () => {
+      const state = await new SyncRuns(dataSource).getState();
+      await dir.modify(dn.alice, { title: 'After outage' });
+      const failed = await sync({}, { ldap: { ...config.ldap, url: 'ldaps://127.0.0.1:1' } });
+      expect(failed.status).to.equal('failed');
+      expect(failed.message).to.match(/connect/i);
+      expect((await new SyncRuns(dataSource).getState())?.usn, 'the watermark stays').to.equal(state?.usn);
+      const recovered = await sync();
+      expect(recovered.status).to.equal('succeeded');
+      expect((await userByAnchor(await dir.guidOf(dn.alice)))?.title).to.equal('After outage');
+    });
+
+    it('does not start while another replica holds the sync lease', async () => {
+      expect(await acquireLease(dataSource, SYNC_LEASE, 'replica-b', 60_000)).to.equal(true);
+      try {
+        let refused: unknown;
+        await sync().catch((error: unknown) => {
+          refused = error;
+        });
+        expect(refused).to.be.instanceOf(SyncBusyError);
+      } finally {
+        await releaseLease(dataSource, SYNC_LEASE, 'replica-b');
+      }
+    });
+
+    it('runs a full sync on request that finds the store already converged', async () => {
+      const run = await sync({ mode: 'full' });
+      expect(run.mode).to.equal('full');
+      expect(run.counters.created + run.counters.updated + run.counters.deactivated).to.equal(0);
+      expect(run.counters.unchanged).to.be.greaterThan(BIG_GROUP_SIZE - 10);
+      const auditor = await dataSource.query('SELECT COUNT(*) AS n FROM role_members WHERE role_id = ?', [AUDITOR_ROLE]) as { n: number | string }[];
+      expect(Number(auditor[0]?.n)).to.equal(1);
+    });
+  });
+}
