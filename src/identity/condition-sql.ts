@@ -6,7 +6,7 @@ import type { Comparison, Condition, ConditionValue } from './query';
  * where filters become SQL; each resource type describes its fields with a FieldMap.
  * Every leaf is null-safe (`col IS NOT NULL AND …`) so that NOT (…) never lets NULLs through.
  */
-export type FieldType = 'string' | 'boolean' | 'dateTime' | 'integer';
+export type FieldType = 'string' | 'boolean' | 'dateTime' | 'integer' | 'presence';
 
 export interface ScalarField {
   readonly type: FieldType;
@@ -17,6 +17,9 @@ export interface ScalarField {
   /** The column already holds the lower-cased value (an indexed *_key column). */
   readonly folded?: boolean;
 }
+
+/** A complex or unindexed attribute that can only be tested with `pr`: `column` is the SQL test. */
+export const presenceOnly = (test: string): ScalarField => ({ type: 'presence', column: test, caseExact: true });
 
 export interface CollectionField {
   readonly table: string;
@@ -101,6 +104,10 @@ export class SqlConditionBuilder {
   }
 
   private leaf(condition: Extract<Condition, { kind: 'compare' | 'present' }>, field: ScalarField): string {
+    if (field.type === 'presence') {
+      if (condition.kind !== 'present') throw invalidError(`Attribute "${condition.field}" can only be tested with pr`);
+      return field.column;
+    }
     if (condition.kind === 'present') {
       return field.type === 'string'
         ? `(${field.column} IS NOT NULL AND ${field.column} <> '')`
@@ -123,6 +130,8 @@ export class SqlConditionBuilder {
         return this.ordered(field.column, op, toInstant(condition.field, value), condition.field);
       case 'string':
         return this.stringLeaf(condition.field, field, op, value);
+      default:
+        throw invalidError(`Attribute "${condition.field}" can only be tested with pr`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { UserEntity } from '../db/entities';
-import type { CollectionField, FieldMap, ScalarField } from './condition-sql';
+import { presenceOnly, type CollectionField, type FieldMap, type ScalarField } from './condition-sql';
 import type { SortSpec } from './list-page';
 import { INDEXED_MULTI_VALUED } from './user-profile';
 
@@ -31,6 +31,14 @@ export const USER_FIELDS: FieldMap = {
     'enterprise.manager.value': text('manager_id', true),
     'meta.created': { type: 'dateTime', column: 'u.created_at', caseExact: true },
     'meta.lastModified': { type: 'dateTime', column: 'u.updated_at', caseExact: true },
+    // Complex and unindexed attributes answer `pr` from the profile JSON, which scimd writes with
+    // JSON.stringify: a key appears there, unescaped and followed by its value, only when present.
+    name: presenceOnly('(u.given_name IS NOT NULL OR u.family_name IS NOT NULL OR u.profile LIKE \'%"name":{%\')'),
+    addresses: presenceOnly('u.profile LIKE \'%"addresses":[%\''),
+    photos: presenceOnly('u.profile LIKE \'%"photos":[%\''),
+    x509Certificates: presenceOnly('u.profile LIKE \'%"x509Certificates":[%\''),
+    'enterprise.manager': presenceOnly('u.manager_id IS NOT NULL'),
+    groups: presenceOnly('EXISTS (SELECT 1 FROM role_members gm WHERE gm.user_id = u.id)'),
   },
   collections: Object.fromEntries(INDEXED_MULTI_VALUED.map((attribute): [string, CollectionField] => [attribute, {
     table: 'user_values',

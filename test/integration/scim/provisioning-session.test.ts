@@ -81,6 +81,9 @@ for (const database of testDatabases()) {
         ['(active eq true) and (name.familyName eq "jensen" or title eq "x")', [userId]],
         ['meta.created gt "2000-01-01T00:00:00Z"', [userId, secondUserId]],
         ['userName ne "ted@example.com"', [userId]],
+        ['name pr', [userId]],
+        ['not (name pr) and emails pr', [secondUserId]],
+        ['addresses pr or photos pr', []],
       ];
       for (const [filter, expected] of cases) {
         const reply = await scim.get(`/Users?filter=${encodeURIComponent(filter)}`);

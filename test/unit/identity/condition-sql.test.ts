@@ -73,7 +73,12 @@ describe('SqlConditionBuilder', () => {
       expect(sql).to.equal("((NOT LOWER(u.title) = :f0) OR (u.user_name_key = :f1 AND (u.external_id IS NOT NULL AND u.external_id <> '')))");
     });
 
+    it('answers pr on a complex attribute from the profile JSON', () => {
+      expect(render({ kind: 'present', field: 'addresses' }).sql).to.equal("u.profile LIKE '%\"addresses\":[%'");
+    });
+
     const rejected: [string, Condition][] = [
+      ['a comparison on an attribute that only answers pr', compare('addresses', 'eq', 'x')],
       ['an attribute that is not filterable', compare('photos.value', 'eq', 'x')],
       ['a number compared with a string attribute', compare('userName', 'eq', 5)],
       ['gt on a boolean', compare('active', 'gt', true)],
