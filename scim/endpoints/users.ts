@@ -4,7 +4,7 @@ import { applyPatch, parsePatchRequest } from '../patch';
 import { parseListParameters, type ListParameters } from '../query/list-parameters';
 import { etagOf } from '../resources/meta';
 import { scimToUserInput, userToScim } from '../resources/user-mapper';
-import { userResourceSchema as schema, type ScimObject } from '../schema';
+import { parseAttributeList, userResourceSchema as schema, type ScimObject } from '../schema';
 import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
@@ -37,8 +37,11 @@ export async function createUser(services: ScimServices, request: ScimRequest): 
   requirePermission(request.principal, 'users:write');
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
-  const response = await respondWith(services, request, record);
-  return { ...response, status: 201, headers: { ...response.headers, Location: `${request.baseUrl}/Users/${record.id}` } };
+  // A user just created holds no roles: no need to ask the database.
+  const resource = schema.project(userToScim(record, [], request.baseUrl), {
+    attributes: parseAttributeList(request.query.attributes), excludedAttributes: parseAttributeList(request.query.excludedAttributes),
+  });
+  return { status: 201, body: resource, headers: { ETag: etagOf(record.version), Location: `${request.baseUrl}/Users/${record.id}` } };
 }
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {

@@ -34,24 +34,37 @@ export async function listPage<E extends ObjectLiteral & { id: string }>(
   const sort = sorts[sortName];
   if (!sort) throw invalidError(`Cannot sort by "${sortName}"`);
   const descending = query.sortOrder === 'descending';
-  const total = await base().getCount();
-  if (query.limit === 0 || (query.after === undefined && query.offset >= total)) return { total, rows: [] };
+  if (query.limit === 0) return { total: await base().getCount(), rows: [] };
 
-  const qb = base();
   const order = descending ? 'DESC' : 'ASC';
-  qb.orderBy(sort.column, order).addOrderBy(`${alias}.id`, order);
+  const ordered = (qb: SelectQueryBuilder<E>) => qb.orderBy(sort.column, order).addOrderBy(`${alias}.id`, order);
+  let rows: E[];
   if (query.after !== undefined) {
     if (!sort.keyset) throw invalidError(`Cursor paging cannot sort by "${sortName}"`);
     const beyond = descending ? '<' : '>';
-    qb.andWhere(`(${sort.column} ${beyond} :afterValue OR (${sort.column} = :afterValue AND ${alias}.id ${beyond} :afterId))`,
-      { afterValue: query.after.value, afterId: query.after.id });
+    rows = await ordered(base()).andWhere(
+      `(${sort.column} ${beyond} :afterValue OR (${sort.column} = :afterValue AND ${alias}.id ${beyond} :afterId))`,
+      { afterValue: query.after.value, afterId: query.after.id },
+    ).limit(query.limit + 1).getMany();
+  } else if (query.offset >= DEEP_OFFSET) {
+    // A deep page: skip through the sort index selecting ids only (the index covers them), then read
+    // just the page's rows; fetching whole rows while skipping makes the database scan and sort them all.
+    const ids = (await ordered(base().select(`${alias}.id`, 'id')).offset(query.offset).limit(query.limit + 1)
+      .getRawMany<{ id: string }>()).map((row) => row.id);
+    const byId = ids.length === 0 ? new Map<string, E>() : new Map((await base().andWhereInIds(ids).getMany()).map((row) => [row.id, row]));
+    rows = ids.map((id) => byId.get(id)).filter((row): row is E => row !== undefined);
   } else {
-    qb.offset(query.offset);
+    // One row more than asked tells whether a next page exists without a second query.
+    rows = await ordered(base()).offset(query.offset).limit(query.limit + 1).getMany();
   }
-  // One row more than asked tells whether a next page exists without a second query.
-  const rows = await qb.limit(query.limit + 1).getMany();
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
+  // A first page that holds everything is its own count: no COUNT(*) for the common lookup
+  // (`userName eq "…"` answers one row or none).
+  const total = query.after === undefined && query.offset === 0 && !more ? page.length : await base().getCount();
   const last = page.at(-1);
   return more && last ? { total, rows: page, next: { value: sort.valueOf(last), id: last.id } } : { total, rows: page };
 }
+
+/** From this offset on, index pages select ids first (see above). */
+const DEEP_OFFSET = 1000;

@@ -79,13 +79,12 @@ export class RoleDirectory {
   async rolesOfUsers(userIds: readonly string[]): Promise<Map<string, { id: string; displayName: string }[]>> {
     const result = new Map<string, { id: string; displayName: string }[]>(userIds.map((id) => [id, []]));
     for (const ids of chunks(userIds)) {
-      const rows = await this.dataSource.createQueryBuilder()
-        .select(['m.user_id AS user_id', 'r.id AS role_id', 'r.display_name AS display_name'])
-        .from(RoleMemberEntity, 'm')
-        .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
-        .where('m.user_id IN (:...ids)', { ids })
-        .orderBy('r.display_name_key', 'ASC')
-        .getRawMany<{ user_id: string; role_id: string; display_name: string }>();
+      // Plain SQL: this runs for every User a response carries.
+      const rows = await this.dataSource.query(
+        `SELECT m.user_id AS user_id, r.id AS role_id, r.display_name AS display_name FROM role_members m
+         JOIN roles r ON r.id = m.role_id WHERE m.user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY r.display_name_key`,
+        [...ids],
+      ) as { user_id: string; role_id: string; display_name: string }[];
       for (const row of rows) result.get(row.user_id)?.push({ id: row.role_id, displayName: row.display_name });
     }
     return result;

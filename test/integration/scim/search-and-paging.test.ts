@@ -136,5 +136,34 @@ for (const database of testDatabases()) {
         expect(await server.count('audit_events')).to.equal(before);
       });
     });
+
+    // Last: it adds 1,100 users the other tests do not expect.
+    describe('deep index pages', () => {
+      it('serve the same users, in the same order, as a walk from the start', async () => {
+        const ds = server.running.dataSource;
+        const now = Date.now();
+        for (let batch = 0; batch < 11; batch++) {
+          const rows = Array.from({ length: 100 }, (_, i) => {
+            const n = batch * 100 + i;
+            const name = `deep${String(n).padStart(4, '0')}@example.com`;
+            const at = new Date(now + n).toISOString();
+            return [`00000000-0000-4000-a000-${String(n).padStart(12, '0')}`, name, name, JSON.stringify({ userName: name }), at, at];
+          });
+          await ds.query(`INSERT INTO users (id, user_name, user_name_key, profile, created_at, updated_at) VALUES ${
+            rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, rows.flat());
+        }
+        const names = async (query: string) => ((await scim.get(`/Users?${query}&attributes=userName`)).body.Resources as { userName: string }[])
+          .map((r) => r.userName);
+        const deep = await names('startIndex=1051&count=10&sortBy=userName');
+        const shallow = (await names('startIndex=1001&count=100&sortBy=userName')).slice(50, 60);
+        expect(deep).to.have.length(10);
+        expect(deep).to.deep.equal(shallow);
+        const byCreation = await names('startIndex=1101&count=5');
+        expect(byCreation).to.deep.equal(['deep1075@example.com', 'deep1076@example.com', 'deep1077@example.com',
+          'deep1078@example.com', 'deep1079@example.com']);
+        const total = (await scim.get('/Users?startIndex=1101&count=5')).body.totalResults;
+        expect(total).to.equal(USERS + 1100);
+      });
+    });
   });
 }
