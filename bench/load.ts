@@ -1,0 +1,79 @@
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+/** What the seeder hands the load workers (through a JSON file: see requests.ts). */
+export interface BenchData {
+  readonly ids: string[];
+  readonly spareIds: string[];
+}
+
+/** The fields a bench request carries besides autocannon's own; requests.ts builds the dynamic ones. */
+export interface BenchRequest {
+  method?: string;
+  path?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Which request requests.ts builds; undefined for a fixed request. */
+  scenario?: string;
+  /** Unique per measured run: keeps POSTed userNames unique across runs. */
+  runTag?: string;
+  /** The group PATCHed by `add-member`. */
+  groupId?: string;
+  /** Where in the spare pool `add-member` starts: runs never reuse each other's spares. */
+  spareOffset?: number;
+}
+
+export interface LoadTarget extends BenchRequest {
+  /** Origin of the server, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+}
+
+export interface LoadResult {
+  /** Mean of the per-second request counts (autocannon's requests.average). */
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly mean: number;
+  readonly total: number;
+  /** Requests sent, including those still unanswered when the run stopped (the server finishes them). */
+  readonly sent: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly statusCodes: Record<string, number>;
+}
+
+const REQUESTS_FILE = path.join(__dirname, 'requests.ts');
+
+/**
+ * One autocannon run against a target. autocannon fires from one worker thread, so the load
+ * generator and the server under test are two threads sharing the machine's cores, not one event loop.
+ */
+export async function runLoad(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
+  const { url, scenario, headers, ...fixed } = target;
+  const request = {
+    ...fixed,
+    ...(scenario ? { scenario, setupRequest: REQUESTS_FILE } : {}),
+    headers: { ...(fixed.method && fixed.method !== 'GET' ? { 'Content-Type': 'application/scim+json' } : {}), ...headers },
+  };
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    workers: 1,
+    timeout: 30,
+    requests: [request as autocannon.Request],
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    total: result.requests.total,
+    sent: result.requests.sent,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statusCodes,
+  };
+}

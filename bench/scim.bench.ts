@@ -1,0 +1,276 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { ServiceAccounts } from '../src/auth/service-accounts';
+import type { Config } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startServer, type RunningServer } from '../src/server';
+import { costBetween, findDatabasePid, sampleCpu } from './cpu';
+import { startFloors, type Floors } from './floors';
+import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
+import { SCIM } from './names';
+import { parseOptions, type BenchOptions } from './options';
+import setupRequest from './requests';
+import { memberCount, resetDatabase, resetMemberships, seed, type SeedResult } from './seed';
+import { FLOOR_KEYS, buildRows, renderTable, type Measurement, type ScenarioSpec } from './table';
+
+/**
+ * `npm run bench`: seeds MariaDB, starts scimd and three floor servers in this process on loopback,
+ * drives every scenario with autocannon at each concurrency, and prints one table with the ratios
+ * to the floors and the targets. See docs/benchmarks.md.
+ */
+interface Scenario extends ScenarioSpec {
+  /** The request to load; undefined when the scenario cannot run (spec.unavailable says why). */
+  readonly target?: LoadTarget;
+  /** The spare-pool group whose real additions are counted (membership PATCHes). */
+  readonly groupId?: string;
+  readonly expectStatus: number;
+}
+
+const PAGE = 100;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = new Date();
+  log(`scimd bench: ${options.users} users (+${options.spare} spare), ${options.duration} s runs at concurrency `
+    + `${options.concurrency.join(', ')}, ${options.warmup} s warm-up`);
+
+  log('resetting and migrating the bench database…');
+  await resetDatabase(options.databaseUrl);
+  const pool = mysql.createPool({ uri: options.databaseUrl.replace(/^mariadb:/, 'mysql:'), connectionLimit: 4 });
+  const temp = mkdtempSync(path.join(os.tmpdir(), 'scimd-bench-'));
+  let server: RunningServer | undefined;
+  let floors: Floors | undefined;
+  try {
+    const seeded = await seed(pool, options.users, options.spare);
+    log(`seeded ${options.users + options.spare} users and 2 groups in ${seeded.seconds.toFixed(1)} s`);
+    const dataFile = path.join(temp, 'data.json');
+    writeFileSync(dataFile, JSON.stringify({ ids: seeded.ids, spareIds: seeded.spareIds } satisfies BenchData));
+    process.env.SCIMD_BENCH_DATA = dataFile;
+
+    const config: Config = {
+      host: '127.0.0.1', port: 0, publicUrl: undefined,
+      database: { kind: 'mariadb', url: options.databaseUrl.replace(/^mariadb:/, 'mysql:') },
+      migrateOnStart: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 5_000,
+    };
+    server = await startServer(config, createLogger('silent'));
+    const { token } = await new ServiceAccounts(server.dataSource).create(
+      { actor: { type: 'cli', id: null, name: 'bench' }, door: 'cli' },
+      { name: 'bench', roleNames: ['SCIM Provisioning'] },
+    );
+    floors = await startFloors(options.databaseUrl);
+
+    const scenarios = await defineScenarios(options, seeded, server.url, floors, token);
+    await sanityCheck(scenarios);
+    const measurements: Measurement[] = [];
+    for (const scenario of scenarios) {
+      if (!scenario.target || (options.only && !scenario.key.startsWith('floor-') && !options.only.includes(scenario.key))) continue;
+      measurements.push(...await measure(scenario, scenario.target, options, pool, seeded));
+    }
+    // The floors again, last: a neighbour's load at the start must not flatter the ratios. Each
+    // floor row (and every ratio) uses the faster of its two measurements.
+    const floorsAgain: Measurement[] = [];
+    for (const scenario of scenarios.filter((s) => s.key.startsWith('floor-') && s.target)) {
+      floorsAgain.push(...await measure(scenario, scenario.target as LoadTarget, options, pool, seeded));
+    }
+    const shown = scenarios.filter((s) => !options.only || s.key.startsWith('floor-') || options.only.includes(s.key));
+    const rows = buildRows(shown, fasterFloors(measurements, floorsAgain), options.concurrency);
+    const machine = await describeMachine(pool);
+    const table = renderTable(rows);
+    console.log(`\nscimd benchmark, ${started.toISOString()}: ${options.users} users, ${options.duration} s per run, `
+      + `autocannon ${options.concurrency.join('/')} connections (1 worker thread), same process as the servers`);
+    console.log(`machine: ${machine}\n`);
+    console.log(table);
+    console.log('CPU ms/req: CPU time per request sent, from /proc: "node" is the main thread of this process (where scimd '
+      + 'and the floors run; autocannon has its own thread), "db" the MariaDB server. Other load: cores used meanwhile '
+      + 'by processes other than these two. Latencies are whole milliseconds as autocannon records them.');
+    if (options.json) {
+      writeFileSync(options.json, JSON.stringify({ date: started.toISOString(), machine, options, seedSeconds: seeded.seconds,
+        measurements, floorsAgain, rows }, null, 2));
+    }
+  } finally {
+    await floors?.stop();
+    await server?.stop();
+    await pool.end();
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+async function defineScenarios(
+  options: BenchOptions, seeded: SeedResult, url: string, floors: Floors, token: string,
+): Promise<Scenario[]> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const scim = (request: BenchRequest): LoadTarget => ({ url, ...request, headers: { ...auth, ...request.headers } });
+  const deepIndex = Math.floor(options.users * 0.9) + 1;
+  const cursor = await deepCursor(url, auth, deepIndex);
+  const users = options.users.toLocaleString('en-US');
+  return [
+    { key: FLOOR_KEYS.http, label: 'Floor: Koa, fixed 1 KB JSON', target: { url: floors.httpUrl, path: '/' }, expectStatus: 200 },
+    { key: FLOOR_KEYS.read, label: 'Floor: Koa + mysql2 SELECT by user_name_key', target: { url: floors.readUrl, scenario: 'floor-read' },
+      expectStatus: 200 },
+    { key: FLOOR_KEYS.write, label: 'Floor: Koa + mysql2 1-row INSERT',
+      target: { url: floors.writeUrl, method: 'POST', path: '/scratch' }, expectStatus: 201 },
+    { key: 'get-user', label: 'GET /Users/{id}', floor: 'read', minShareOfFloor: 0.6, singleResource: true,
+      target: scim({ scenario: 'user-by-id' }), expectStatus: 200 },
+    { key: 'filter-username', label: 'GET /Users?filter=userName eq', floor: 'read', minShareOfFloor: 0.6, singleResource: true,
+      target: scim({ scenario: 'user-by-username' }), expectStatus: 200 },
+    { key: 'filter-email', label: 'GET /Users?filter=emails[type eq "work"].value eq', floor: 'read', singleResource: true,
+      target: scim({ scenario: 'user-by-email' }), expectStatus: 200 },
+    { key: 'group-big', label: `GET /Groups/{${users} members}?excludedAttributes=members`, singleResource: true,
+      target: scim({ path: `${SCIM}/Groups/${seeded.bigGroupId}?excludedAttributes=members` }), expectStatus: 200 },
+    { key: 'group-small', label: 'GET /Groups/{10 members}?excludedAttributes=members', singleResource: true,
+      target: scim({ path: `${SCIM}/Groups/${seeded.smallGroupId}?excludedAttributes=members` }), expectStatus: 200 },
+    { key: 'list-offset', label: `GET /Users?startIndex=${deepIndex}&count=${PAGE}`,
+      target: scim({ path: `${SCIM}/Users?startIndex=${deepIndex}&count=${PAGE}` }), expectStatus: 200 },
+    'cursor' in cursor
+      ? { key: 'list-cursor', label: `GET /Users?count=${PAGE}&cursor=(page ${cursor.page})`,
+        target: scim({ path: `${SCIM}/Users?count=${PAGE}&cursor=${encodeURIComponent(cursor.cursor)}` }), expectStatus: 200 }
+      : { key: 'list-cursor', label: `GET /Users?count=${PAGE}&cursor=(deep page)`, unavailable: cursor.unavailable, expectStatus: 200 },
+    { key: 'create-user', label: 'POST /Users', floor: 'write', minShareOfFloor: 0.5, singleResource: true,
+      target: scim({ scenario: 'create-user', method: 'POST', path: `${SCIM}/Users` }), expectStatus: 201 },
+    { key: 'patch-user', label: 'PATCH /Users/{id} replace title', floor: 'write', singleResource: true,
+      target: scim({ scenario: 'patch-user-title', method: 'PATCH' }), expectStatus: 200 },
+    { key: 'add-member-small', label: 'PATCH /Groups/{10 members} add member', floor: 'write', singleResource: true,
+      groupId: seeded.smallGroupId,
+      target: scim({ scenario: 'add-member', method: 'PATCH', groupId: seeded.smallGroupId }), expectStatus: 204 },
+    { key: 'add-member-big', label: `PATCH /Groups/{${users} members} add member`, floor: 'write', singleResource: true,
+      groupId: seeded.bigGroupId,
+      costVersus: { key: 'add-member-small', max: 1.5, label: `cost ${users}/10 members` },
+      target: scim({ scenario: 'add-member', method: 'PATCH', groupId: seeded.bigGroupId }), expectStatus: 204 },
+  ];
+}
+
+/**
+ * RFC 9865 cursor paging, if this scimd has it: walks from the first page to the one that starts at
+ * `startIndex` (the page the startIndex scenario fetches) and returns that page's cursor.
+ */
+async function deepCursor(
+  url: string, auth: Record<string, string>, startIndex: number,
+): Promise<{ cursor: string; page: number } | { unavailable: string }> {
+  const fetchPage = async (cursor: string) => {
+    const response = await fetch(`${url}${SCIM}/Users?count=${PAGE}&cursor=${encodeURIComponent(cursor)}`, { headers: auth });
+    const body = await response.json() as { nextCursor?: unknown; Resources?: unknown[] };
+    return { status: response.status, next: typeof body.nextCursor === 'string' ? body.nextCursor : undefined };
+  };
+  const first = await fetchPage('');
+  if (first.status !== 200 || first.next === undefined) {
+    return { unavailable: `cursor paging not supported by this build (GET /Users?count=${PAGE}&cursor= answered `
+      + `${first.status} without nextCursor)` };
+  }
+  const targetPage = Math.floor((startIndex - 1) / PAGE) + 1;
+  log(`walking ${targetPage - 1} cursor pages to page ${targetPage}…`);
+  let cursor = first.next;
+  for (let page = 2; page < targetPage; page++) {
+    const next = await fetchPage(cursor);
+    if (next.status !== 200 || next.next === undefined) {
+      return { unavailable: `cursor walk stopped at page ${page} (status ${next.status}, no nextCursor)` };
+    }
+    cursor = next.next;
+  }
+  return { cursor, page: targetPage };
+}
+
+/** One request of each scenario, so that a broken scenario fails loudly instead of timing 4xx answers. */
+async function sanityCheck(scenarios: readonly Scenario[]): Promise<void> {
+  for (const scenario of scenarios) {
+    if (!scenario.target) continue;
+    const { url, ...request } = scenario.target;
+    const built = request.scenario ? setupRequest({ ...request, runTag: 'check' }) : request;
+    const response = await fetch(`${url}${built.path ?? '/'}`, {
+      method: built.method ?? 'GET',
+      headers: { ...(built.body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}), ...built.headers },
+      ...(built.body !== undefined ? { body: built.body } : {}),
+    });
+    const text = await response.text();
+    if (response.status !== scenario.expectStatus) {
+      throw new Error(`${scenario.label}: expected ${scenario.expectStatus}, got ${response.status}: ${text.slice(0, 300)}`);
+    }
+    if (scenario.key.startsWith('filter-') && (JSON.parse(text) as { totalResults?: number }).totalResults !== 1) {
+      throw new Error(`${scenario.label}: expected exactly one match: ${text.slice(0, 300)}`);
+    }
+  }
+}
+
+let spareOffset = 0;
+const databasePid = findDatabasePid();
+
+async function measure(
+  scenario: Scenario, target: LoadTarget, options: BenchOptions, pool: mysql.Pool, seeded: SeedResult,
+): Promise<Measurement[]> {
+  const tag = () => `${scenario.key}.${Date.now().toString(36)}`;
+  const run = async (connections: number, seconds: number) => {
+    await settle(pool);
+    if (scenario.groupId) await resetMemberships(pool, seeded);
+    const before = scenario.groupId ? await memberCount(pool, scenario.groupId) : 0;
+    const cpuBefore = sampleCpu(databasePid);
+    const started = Date.now();
+    const result = await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds);
+    // Requests still in flight when autocannon stops finish on the server: let them, before
+    // counting, and before the next run measures anything.
+    await settle(pool);
+    const cpu = costBetween(cpuBefore, sampleCpu(databasePid), result.sent, Date.now() - started);
+    spareOffset += result.total + connections;
+    const notes: string[] = [];
+    if (scenario.groupId) {
+      const added = (await memberCount(pool, scenario.groupId)) - before;
+      const answered = result.statusCodes['204'] ?? 0;
+      if (added < answered) {
+        notes.push(`only ${added} of ${answered} PATCHes added a member: the spare pool (${seeded.spareIds.length}) ran out; `
+          + 'raise --spare');
+      }
+    }
+    return { result, cpu, notes };
+  };
+  if (options.warmup > 0) {
+    log(`${scenario.label}: warm-up ${options.warmup} s`);
+    await run(options.concurrency[0] ?? 10, options.warmup);
+  }
+  const measured: Measurement[] = [];
+  for (const connections of options.concurrency) {
+    const { result, cpu, notes } = await run(connections, options.duration);
+    log(`${scenario.label} c=${connections}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, `
+      + `CPU/req node ${cpu.serverMsPerRequest?.toFixed(2) ?? '?'} ms db ${cpu.databaseMsPerRequest?.toFixed(2) ?? '?'} ms, `
+      + `other load ${cpu.otherCores?.toFixed(2) ?? '?'} cores`
+      + `${result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`);
+    measured.push({ key: scenario.key, concurrency: connections, result, cpu, ...(notes.length > 0 ? { notes } : {}) });
+  }
+  if (scenario.groupId) await resetMemberships(pool, seeded);
+  return measured;
+}
+
+/** Each floor measurement replaced by its second one when that was faster, with a note saying which. */
+function fasterFloors(first: readonly Measurement[], again: readonly Measurement[]): Measurement[] {
+  return first.map((m) => {
+    const other = again.find((a) => a.key === m.key && a.concurrency === m.concurrency);
+    if (!other) return m;
+    const [best, rest] = other.result.rps > m.result.rps ? [other, m] : [m, other];
+    const note = `best of two floor runs (before and after the scimd scenarios); the other gave ${rest.result.rps.toFixed(0)} req/s`;
+    return { ...best, notes: [...(best.notes ?? []), note] };
+  });
+}
+
+/** Waits (boundedly) until no query of the bench database is running: the last run's stragglers are done. */
+async function settle(pool: mysql.Pool): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const [rows] = await pool.query(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND COMMAND = 'Query' AND ID <> CONNECTION_ID()");
+    if (Number((rows as { n: number | string }[])[0]?.n ?? 0) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+async function describeMachine(pool: mysql.Pool): Promise<string> {
+  const [rows] = await pool.query('SELECT VERSION() AS v');
+  const version = (rows as { v: string }[])[0]?.v ?? 'unknown';
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.availableParallelism()} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, `
+    + `MariaDB ${version}`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
