@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -225,6 +226,47 @@ for (const database of testDatabases()) {
       const recovered = await sync();
       expect(recovered.status).to.equal('succeeded');
       expect((await userByAnchor(await dir.guidOf(dn.alice)))?.title).to.equal('After outage');
+    });
+
+    it('records a failed run when the directory goes away in the middle of reading, and the next run converges', async () => {
+      const state = await new SyncRuns(dataSource).getState();
+      await dir.modify(dn.alice, { title: 'After a cut' });
+      // A TCP relay to the DC that drops every connection once 64 KB have come back: mid-way
+      // through the paged read of some 1,600 users.
+      const target = new URL(config.ldap.url);
+      const relay = net.createServer((client) => {
+        let received = 0;
+        const upstream = net.connect(Number(target.port || 636), target.hostname);
+        upstream.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > 64 * 1024) {
+            client.destroy();
+            upstream.destroy();
+          } else {
+            client.write(chunk);
+          }
+        });
+        client.on('data', (chunk: Buffer) => upstream.write(chunk));
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (relay.address() as net.AddressInfo).port;
+        const failed = await sync({ mode: 'full' }, {
+          ldap: { ...config.ldap, url: `ldaps://127.0.0.1:${port}`, tlsServerName: config.ldap.tlsServerName ?? target.hostname },
+        });
+        expect(failed.status).to.equal('failed');
+        expect(failed.message).to.be.a('string').and.not.equal('');
+      } finally {
+        await new Promise<void>((resolve) => relay.close(() => resolve()));
+      }
+      expect((await new SyncRuns(dataSource).getState())?.usn, 'the watermark stays').to.equal(state?.usn);
+      expect((await userByAnchor(await dir.guidOf(dn.carol)))?.active, 'nothing was lost').to.not.equal(undefined);
+      const recovered = await sync();
+      expect(recovered.status).to.equal('succeeded');
+      expect((await userByAnchor(await dir.guidOf(dn.alice)))?.title).to.equal('After a cut');
     });
 
     it('does not start while another replica holds the sync lease', async () => {
