@@ -6,7 +6,7 @@ import { invalidError } from '../errors';
 import { diffAttributes, type AuditChange } from '../governance/audit';
 import { nowIso, type ChangeContext } from './change-context';
 import type { UserProfile } from './user-profile';
-import { auditView, checkProfile, columnsOf, writeIndexedValues } from './user-rows';
+import { auditView, checkProfile, columnsOf, indexedValueRows, writeIndexedValues } from './user-rows';
 import { laterThan } from './users';
 
 /**
@@ -169,7 +169,26 @@ export class DirectorySync {
   private async writeBatch(manager: EntityManager, context: ChangeContext, batch: readonly UserWrite[]): Promise<WriteOutcome[]> {
     const outcomes: WriteOutcome[] = [];
     const audits: Partial<AuditEventEntity>[] = [];
+    // Creates go in multi-row INSERTs: a first full run is almost nothing but creates.
+    const creates = batch.filter((write) => write.action === 'create');
+    const now = nowIso();
+    const created = creates.map((write) => {
+      const profile = checkProfile(required(write.profile, write));
+      return { write, profile, row: {
+        id: randomUUID(), ...columnsOf(profile), passwordHash: null, source: 'ad', sourceAnchor: write.anchor,
+        sourceDn: write.dn, version: 1, createdAt: now, updatedAt: now,
+      } };
+    });
+    for (const chunk of chunks(created, 100)) await manager.insert(UserEntity, chunk.map((c) => c.row));
+    for (const chunk of chunks(created.flatMap((c) => indexedValueRows(c.row.id, c.profile)), 200)) {
+      await manager.insert(UserValueEntity, chunk);
+    }
+    for (const { write, profile, row } of created) {
+      outcomes.push({ anchor: write.anchor, userId: row.id });
+      audits.push(auditRow(context, 'user.create', 'User', row.id, profile.userName, diffAttributes({}, auditView(profile, false))));
+    }
     for (const write of batch) {
+      if (write.action === 'create') continue;
       const outcome = await writeOne(manager, write);
       outcomes.push({ anchor: write.anchor, userId: outcome.userId });
       audits.push(auditRow(context, `user.${write.action}`, 'User', outcome.userId ?? write.anchor, outcome.userName, outcome.changes));
@@ -206,18 +225,8 @@ interface WrittenUser {
   readonly changes: readonly AuditChange[];
 }
 
+/** Every change but a create (those are batched in writeBatch). */
 async function writeOne(manager: EntityManager, write: UserWrite): Promise<WrittenUser> {
-  const now = nowIso();
-  if (write.action === 'create') {
-    const profile = checkProfile(required(write.profile, write));
-    const id = randomUUID();
-    await manager.insert(UserEntity, {
-      id, ...columnsOf(profile), passwordHash: null, source: 'ad', sourceAnchor: write.anchor, sourceDn: write.dn,
-      version: 1, createdAt: now, updatedAt: now,
-    });
-    await writeIndexedValues(manager, id, profile);
-    return { userId: id, userName: profile.userName, changes: diffAttributes({}, auditView(profile, false)) };
-  }
   const row = write.userId ? await manager.findOneBy(UserEntity, { id: write.userId }) : null;
   if (!row) throw invalidError(`User ${write.userId ?? write.anchor} is no longer in the store`);
   const before = JSON.parse(row.profile) as UserProfile;
@@ -290,8 +299,8 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

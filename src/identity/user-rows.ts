@@ -62,7 +62,13 @@ export function columnsOf(profile: UserProfile): UserColumns {
 }
 
 export async function writeIndexedValues(manager: EntityManager, userId: string, profile: UserProfile): Promise<void> {
-  const rows = INDEXED_MULTI_VALUED.flatMap((attribute) => (profile[attribute] ?? []).map((item) => ({
+  const rows = indexedValueRows(userId, profile);
+  if (rows.length > 0) await manager.insert(UserValueEntity, rows);
+}
+
+/** The user_values rows of a profile (see UserValueEntity). */
+export function indexedValueRows(userId: string, profile: UserProfile): Omit<UserValueEntity, 'id' | 'user'>[] {
+  return INDEXED_MULTI_VALUED.flatMap((attribute) => (profile[attribute] ?? []).map((item) => ({
     userId,
     attribute,
     type: typeof item.type === 'string' ? item.type.toLowerCase().slice(0, 64) : null,
@@ -70,7 +76,6 @@ export async function writeIndexedValues(manager: EntityManager, userId: string,
     value: typeof item.value === 'string' ? item.value : null,
     valueKey: typeof item.value === 'string' ? item.value.toLowerCase() : null,
   })));
-  if (rows.length > 0) await manager.insert(UserValueEntity, rows);
 }
 
 export function toRecord(row: UserEntity): UserRecord {
