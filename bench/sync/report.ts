@@ -1,0 +1,152 @@
+import type { ChildResult } from './protocol';
+import type { ReadResult } from './floor';
+import type { PhaseCpu } from './runner';
+
+/** Every figure of one N. */
+export interface SyncRun {
+  readonly result: ChildResult;
+  readonly cpu: PhaseCpu;
+}
+
+export interface FloorRead {
+  readonly label: string;
+  readonly pageSize: number;
+  readonly result?: ReadResult;
+  readonly cpu?: PhaseCpu;
+  readonly error?: string;
+}
+
+export interface NFigures {
+  readonly users: number;
+  readonly directory: { readonly source: 'populated' | 'cache'; readonly populateSeconds: number; readonly readySeconds: number };
+  readonly floors: readonly FloorRead[];
+  readonly full: SyncRun;
+  readonly rerun?: SyncRun;
+  readonly changes: number;
+  readonly delta: SyncRun;
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+export interface Verdict {
+  readonly pass: boolean | undefined;
+  readonly text: string;
+}
+
+export const FLOOR_LABEL = 'ldapts searchPaginated';
+const FULL_SHARE_TARGET = 0.5;
+const DELTA_LIMIT_SECONDS = 2;
+const DELTA_REFERENCE_USERS = 20_000;
+const DELTA_GROWTH_LIMIT = 1.5;
+const RSS_LIMIT_MB = 300;
+const RSS_TARGET_USERS = 100_000;
+
+/** The floor the ratio is taken against: the fastest ldapts page-1000 read of the run. */
+export function rawRead(figures: NFigures): ReadResult | undefined {
+  const reads = figures.floors.filter((f) => f.label === FLOOR_LABEL && f.pageSize === 1000 && f.result).map((f) => f.result as ReadResult);
+  return reads.sort((a, b) => b.entries / b.seconds - a.entries / a.seconds)[0];
+}
+
+const rate = (entries: number, seconds: number): number => (seconds > 0 ? entries / seconds : 0);
+const mb = (mib: number | undefined): string => (mib === undefined ? 'n/a' : `${((mib * 2 ** 20) / 1e6).toFixed(0)} MB`);
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const secs = (n: number): string => `${n.toFixed(n < 10 ? 2 : 1)} s`;
+
+/** PASS/MISS per target. `deltaAt20k`: the delta seconds at 20,000 users (this run or a saved one). */
+export function verdicts(figures: NFigures, deltaAt20k: { seconds: number; from: string } | undefined): Verdict[] {
+  const raw = rawRead(figures);
+  const fullRate = rate(figures.full.result.counters.created ?? 0, figures.full.result.seconds);
+  const share = raw ? fullRate / rate(raw.entries, raw.seconds) : undefined;
+  const out: Verdict[] = [{
+    pass: share === undefined ? undefined : share >= FULL_SHARE_TARGET,
+    text: `full sync ≥ ${FULL_SHARE_TARGET * 100}% of raw read`,
+  }];
+  const delta = figures.delta.result.seconds;
+  if (figures.users <= DELTA_REFERENCE_USERS) {
+    out.push({ pass: delta < DELTA_LIMIT_SECONDS, text: `delta < ${DELTA_LIMIT_SECONDS} s` });
+  } else if (deltaAt20k) {
+    const ratio = delta / deltaAt20k.seconds;
+    out.push({ pass: ratio <= DELTA_GROWTH_LIMIT, text: `delta ${ratio.toFixed(2)}× the 20k figure (${deltaAt20k.from}; ≤ ${DELTA_GROWTH_LIMIT}×)` });
+  } else {
+    out.push({ pass: undefined, text: `delta ≤ ${DELTA_GROWTH_LIMIT}× the 20k figure: no 20k figure (run --users 20000,${figures.users})` });
+  }
+  const peak = figures.full.result.vmHwmMiB;
+  const peakMb = peak === undefined ? undefined : (peak * 2 ** 20) / 1e6;
+  if (figures.users >= RSS_TARGET_USERS) {
+    out.push({ pass: peakMb === undefined ? undefined : peakMb < RSS_LIMIT_MB, text: `peak RSS < ${RSS_LIMIT_MB} MB` });
+  } else {
+    out.push({ pass: undefined, text: `peak RSS < ${RSS_LIMIT_MB} MB applies at ${int(RSS_TARGET_USERS)}` });
+  }
+  return out;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((cells) => (cells[i] ?? '').length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0)
+    : cell.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+const mark = (v: Verdict): string => `${v.pass === undefined ? '—' : v.pass ? 'PASS' : 'MISS'} ${v.text}`;
+
+/** The main table: one row per N. */
+export function renderSummary(all: readonly NFigures[], deltaAt20k: (figures: NFigures) => { seconds: number; from: string } | undefined): string {
+  const rows = all.map((f) => {
+    const raw = rawRead(f);
+    const fullRate = rate(f.full.result.counters.created ?? 0, f.full.result.seconds);
+    const rawRate = raw ? rate(raw.entries, raw.seconds) : undefined;
+    return [
+      int(f.users), secs(f.full.result.seconds), int(fullRate), rawRate === undefined ? 'n/a' : int(rawRate),
+      rawRate === undefined ? 'n/a' : `${((fullRate / rawRate) * 100).toFixed(0)}%`,
+      f.rerun ? `${secs(f.rerun.result.seconds)} (${int(rate(f.users, f.rerun.result.seconds))}/s)` : '—',
+      secs(f.delta.result.seconds), mb(f.full.result.vmHwmMiB),
+      verdicts(f, deltaAt20k(f)).map(mark).join('; '),
+    ];
+  });
+  const all3 = all.flatMap((f) => verdicts(f, deltaAt20k(f)));
+  const passed = all3.filter((v) => v.pass === true).length;
+  const missed = all3.filter((v) => v.pass === false).length;
+  return `${table(['Users', 'Full sync', 'Full users/s', 'Raw read users/s', 'Full ÷ raw', 'Full re-run (unchanged)',
+    `Delta (${all[0]?.changes ?? 100} changes)`, 'Peak RSS full', 'Targets'], rows, new Set([0, 1, 2, 3, 4, 5, 6, 7]))}\n\n`
+    + `Targets: ${passed} PASS, ${missed} MISS, ${all3.length - passed - missed} not applicable.`;
+}
+
+/** Where each sync run's time and memory went. */
+export function renderRuns(all: readonly NFigures[]): string {
+  const rows: string[][] = [];
+  const live = all.some((f) => f.full.result.stages.some((s) => s.liveHeapAtStartMiB !== undefined));
+  for (const f of all) {
+    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [`delta (${f.changes})`, f.delta]];
+    for (const [label, run] of runs) {
+      if (!run) continue;
+      const stage = (prefix: string) => run.result.stages.filter((s) => s.stage.startsWith(prefix)).reduce((sum, s) => sum + s.seconds, 0);
+      const peakOf = (prefix: string) => Math.max(0, ...run.result.stages.filter((s) => s.stage.startsWith(prefix)).map((s) => s.peakRssMiB));
+      const c = run.result.counters;
+      rows.push([
+        int(f.users), label, secs(run.result.seconds), secs(stage('connecting')), secs(stage('reading')), secs(stage('planning')),
+        secs(stage('applying')), `${(run.cpu.worker).toFixed(1)}`, run.cpu.database.toFixed(1), run.cpu.samba.toFixed(1),
+        run.cpu.otherCores === undefined ? 'n/a' : run.cpu.otherCores.toFixed(1),
+        `${mb(run.result.baselineRssMiB)} / ${mb(peakOf('reading'))} / ${mb(peakOf('planning'))} / ${mb(peakOf('applying'))} / ${mb(run.result.vmHwmMiB)}`,
+        `${c.created ?? 0}/${c.updated ?? 0}/${c.unchanged ?? 0}/${c.memberAdds ?? 0}/${c.errors ?? 0}`,
+        ((s) => `${int(s.select)}/${int(s.insert)}/${int(s.update)}/${int(s.delete)}/${int(s.commit)}`)(run.result.statements),
+        ...(live ? [['reading', 'planning', 'applying'].map((prefix) => mb(run.result.stages.find((s) => s.stage.startsWith(prefix))
+          ?.liveHeapAtStartMiB)).join(' / ')] : []),
+      ]);
+    }
+  }
+  return table(['Users', 'Run', 'Wall', 'Connect', 'Read', 'Plan', 'Apply', 'CPU s sync', 'CPU s MariaDB', 'CPU s Samba',
+    'Other load (cores)', 'RSS start / read / plan / apply / VmHWM', 'created/updated/unchanged/member-adds/errors',
+    'SQL select/insert/update/delete/commit', ...(live ? ['Live heap at read / plan / apply start'] : [])], rows,
+  new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+}
+
+/** The floor reads. */
+export function renderFloors(all: readonly NFigures[]): string {
+  const rows = all.flatMap((f) => f.floors.map((floor) => (floor.result
+    ? [int(f.users), floor.label, String(floor.pageSize), int(floor.result.entries), secs(floor.result.seconds),
+      int(rate(floor.result.entries, floor.result.seconds)), floor.cpu ? floor.cpu.worker.toFixed(1) : '',
+      floor.cpu ? floor.cpu.samba.toFixed(1) : '', floor.cpu?.otherCores === undefined ? '' : floor.cpu.otherCores.toFixed(1)]
+    : [int(f.users), floor.label, String(floor.pageSize), 'n/a', '', '', '', '', floor.error ?? ''])));
+  return table(['Users', 'Read', 'Page', 'Entries', 'Time', 'Entries/s', 'CPU s reader', 'CPU s Samba', 'Other load (cores)'], rows,
+    new Set([0, 2, 3, 4, 5, 6, 7, 8]));
+}
