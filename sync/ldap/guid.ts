@@ -10,7 +10,7 @@
 export const GUID_BYTES = 16;
 
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Accepted on input: any case, optionally in braces (`{…}`, as Windows tools print it). */
+/** Accepted on input in upper or lower case, optionally in braces (`{…}`, as Windows tools print it). */
 const GUID_BODY = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ACCEPTED = new RegExp(`^\\{(${GUID_BODY})\\}$|^(${GUID_BODY})$`, 'i');
 
