@@ -73,6 +73,13 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
   const directory = await benchDirectory(users, cacheRoot, log);
   const dc = directory.dc;
   const temp = mkdtempSync(path.join(os.tmpdir(), 'scimd-bench-sync-'));
+  // Ctrl-C: stop the DC this run started and remove its folder before leaving.
+  const interrupted = (): void => {
+    log('interrupted: stopping the DC…');
+    rmSync(temp, { recursive: true, force: true });
+    void stop(dc).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
   try {
     log(`directory ready in ${directory.readySeconds.toFixed(1)} s (${directory.source}); resetting the database…`);
     await resetDatabase(options.databaseUrl);
@@ -151,6 +158,7 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
     if (cacheRoot !== undefined) saveFigures(cacheRoot, figures);
     return figures;
   } finally {
+    process.removeListener('SIGINT', interrupted);
     rmSync(temp, { recursive: true, force: true });
     await stop(dc);
   }

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { populate } from './populate';
+import { GROUP_NAMES, populate } from './populate';
 import { provisionDc, restoreDatabase, saveDatabase, startDc, stopDc, type BenchDc } from './samba';
 
 /**
@@ -73,7 +73,7 @@ export async function benchDirectory(
       return { dc, source: 'cache', populateSeconds: meta.populateSeconds, readySeconds: (Date.now() - started) / 1000, cacheDir };
     }
     exportTestEnv(dc);
-    log(`populating ${users.toLocaleString('en-US')} users and ${7} groups over LDAPS…`);
+    log(`populating ${users.toLocaleString('en-US')} users and ${GROUP_NAMES.length} groups over LDAPS…`);
     const populateStarted = Date.now();
     await populate(users, dc.baseDn, log);
     const populateSeconds = (Date.now() - populateStarted) / 1000;
