@@ -1,28 +1,8 @@
 import mysql from 'mysql2/promise';
-import { openDataSource } from '../../src/db/data-source';
+import { resetDatabase } from '../seed';
 
-/** The benchmark database: dropped, recreated and migrated before each N. */
-export async function resetDatabase(url: string): Promise<void> {
-  const parsed = new URL(url);
-  const name = decodeURIComponent(parsed.pathname.slice(1));
-  if (!/^[A-Za-z0-9_]+$/.test(name) || !name.toLowerCase().includes('bench')) {
-    throw new Error(`Refusing to drop database "${name}": the benchmark database's name must contain "bench" (set BENCH_DATABASE_URL)`);
-  }
-  parsed.pathname = '/';
-  const connection = await mysql.createConnection(parsed.toString());
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  } finally {
-    await connection.end();
-  }
-  const dataSource = await openDataSource({ kind: 'mariadb', url });
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
-  }
-}
+/** The benchmark database: dropped, recreated and migrated before each N (shared with `npm run bench`). */
+export { resetDatabase };
 
 /** Server version and the settings that shape write throughput. */
 export async function describeDatabase(url: string): Promise<string> {

@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDataSource } from '../../src/db/data-source';
-import { freePort, killStrayProcesses, processMark, runScimd, startServe, type RunResult, type ServeProcess } from '../support/processes';
+import { freePort, runScimd, startServe, useSpawnedProcesses, type RunResult, type ServeProcess } from '../support/processes';
 
 /**
  * The `scimd` command line as an operator uses it: real child processes (bin/scimd.js) on real
@@ -102,21 +101,9 @@ async function getUsers(server: ServeProcess, token: string): Promise<number> {
 describe('scimd CLI (spawned processes)', function () {
   this.timeout(90_000);
 
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scimd-cli-'));
-  });
-
-  // Each test stops what it started; whatever a failing test left running is killed here.
-  // (Servers a describe block starts in `before` are stopped by its `after`, and by the last hook.)
-  let mark = 0;
-  beforeEach(() => {
-    mark = processMark();
-  });
-  afterEach(() => killStrayProcesses(mark));
-
-  after(async () => {
-    await killStrayProcesses();
-    fs.rmSync(tmp, { recursive: true, force: true });
+  // Each test stops what it started; whatever a failing test left running is killed after it.
+  useSpawnedProcesses('scimd-cli-', (dir) => {
+    tmp = dir;
   });
 
   describe('service-account create', () => {

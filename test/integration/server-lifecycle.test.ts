@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { killStrayProcesses, processMark, runScimd, startServe, type ServeProcess } from '../support/processes';
+import { runScimd, startServe, useSpawnedProcesses, type ServeProcess } from '../support/processes';
 
 /**
  * `scimd serve` as a process: defaults, readiness, graceful shutdown on SIGTERM, and its logs.
@@ -139,19 +138,9 @@ async function sigtermDuringRequest(name: string, shutdownTimeoutMs: number): Pr
 describe('scimd serve lifecycle (spawned processes)', function () {
   this.timeout(90_000);
 
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scimd-lifecycle-'));
-  });
-
-  let mark = 0;
-  beforeEach(() => {
-    mark = processMark();
-  });
-  afterEach(() => killStrayProcesses(mark));
-
-  after(async () => {
-    await killStrayProcesses();
-    fs.rmSync(tmp, { recursive: true, force: true });
+  // Each test stops what it started; whatever a failing test left running is killed after it.
+  useSpawnedProcesses('scimd-lifecycle-', (dir) => {
+    tmp = dir;
   });
 
   describe('defaults', () => {

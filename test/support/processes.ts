@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -243,4 +245,25 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
     throw error;
   }
   return serve;
+}
+
+/**
+ * Mocha hooks for a suite of spawned processes: a fresh temp folder (handed to `onDir`), each test's
+ * stray processes killed after it even when it fails, and everything stopped and removed at the end.
+ */
+export function useSpawnedProcesses(prefix: string, onDir: (dir: string) => void): void {
+  let dir = '';
+  let mark = 0;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    onDir(dir);
+  });
+  beforeEach(() => {
+    mark = processMark();
+  });
+  afterEach(() => killStrayProcesses(mark));
+  after(async () => {
+    await killStrayProcesses();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 }

@@ -11,37 +11,24 @@ import { SyncRuns, type SyncRunEntryInput, type SyncRunView } from '../../../src
 import type { ChangeContext } from '../../../src/identity/change-context';
 import { createLogger } from '../../../src/logger';
 import { testDatabases } from '../../support/databases';
-import { TestServer } from '../../support/test-server';
+import { rawRequest } from '../../support/assertions';
+import { TestServer, type ScimReply } from '../../support/test-server';
 
 const OPERATOR: ChangeContext = { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' };
 
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: Record<string, unknown>;
-  readonly text: string;
-}
-
-async function call(
+/** A call to the admin API: the shared raw request, with the bearer token when given. */
+function call(
   url: string, token: string | undefined, init: { method?: string; body?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const response = await fetch(url, {
+): Promise<ScimReply> {
+  return rawRequest(url, {
     method: init.method ?? 'GET',
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...init.headers },
     ...(init.body === undefined ? {} : { body: init.body }),
   });
-  const text = await response.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? JSON.parse(text) as Record<string, unknown> : {};
-  } catch {
-    body = {};
-  }
-  return { status: response.status, headers: response.headers, body, text };
 }
 
 /** An RFC 9457 problem: the status, application/problem+json, {status (a number), title, detail}, no SCIM schemas. */
-function expectProblem(reply: Reply, status: number, detail?: RegExp): void {
+function expectProblem(reply: ScimReply, status: number, detail?: RegExp): void {
   const context = `${reply.status} ${reply.text.slice(0, 300)}`;
   expect(reply.status, context).to.equal(status);
   expect(reply.headers.get('content-type'), context).to.match(/^application\/problem\+json/);
