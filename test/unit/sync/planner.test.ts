@@ -508,10 +508,8 @@ describe('sync planner: roles', () => {
     const group = adGroup('Everyone', users.map((user) => user.dn));
     const current = [...users.slice(0, 1500).map((user) => user.anchor), guid(9999)];
     const store = storeView({ users: users.slice(0, 1500).map((u) => storedFrom(u)), roleMembers: { Staff: current } });
-    const started = Date.now();
     const result = plan(fullRead(users, [group]), store, {}, withRules(byDn('Everyone', 'Staff')));
-    expect(Date.now() - started).to.be.below(2000);
-    expect(result.roles[0]?.addAnchors).to.have.length(500);
+    expect(result.roles[0]?.addAnchors).to.deep.equal(users.slice(1500).map((user) => user.anchor));
     expect(result.roles[0]?.removeAnchors).to.deep.equal([guid(9999)]);
     expect(countPlan(result)).to.deep.include({ create: 500, unchanged: 1500 });
   });
