@@ -2,8 +2,7 @@ import type { Principal } from '../../src/auth/principal';
 import { may } from '../../src/auth/principal';
 import type { Permission } from '../../src/auth/permissions';
 import type { ChangeContext } from '../../src/identity/change-context';
-import type { RoleDirectory } from '../../src/identity/roles';
-import type { UserDirectory } from '../../src/identity/users';
+import type { RoleStore, UserStore } from '../../src/identity/stores';
 import { ScimError } from '../errors';
 import type { QueryValues } from '../query/list-parameters';
 import { versionsIn } from '../resources/meta';
@@ -29,9 +28,10 @@ export interface ScimResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** What the endpoints need of floor 2: the narrow store contract, not the concrete directories. */
 export interface ScimServices {
-  readonly users: UserDirectory;
-  readonly roles: RoleDirectory;
+  readonly users: UserStore;
+  readonly roles: RoleStore;
 }
 
 export function requirePermission(principal: Principal, permission: Permission): void {

@@ -1,3 +1,4 @@
+import type { RoleReference } from '../../src/identity/stores';
 import type { UserInput } from '../../src/identity/users';
 import type { UserProfile, UserRecord } from '../../src/identity/user-profile';
 import { ENTERPRISE_USER_SCHEMA_URN, USER_SCHEMA_URN, type ScimObject } from '../schema';
@@ -6,7 +7,7 @@ import { meta } from './meta';
 /** User records ↔ SCIM User resources (RFC 7643 §4.1, enterprise extension §4.3). */
 export function userToScim(
   record: UserRecord,
-  groups: readonly { id: string; displayName: string }[],
+  groups: readonly RoleReference[],
   baseUrl: string,
 ): ScimObject {
   const { enterprise, externalId, ...core } = record.profile;

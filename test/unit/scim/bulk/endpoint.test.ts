@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Principal } from '../../../../src/auth/principal';
 import { bulk } from '../../../../scim/endpoints/bulk';
 import type { ScimRequest, ScimServices } from '../../../../scim/endpoints/context';
+import { roleStore, userStore } from '../endpoints/fake-stores';
 
 const PRINCIPAL: Principal = {
   accountId: 'account-1', name: 'okta', tokenId: '0123456789abcdef', roles: ['Full API Access'], permissions: new Set(['*']),
@@ -17,16 +18,16 @@ function request(body: unknown): ScimRequest {
 describe('bulk endpoint, without a database', () => {
   it('answers an unexpected failure of one operation with 500 and a generic detail, and runs the next', async () => {
     const calls: string[] = [];
-    const services = {
-      users: {
+    const services: ScimServices = {
+      users: userStore({
         create: () => Promise.reject(new Error('connect ECONNREFUSED mysql://root:s3cret@db:3306')),
-        delete: (_context: unknown, id: string) => {
+        delete: (_context, id) => {
           calls.push(`delete ${id}`);
           return Promise.resolve();
         },
-      },
-      roles: {},
-    } as unknown as ScimServices;
+      }),
+      roles: roleStore(),
+    };
     const reply = await bulk(services, request({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
       Operations: [
@@ -47,15 +48,15 @@ describe('bulk endpoint, without a database', () => {
 
   it('passes the operation version as If-Match and the request id to the inner endpoint', async () => {
     const seen: unknown[] = [];
-    const services = {
-      users: {
-        delete: (context: { requestId?: string }, id: string, options: unknown) => {
+    const services: ScimServices = {
+      users: userStore({
+        delete: (context, id, options) => {
           seen.push([context.requestId, id, options]);
           return Promise.resolve();
         },
-      },
-      roles: {},
-    } as unknown as ScimServices;
+      }),
+      roles: roleStore(),
+    };
     const reply = await bulk(services, request({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
       Operations: [{ method: 'DELETE', path: '/Users/u-2', version: 'W/"5"' }],
