@@ -1,13 +1,12 @@
 /**
  * Property tests of the filter and PATCH path parsers (RFC 7644 §3.4.2.2, §3.5.2):
  * - hostile input (arbitrary strings, mutated valid filters, deep nesting, long chains) either
- *   parses or is refused with a 400 ScimError of the right scimType, never anything else, and
- *   quickly;
+ *   parses or is refused with a 400 ScimError of the right scimType, never anything else, with
+ *   work linear in its tokens (counted, never timed);
  * - filters generated from the grammar parse to the AST they were generated from, and printing an
  *   AST back to text round-trips.
  * Run counts are bounded so the file stays well under 30 s on a small machine.
  */
-import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ScimError, type ScimType } from '../../../../scim/errors';
@@ -15,7 +14,7 @@ import {
   MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_TERMS, parseFilter, parsePatchPath,
 } from '../../../../scim/filter';
 import type { AttributePath, CompareOperator, Filter, FilterValue, PatchPath } from '../../../../scim/filter/ast';
-import { CORE_GROUP, CORE_USER, ENTERPRISE } from './helpers';
+import { CORE_GROUP, CORE_USER, countTokenReads, ENTERPRISE, expectBoundedWork } from './helpers';
 
 /* ---------------------------------------------------------------------------------------------
  * Printer: AST → text. Parenthesises only where precedence requires it (`not` > `and` > `or`,
@@ -77,34 +76,26 @@ function printPatchPath(path: PatchPath): string {
  * Checks shared by the properties.
  * ------------------------------------------------------------------------------------------- */
 
-/** Slowest a single parse of at most MAX_FILTER_LENGTH (+ a little) characters may take. */
-const MAX_PARSE_MS = 50;
-
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ScimError };
 
 /**
  * Runs `parse(text)`, checks that it either returns or throws a 400 ScimError of `scimType` whose
- * detail is non-empty and names a position inside (or just past) the text, and that it took at
- * most MAX_PARSE_MS (re-measured up to twice, so a GC pause is not taken for slowness).
+ * detail is non-empty and names a position inside (or just past) the text, and that the input
+ * bounds kept the work linear: no parsing at all past MAX_FILTER_LENGTH or after a lexer error,
+ * otherwise a bounded number of reads per token (counted, not timed: see expectBoundedWork).
  */
 function attempt<T>(parse: (text: string) => T, text: string, scimType: ScimType): Outcome<T> {
-  let outcome: Outcome<T> | undefined;
-  let best = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 3 && best > MAX_PARSE_MS; run++) {
-    const started = performance.now();
+  const { value: outcome, reads } = countTokenReads((): Outcome<T> => {
     try {
-      outcome = { ok: true, value: parse(text) };
+      return { ok: true, value: parse(text) };
     } catch (error) {
       if (!(error instanceof ScimError)) {
         throw new Error(`${JSON.stringify(text)} threw ${String(error)} instead of a ScimError`, { cause: error });
       }
-      outcome = { ok: false, error };
+      return { ok: false, error };
     }
-    best = Math.min(best, performance.now() - started);
-  }
-  expect(best, `parsing ${JSON.stringify(text.slice(0, 200))} (${text.length} chars) took ${best.toFixed(1)} ms`)
-    .to.be.at.most(MAX_PARSE_MS);
-  if (outcome === undefined) throw new Error('unreachable');
+  });
+  expectBoundedWork(text, reads);
   if (!outcome.ok) {
     const { error } = outcome;
     const context = `${JSON.stringify(text.slice(0, 300))} → ${error.detail}`;
@@ -549,10 +540,17 @@ describe('parseFilter (property-based)', function () {
     ), { numRuns: 100 });
   });
 
-  it('answers pathological 4 KB inputs within the time limit', () => {
+  it('answers pathological 4 KB inputs with a bounded number of reads per token', () => {
+    let tooLong = 0;
     for (const length of [MAX_FILTER_LENGTH, MAX_FILTER_LENGTH + 1]) {
-      for (const text of pathologicalInputs(length)) checkFilter(text);
+      for (const text of pathologicalInputs(length)) {
+        const outcome = checkFilter(text);
+        if (text.length <= MAX_FILTER_LENGTH) continue;
+        expect(outcome.ok, `${text.length} chars`).to.equal(false);
+        tooLong += 1;
+      }
     }
+    expect(tooLong, 'inputs over the length limit').to.be.above(0);
   });
 
   it('round-trips the Entra ID form whose sub-attribute is a keyword (a name refused anywhere else)', () => {
@@ -599,9 +597,16 @@ describe('parsePatchPath (property-based)', function () {
     }), { numRuns: 300 });
   });
 
-  it('answers pathological 4 KB inputs within the time limit', () => {
+  it('answers pathological 4 KB inputs with a bounded number of reads per token', () => {
+    let tooLong = 0;
     for (const length of [MAX_FILTER_LENGTH, MAX_FILTER_LENGTH + 1]) {
-      for (const text of pathologicalInputs(length)) checkPatchPath(text);
+      for (const text of pathologicalInputs(length)) {
+        const outcome = checkPatchPath(text);
+        if (text.length <= MAX_FILTER_LENGTH) continue;
+        expect(outcome.ok, `${text.length} chars`).to.equal(false);
+        tooLong += 1;
+      }
     }
+    expect(tooLong, 'inputs over the length limit').to.be.above(0);
   });
 });

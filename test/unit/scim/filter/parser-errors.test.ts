@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import { ScimError } from '../../../../scim/errors';
+import { invalidFilter, ScimError } from '../../../../scim/errors';
 import {
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
   MAX_FILTER_TERMS,
   parseFilter,
 } from '../../../../scim/filter';
-import { expectScimError } from './helpers';
+import { tokenize } from '../../../../scim/filter/lexer';
+import { compare, countTokenReads, expectBoundedWork, expectScimError, not, or, present } from './helpers';
 
 type ErrorCase = readonly [title: string, text: string, detail: RegExp];
 
@@ -154,14 +155,44 @@ describe('parseFilter errors', () => {
       expectScimError(() => parseFilter(text), 'invalidFilter');
     });
 
-    it('parses a worst-case 4 KiB filter quickly', () => {
-      const unit = 'a eq 1 or ';
-      const text = `${unit.repeat(150)}(${'not ('.repeat(20)}b pr${')'.repeat(21)}`;
-      expect(text.length).to.be.below(MAX_FILTER_LENGTH);
-      const started = process.hrtime.bigint();
-      for (let i = 0; i < 50; i += 1) parseFilter(text);
-      const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-      expect(elapsedMs).to.be.below(2000);
+    it('refuses a filter over the length limit before tokenizing it', () => {
+      // Unterminated at position 1: a lexer error, had the lexer run first.
+      const text = `"${'x'.repeat(MAX_FILTER_LENGTH)}`;
+      const { value: error, reads } = countTokenReads(() => expectScimError(() => parseFilter(text), 'invalidFilter'));
+      expect(error.detail).to.match(/at most 4096 .*position 4097/);
+      expect(reads).to.equal(0);
+    });
+
+    describe('a filter at all three limits at once', () => {
+      // 199 comparisons, then a present test under 32 levels of "not (": MAX_FILTER_TERMS terms at
+      // MAX_FILTER_DEPTH, with the last attribute name long enough to make exactly MAX_FILTER_LENGTH.
+      const head = 'a eq 1 or '.repeat(MAX_FILTER_TERMS - 1);
+      const tail = (levels: number, name: string): string => `${'not ('.repeat(levels)}${name} pr${')'.repeat(levels)}`;
+      const longName = 'b'.repeat(MAX_FILTER_LENGTH - head.length - tail(MAX_FILTER_DEPTH, '').length);
+      const text = head + tail(MAX_FILTER_DEPTH, longName);
+
+      it('parses to the right AST, reading each token a bounded number of times', () => {
+        expect(text).to.have.length(MAX_FILTER_LENGTH);
+        let expected = compare('a', 'eq', 1);
+        for (let i = 1; i < MAX_FILTER_TERMS - 1; i += 1) expected = or(expected, compare('a', 'eq', 1));
+        let negated = present(longName);
+        for (let i = 0; i < MAX_FILTER_DEPTH; i += 1) negated = not(negated);
+        const { value: ast, reads } = countTokenReads(() => parseFilter(text));
+        expect(ast).to.deep.equal(or(expected, negated));
+        // A complete parse reads every token, the end included.
+        expect(reads).to.be.at.least(tokenize(text, invalidFilter).length);
+        expectBoundedWork(text, reads);
+      });
+
+      it('is refused one step past each limit', () => {
+        const longer = head + tail(MAX_FILTER_DEPTH, `${longName}b`);
+        const deeper = head + tail(MAX_FILTER_DEPTH + 1, longName.slice(6));
+        const moreTerms = `a pr or ${head}${tail(MAX_FILTER_DEPTH, longName.slice(8))}`;
+        expect([longer.length, deeper.length, moreTerms.length]).to.deep.equal([MAX_FILTER_LENGTH + 1, MAX_FILTER_LENGTH, MAX_FILTER_LENGTH]);
+        expect(expectScimError(() => parseFilter(longer), 'invalidFilter').detail).to.match(/at most 4096 are allowed/);
+        expect(expectScimError(() => parseFilter(deeper), 'invalidFilter').detail).to.match(/nested more than 32 levels/);
+        expect(expectScimError(() => parseFilter(moreTerms), 'invalidFilter').detail).to.match(/more than 200 comparisons/);
+      });
     });
   });
 
@@ -176,22 +207,27 @@ describe('parseFilter errors', () => {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         return seed % n;
       };
-      let parsed = 0;
+      // Glued pieces almost never form a valid filter, so this exercises the refusals; valid and
+      // mutated valid filters are the property tests' job (filter.property.test.ts).
+      let refused = 0;
       for (let round = 0; round < 3000; round += 1) {
         const length = 1 + random(24);
         let text = '';
         for (let i = 0; i < length; i += 1) text += pieces[random(pieces.length)] ?? '';
+        let thrown: unknown;
         try {
           parseFilter(text);
-          parsed += 1;
+          continue;
         } catch (error) {
-          expect(error, text).to.be.instanceOf(ScimError);
-          expect((error as ScimError).status, text).to.equal(400);
-          expect((error as ScimError).scimType, text).to.equal('invalidFilter');
-          expect((error as ScimError).detail, text).to.match(/position \d+/);
+          thrown = error;
         }
+        expect(thrown, text).to.be.instanceOf(ScimError);
+        expect((thrown as ScimError).status, text).to.equal(400);
+        expect((thrown as ScimError).scimType, text).to.equal('invalidFilter');
+        expect((thrown as ScimError).detail, text).to.match(/position \d+/);
+        refused += 1;
       }
-      expect(parsed).to.be.at.least(0);
+      expect(refused, 'random inputs that were refused').to.be.above(0);
     });
   });
 });
