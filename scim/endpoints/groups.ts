@@ -1,10 +1,10 @@
 import { ROLE_SORTS } from '../../src/identity/role-fields';
 import type { MemberChange, RoleRecord } from '../../src/identity/role-model';
 import { applyPatch, parsePatchRequest, splitMemberOperations } from '../patch';
-import { parseListParameters, type ListParameters } from '../query/list-parameters';
+import { parseProjection } from '../query/list-parameters';
 import { scimToRoleInput, roleToScim } from '../resources/group-mapper';
 import { etagOf } from '../resources/meta';
-import { groupResourceSchema as schema, type ScimObject } from '../schema';
+import { groupResourceSchema as schema, type Projector, type ScimObject } from '../schema';
 import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
@@ -21,34 +21,37 @@ export function groupListing(services: ScimServices, baseUrl: string): Listing<R
   return {
     schema, resourceName: 'Groups', sorts: ROLE_SORTS,
     list: (query) => services.roles.list(query),
-    present: (records, parameters) => present(services, records, baseUrl, parameters),
+    present: (records, projector) => present(services, records, baseUrl, projector),
   };
 }
 
 export async function getGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:read');
+  const projector = projectorFor(request);
   const role = await services.roles.get(id(request));
   if (notModified(request, role.version)) return { status: 304, headers: { ETag: etagOf(role.version) } };
-  return respondWith(services, request, role);
+  return respondWith(services, request, role, projector);
 }
 
 export async function createGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
+  const projector = projectorFor(request);
   const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const role = await services.roles.create(changeContext(request), attributes, memberIds ?? []);
-  const response = await respondWith(services, request, role);
+  const response = await respondWith(services, request, role, projector);
   return { ...response, status: 201, headers: { ...response.headers, Location: `${request.baseUrl}/Groups/${role.id}` } };
 }
 
 export async function replaceGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
+  const projector = projectorFor(request);
   const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   // PUT replaces: a body without `members` leaves the role with none (RFC 7644 §3.5.1).
   const memberChanges: MemberChange[] = [memberIds === undefined ? { kind: 'removeAll' } : { kind: 'replace', ids: memberIds }];
   const role = await services.roles.update(changeContext(request), id(request), { attributes, memberChanges },
     version === undefined ? {} : { expectedVersion: version });
-  return respondWith(services, request, role);
+  return respondWith(services, request, role, projector);
 }
 
 /**
@@ -59,6 +62,7 @@ export async function replaceGroup(services: ScimServices, request: ScimRequest)
  */
 export async function patchGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
+  const projector = projectorFor(request);
   const operations = parsePatchRequest(await request.readBody());
   const { memberChanges, otherOperations } = splitMemberOperations(operations, schema);
   const version = expectedVersion(request);
@@ -70,7 +74,7 @@ export async function patchGroup(services: ScimServices, request: ScimRequest): 
   if (request.query.attributes === undefined && request.query.excludedAttributes === undefined) {
     return { status: 204, headers: { ETag: etagOf(role.version) } };
   }
-  return respondWith(services, request, role);
+  return respondWith(services, request, role, projector);
 }
 
 export async function deleteGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -80,28 +84,27 @@ export async function deleteGroup(services: ScimServices, request: ScimRequest):
   return { status: 204 };
 }
 
-async function respondWith(services: ScimServices, request: ScimRequest, role: RoleRecord): Promise<ScimResponse> {
-  const parameters = parseListParameters(
-    { attributes: request.query.attributes, excludedAttributes: request.query.excludedAttributes }, schema);
-  const [resource] = await present(services, [role], request.baseUrl, parameters);
+/**
+ * Built before anything is read or written, so a refused `attributes`/`excludedAttributes` list
+ * (400) leaves the group as it was.
+ */
+function projectorFor(request: ScimRequest): Projector {
+  return schema.projector(parseProjection(request.query));
+}
+
+async function respondWith(
+  services: ScimServices, request: ScimRequest, role: RoleRecord, projector: Projector,
+): Promise<ScimResponse> {
+  const [resource] = await present(services, [role], request.baseUrl, projector);
   return { status: 200, body: resource, headers: { ETag: etagOf(role.version) } };
 }
 
-async function present(
-  services: ScimServices, roles: readonly RoleRecord[], baseUrl: string, parameters: ListParameters,
-): Promise<ScimObject[]> {
-  const members = wantsMembers(parameters) ? await services.roles.membersOf(roles.map((role) => role.id)) : undefined;
-  return roles.map((role) => schema.project(roleToScim(role, members?.get(role.id) ?? (members ? [] : undefined), baseUrl), {
-    attributes: parameters.attributes, excludedAttributes: parameters.excludedAttributes,
-  }));
-}
-
 /** Members are loaded only when the response will carry them. */
-function wantsMembers(parameters: ListParameters): boolean {
-  const names = (list: string[]) => list.map((name) => name.toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:group:/, ''));
-  if (names(parameters.excludedAttributes).some((name) => name === 'members' || name.startsWith('members.'))) return false;
-  if (parameters.attributes.length === 0) return true;
-  return names(parameters.attributes).some((name) => name === 'members' || name.startsWith('members.'));
+async function present(
+  services: ScimServices, roles: readonly RoleRecord[], baseUrl: string, projector: Projector,
+): Promise<ScimObject[]> {
+  const members = projector.returns('members') ? await services.roles.membersOf(roles.map((role) => role.id)) : undefined;
+  return roles.map((role) => projector.project(roleToScim(role, members?.get(role.id) ?? (members ? [] : undefined), baseUrl)));
 }
 
 function id(request: ScimRequest): string {

@@ -2,8 +2,8 @@ import type { ListQuery, ListResult } from '../../src/identity/query';
 import { invalidValue } from '../errors';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../query/cursor';
 import { toCondition } from '../query/filter-to-condition';
-import { parseListParameters, type ListParameters } from '../query/list-parameters';
-import { LIST_RESPONSE_URN, type ResourceSchema, type ScimObject } from '../schema';
+import { parseListParameters } from '../query/list-parameters';
+import { LIST_RESPONSE_URN, type Projector, type ResourceSchema, type ScimObject } from '../schema';
 import type { ScimRequest, ScimResponse } from './context';
 import { asFilterError } from './filter-errors';
 
@@ -13,7 +13,8 @@ export interface Listing<R> {
   /** Sortable domain fields, and whether each supports keyset (cursor) paging. */
   readonly sorts: Readonly<Record<string, { readonly keyset: boolean }>>;
   readonly list: (query: ListQuery) => Promise<ListResult<R>>;
-  readonly present: (records: readonly R[], parameters: ListParameters) => Promise<ScimObject[]>;
+  /** Resources of one response, all through the one projector built for it. */
+  readonly present: (records: readonly R[], projector: Projector) => Promise<ScimObject[]>;
 }
 
 /**
@@ -22,6 +23,7 @@ export interface Listing<R> {
  */
 export async function listResources<R>(request: ScimRequest, listing: Listing<R>): Promise<ScimResponse> {
   const parameters = parseListParameters(request.query, listing.schema);
+  const projector = listing.schema.projector(parameters);
   if (parameters.sortBy !== undefined && !Object.hasOwn(listing.sorts, parameters.sortBy)) {
     throw invalidValue(`${listing.resourceName} cannot be sorted by "${request.query.sortBy}"`);
   }
@@ -41,7 +43,7 @@ export async function listResources<R>(request: ScimRequest, listing: Listing<R>
     limit: parameters.count,
     ...(after ? { after } : {}),
   }).catch(asFilterError);
-  const resources = await listing.present(result.items, parameters);
+  const resources = await listing.present(result.items, projector);
   return {
     status: 200,
     body: {

@@ -41,7 +41,8 @@ export async function searchAll(services: ScimServices, request: ScimRequest): P
   const applicable = listings.flatMap((listing) => {
     const parameters = parseListParameters(query, listing.schema);
     const where = parameters.filter ? conditionOrSkip(parameters.filter, listing) : undefined;
-    return where === null ? [] : [{ listing, parameters, where }];
+    // One projector per resource type of the response, built before any query runs.
+    return where === null ? [] : [{ listing, parameters, where, projector: listing.schema.projector(parameters) }];
   });
   if (applicable.length === 0) {
     throw new ScimError(400, 'invalidFilter', 'The filter names attributes that no resource type has');
@@ -51,7 +52,7 @@ export async function searchAll(services: ScimServices, request: ScimRequest): P
   let room = first?.count ?? 0;
   let total = 0;
   const resources: ScimObject[] = [];
-  for (const { listing, parameters, where } of applicable) {
+  for (const { listing, parameters, where, projector } of applicable) {
     if (parameters.sortBy !== undefined && !Object.hasOwn(listing.sorts, parameters.sortBy)) continue;
     const result = await listing.list({
       ...(where ? { where } : {}),
@@ -61,7 +62,7 @@ export async function searchAll(services: ScimServices, request: ScimRequest): P
       limit: room,
     }).catch(asFilterError);
     total += result.total;
-    resources.push(...await listing.present(result.items, parameters));
+    resources.push(...await listing.present(result.items, projector));
     room -= result.items.length;
     skip = Math.max(0, skip - result.total);
   }

@@ -1,10 +1,10 @@
 import { USER_SORTS } from '../../src/identity/user-fields';
 import type { UserRecord } from '../../src/identity/user-profile';
 import { applyPatch, parsePatchRequest } from '../patch';
-import { parseListParameters, type ListParameters } from '../query/list-parameters';
+import { parseProjection } from '../query/list-parameters';
 import { etagOf } from '../resources/meta';
 import { scimToUserInput, userToScim } from '../resources/user-mapper';
-import { parseAttributeList, userResourceSchema as schema, type ScimObject } from '../schema';
+import { userResourceSchema as schema, type Projector, type ScimObject } from '../schema';
 import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
@@ -21,40 +21,41 @@ export function userListing(services: ScimServices, baseUrl: string): Listing<Us
   return {
     schema, resourceName: 'Users', sorts: USER_SORTS,
     list: (query) => services.users.list(query),
-    present: (records, parameters) => present(services, records, baseUrl, parameters),
+    present: (records, projector) => present(services, records, baseUrl, projector),
   };
 }
 
 export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:read');
+  const projector = projectorFor(request);
   const record = await services.users.get(id(request));
   if (notModified(request, record.version)) return { status: 304, headers: { ETag: etagOf(record.version) } };
-  const [resource] = await present(services, [record], request.baseUrl, parseListParameters(pickProjection(request), schema));
-  return withEtag(200, resource as ScimObject, record.version);
+  return respondWith(services, request, record, projector);
 }
 
 export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
+  const projector = projectorFor(request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
   // A user just created holds no roles: no need to ask the database.
-  const resource = schema.project(userToScim(record, [], request.baseUrl), {
-    attributes: parseAttributeList(request.query.attributes), excludedAttributes: parseAttributeList(request.query.excludedAttributes),
-  });
+  const resource = projector.project(userToScim(record, [], request.baseUrl));
   return { status: 201, body: resource, headers: { ETag: etagOf(record.version), Location: `${request.baseUrl}/Users/${record.id}` } };
 }
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
+  const projector = projectorFor(request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   const record = await services.users.replace(changeContext(request), id(request), input,
     version === undefined ? {} : { expectedVersion: version });
-  return respondWith(services, request, record);
+  return respondWith(services, request, record, projector);
 }
 
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
+  const projector = projectorFor(request);
   const operations = parsePatchRequest(await request.readBody());
   const version = expectedVersion(request);
   // The patch is applied to the row as locked inside the write, so concurrent patches of one
@@ -62,7 +63,7 @@ export async function patchUser(services: ScimServices, request: ScimRequest): P
   const record = await services.users.replace(changeContext(request), id(request),
     (current) => scimToUserInput(applyPatch(userToScim(current, [], request.baseUrl), operations, schema)),
     version === undefined ? {} : { expectedVersion: version });
-  return respondWith(services, request, record);
+  return respondWith(services, request, record, projector);
 }
 
 export async function deleteUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -72,22 +73,26 @@ export async function deleteUser(services: ScimServices, request: ScimRequest): 
   return { status: 204 };
 }
 
-async function respondWith(services: ScimServices, request: ScimRequest, record: UserRecord): Promise<ScimResponse> {
-  const [resource] = await present(services, [record], request.baseUrl, parseListParameters(pickProjection(request), schema));
+/**
+ * Built before anything is read or written, so a refused `attributes`/`excludedAttributes` list
+ * (400) leaves the user as it was.
+ */
+function projectorFor(request: ScimRequest): Projector {
+  return schema.projector(parseProjection(request.query));
+}
+
+async function respondWith(
+  services: ScimServices, request: ScimRequest, record: UserRecord, projector: Projector,
+): Promise<ScimResponse> {
+  const [resource] = await present(services, [record], request.baseUrl, projector);
   return withEtag(200, resource as ScimObject, record.version);
 }
 
 async function present(
-  services: ScimServices, records: readonly UserRecord[], baseUrl: string, parameters: ListParameters,
+  services: ScimServices, records: readonly UserRecord[], baseUrl: string, projector: Projector,
 ): Promise<ScimObject[]> {
   const groups = await services.roles.rolesOfUsers(records.map((record) => record.id));
-  return records.map((record) => schema.project(userToScim(record, groups.get(record.id) ?? [], baseUrl), {
-    attributes: parameters.attributes, excludedAttributes: parameters.excludedAttributes,
-  }));
-}
-
-function pickProjection(request: ScimRequest): Record<string, string | undefined> {
-  return { attributes: request.query.attributes, excludedAttributes: request.query.excludedAttributes };
+  return records.map((record) => projector.project(userToScim(record, groups.get(record.id) ?? [], baseUrl)));
 }
 
 function withEtag(status: number, resource: ScimObject, version: number): ScimResponse {

@@ -41,10 +41,20 @@ export function parseListParameters(query: QueryValues, schema: ResourceSchema):
     count: Math.min(MAX_PAGE_SIZE, Math.max(0, integer(query.count, 'count') ?? DEFAULT_PAGE_SIZE)),
     ...(sortBy ? { sortBy: sortField(sortBy, schema) } : {}),
     ...(sortOrder ? { sortOrder } : {}),
-    attributes: parseAttributeList(query.attributes),
-    excludedAttributes: parseAttributeList(query.excludedAttributes),
+    ...parseProjection(query),
     ...(query.cursor !== undefined ? { cursor: query.cursor.trim() } : {}),
   } as ListParameters;
+}
+
+/**
+ * `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, and §3.9 for the responses of writes),
+ * de-duplicated and bounded. Writes parse them before writing, so a list refused with 400 changes nothing.
+ */
+export function parseProjection(query: QueryValues): { attributes: string[]; excludedAttributes: string[] } {
+  return {
+    attributes: parseAttributeList(query.attributes, 'attributes'),
+    excludedAttributes: parseAttributeList(query.excludedAttributes, 'excludedAttributes'),
+  };
 }
 
 function integer(value: string | undefined, name: string): number | undefined {

@@ -14,7 +14,9 @@ export { ROLE_EXTENSION_SCHEMA, ROLE_EXTENSION_URN } from './role-extension';
 export { GROUP_RESOURCE_TYPE, RESOURCE_TYPES, SCHEMAS, USER_RESOURCE_TYPE } from './resource-types';
 export type { ResolvedAttribute } from './resolver';
 export { ResourceSchema, type NormalizeOptions } from './resource-schema';
-export { parseAttributeList, type ProjectionOptions } from './projection';
+export {
+  MAX_ATTRIBUTE_NAMES, distinctAttributeNames, parseAttributeList, type ProjectionOptions, type Projector,
+} from './projection';
 export {
   LIST_RESPONSE_URN, RESOURCE_TYPE_SCHEMA_URN, SCHEMA_SCHEMA_URN, resourceTypeResponse, resourceTypesListResponse,
   schemaResponse, schemasListResponse,

@@ -4,7 +4,12 @@
  * `default` ones unless left out by `attributes` or `excludedAttributes`, `request` ones only when
  * named in `attributes`. Unknown names in either list are ignored; attributes of the resource that
  * no schema defines are never returned.
+ *
+ * A response builds one `Projector` and passes every resource through it: the names are resolved
+ * once, so projecting a page costs the same whatever the lists hold. The lists are bounded and
+ * de-duplicated before anything else reads them (see MAX_ATTRIBUTE_NAMES).
  */
+import { invalidValue } from '../errors';
 import { findAttribute } from './attribute';
 import { isPlainObject } from './normalize';
 import type { AttributeResolver } from './resolver';
@@ -15,10 +20,46 @@ export interface ProjectionOptions {
   readonly excludedAttributes?: readonly string[];
 }
 
-/** Splits a comma-separated `attributes`/`excludedAttributes` query parameter. */
-export function parseAttributeList(value: string | undefined): string[] {
+/**
+ * The most distinct names one `attributes` or `excludedAttributes` list may carry. RFC 7644 §3.4.2.5
+ * sets no bound; without one a request of tens of thousands of names held the event loop. The User
+ * resource type, the largest, defines 75 attribute and sub-attribute names (core, enterprise
+ * extension, common attributes); written also in their URN-qualified form, with the schema URNs
+ * themselves, every spelling of every name is 161. 256 leaves room for names of extensions scimd
+ * does not serve (ignored, as §3.4.2.5 asks) and refuses only lists no client needs.
+ */
+export const MAX_ATTRIBUTE_NAMES = 256;
+
+/**
+ * Splits a comma-separated `attributes`/`excludedAttributes` query parameter into its distinct names
+ * (see `distinctAttributeNames`). `parameter` names the list in the error.
+ */
+export function parseAttributeList(value: string | undefined, parameter = 'attributes'): string[] {
   if (value === undefined) return [];
-  return value.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  return distinctAttributeNames(value.split(','), parameter);
+}
+
+/**
+ * Trimmed, non-empty names, each once: attribute names and schema URNs are case-insensitive
+ * (RFC 7643 §2.1, RFC 7644 §3.10), so `userName` and `USERNAME` are one name and the first spelling
+ * is kept. Counting stops at the first name beyond MAX_ATTRIBUTE_NAMES: RFC 7644 §3.12 reserves
+ * `tooMany` for a filter that yields too many results, so a list longer than the bound is an
+ * `invalidValue`.
+ */
+export function distinctAttributeNames(names: Iterable<string>, parameter: string): string[] {
+  const seen = new Set<string>();
+  const distinct: string[] = [];
+  for (const raw of names) {
+    const name = raw.trim();
+    const key = name.toLowerCase();
+    if (name === '' || seen.has(key)) continue;
+    if (distinct.length === MAX_ATTRIBUTE_NAMES) {
+      throw invalidValue(`"${parameter}" may name at most ${MAX_ATTRIBUTE_NAMES} distinct attributes`);
+    }
+    seen.add(key);
+    distinct.push(name);
+  }
+  return distinct;
 }
 
 /** Names from one list, resolved: whole attributes and extensions, and sub-attributes per attribute. */
@@ -30,12 +71,12 @@ interface Selection {
 function selectionOf(resolver: AttributeResolver, names: readonly string[]): Selection {
   const selection: Selection = { whole: new Set(), subs: new Map() };
   for (const name of names) {
-    const extension = resolver.extensionUrn(name.trim());
+    const extension = resolver.extensionUrn(name);
     if (extension !== undefined) {
       selection.whole.add(extension);
       continue;
     }
-    const resolved = resolver.resolveName(name.trim());
+    const resolved = resolver.resolveName(name);
     if (!resolved) continue;
     const key = canonicalKey(resolver, resolved.schema, resolved.attribute);
     if (!resolved.subAttribute) {
@@ -53,16 +94,29 @@ function canonicalKey(resolver: AttributeResolver, schema: string, attribute: At
   return schema === resolver.core.id ? attribute.name : `${schema}:${attribute.name}`;
 }
 
-class Projector {
+/** `attributes` and `excludedAttributes` resolved once, applied to any number of resources. */
+export class Projector {
   private readonly requested?: Selection;
   private readonly excluded?: Selection;
 
+  /** Reads each list once; throws a 400 invalidValue for a list beyond MAX_ATTRIBUTE_NAMES. */
   constructor(
     private readonly resolver: AttributeResolver,
     options: ProjectionOptions,
   ) {
-    if (options.attributes?.length) this.requested = selectionOf(resolver, options.attributes);
-    if (options.excludedAttributes?.length) this.excluded = selectionOf(resolver, options.excludedAttributes);
+    const attributes = distinctAttributeNames(options.attributes ?? [], 'attributes');
+    const excluded = distinctAttributeNames(options.excludedAttributes ?? [], 'excludedAttributes');
+    if (attributes.length > 0) this.requested = selectionOf(resolver, attributes);
+    if (excluded.length > 0) this.excluded = selectionOf(resolver, excluded);
+  }
+
+  /**
+   * Whether a core attribute (named without schema URN) can appear in projected resources, so a
+   * caller can skip loading what would be dropped, e.g. a Group's members.
+   */
+  returns(coreAttributeName: string): boolean {
+    const attribute = findAttribute(this.resolver.coreAttributes, coreAttributeName);
+    return attribute !== undefined && this.includes(this.resolver.core.id, attribute);
   }
 
   project(resource: ScimObject): ScimObject {
@@ -155,12 +209,4 @@ function dropNeverSubAttributes(attribute: AttributeDefinition, value: unknown):
     ? Object.fromEntries(Object.entries(item).filter(([key]) => !hidden.has(key.toLowerCase())))
     : item;
   return Array.isArray(value) ? value.map(strip) : strip(value);
-}
-
-export function projectResource(
-  resolver: AttributeResolver,
-  resource: ScimObject,
-  options: ProjectionOptions,
-): ScimObject {
-  return new Projector(resolver, options).project(resource);
 }

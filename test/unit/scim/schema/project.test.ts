@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import {
-  groupResourceSchema, parseAttributeList, ResourceSchema, userResourceSchema, type ProjectionOptions, type ScimObject,
+  COMMON_ATTRIBUTES, groupResourceSchema, MAX_ATTRIBUTE_NAMES, parseAttributeList, ResourceSchema, userResourceSchema,
+  type AttributeDefinition, type ProjectionOptions, type ScimObject,
 } from '../../../../scim/schema';
 import { attribute } from '../../../../scim/schema/attribute';
-import { CORE_GROUP, CORE_USER, ENTERPRISE, ROLE } from './helpers';
+import { CORE_GROUP, CORE_USER, ENTERPRISE, ROLE, expectScimError } from './helpers';
 
 const meta = {
   resourceType: 'User',
@@ -178,6 +179,127 @@ describe('ResourceSchema.project', () => {
   });
 });
 
+/** A list that counts how often its elements are read, however they are read (index, for…of, map). */
+function countingList(names: readonly string[]): { list: readonly string[]; reads: () => number } {
+  let reads = 0;
+  const list = new Proxy([...names], {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads += 1;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return { list, reads: () => reads };
+}
+
+/** `n` distinct names; unknown to the schemas, which does not matter to the bound. */
+const distinct = (n: number, prefix = 'x'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** Every name the User resource type defines, short and URN-qualified, and the schema URNs. */
+function everyUserName(): string[] {
+  const spell = (prefix: string, attributes: readonly AttributeDefinition[]): string[] => attributes.flatMap((a) => [
+    `${prefix}${a.name}`, ...(a.subAttributes ?? []).map((sub) => `${prefix}${a.name}.${sub.name}`),
+  ]);
+  const core = [...userResourceSchema.coreSchema.attributes, ...COMMON_ATTRIBUTES];
+  return [
+    ...spell('', core),
+    CORE_USER, ...spell(`${CORE_USER}:`, core),
+    ...userResourceSchema.extensionSchemas.flatMap((schema) => [schema.id, ...spell(`${schema.id}:`, schema.attributes)]),
+  ];
+}
+
+describe('ResourceSchema.projector', () => {
+  const resources = Array.from({ length: 1000 }, (_, i) => ({ ...stored, id: `u${i}` }));
+
+  it('reads each name of its lists once, however many resources it projects', () => {
+    const attributes = countingList(['userName', 'name.familyName', 'emails.value', ...distinct(97)]);
+    const excludedAttributes = countingList(['name.givenName', ...distinct(49, 'y')]);
+    const projector = userResourceSchema.projector({ attributes: attributes.list, excludedAttributes: excludedAttributes.list });
+    const projected = resources.map((resource) => projector.project(resource));
+    expect(attributes.reads()).to.equal(100);
+    expect(excludedAttributes.reads()).to.equal(50);
+    expect(projected[999]).to.deep.equal({
+      schemas: [CORE_USER], id: 'u999', userName: 'bjensen', name: { familyName: 'Jensen' },
+      emails: [{ value: 'bjensen@example.com' }, { value: 'babs@example.org' }],
+    });
+  });
+
+  it('counts one projector per call and none per resource projected', () => {
+    const before = userResourceSchema.projectorsBuilt;
+    const projector = userResourceSchema.projector({ attributes: ['userName'] });
+    for (const resource of resources) projector.project(resource);
+    expect(userResourceSchema.projectorsBuilt - before).to.equal(1);
+  });
+
+  it('projects as project() does, resource after resource', () => {
+    const options = { attributes: ['name', 'emails.type'], excludedAttributes: ['name.givenName'] };
+    const projector = userResourceSchema.projector(options);
+    expect(projector.project(stored)).to.deep.equal(userResourceSchema.project(stored, options));
+    expect(projector.project({ ...stored, id: 'u2' })).to.deep.equal({ ...userResourceSchema.project(stored, options), id: 'u2' });
+  });
+
+  describe('de-duplicates names case-insensitively', () => {
+    it('counts a name repeated in any case, spacing or number once', () => {
+      const names = Array.from({ length: MAX_ATTRIBUTE_NAMES * 40 }, (_, i) =>
+        [' userName', 'USERNAME ', 'username', `${CORE_USER.toUpperCase()}:userName`][i % 4] as string);
+      expect(userResourceSchema.projector({ attributes: names }).project(stored))
+        .to.deep.equal({ schemas: [CORE_USER], id: 'u1', userName: 'bjensen' });
+    });
+
+    it('accepts the bound in distinct names however many duplicates come with them', () => {
+      const names = [...distinct(MAX_ATTRIBUTE_NAMES - 1), ...distinct(MAX_ATTRIBUTE_NAMES - 1).map((name) => name.toUpperCase()),
+        'emails.VALUE', 'Emails.Value'];
+      expect(userResourceSchema.projector({ excludedAttributes: names }).project(stored)['emails'])
+        .to.deep.equal([{ type: 'work', primary: true }, { type: 'home' }]);
+    });
+  });
+
+  describe('bounds its lists', () => {
+    it(`accepts ${MAX_ATTRIBUTE_NAMES} distinct names`, () => {
+      expect(() => userResourceSchema.projector({ attributes: distinct(MAX_ATTRIBUTE_NAMES) })).to.not.throw();
+    });
+
+    for (const list of ['attributes', 'excludedAttributes'] as const) {
+      it(`refuses ${MAX_ATTRIBUTE_NAMES + 1} distinct ${list} with 400 invalidValue naming the list and the limit`, () => {
+        const detail = expectScimError(() => userResourceSchema.projector({ [list]: distinct(MAX_ATTRIBUTE_NAMES + 1) }), 'invalidValue');
+        expect(detail).to.equal(`"${list}" may name at most ${MAX_ATTRIBUTE_NAMES} distinct attributes`);
+      });
+    }
+
+    it('stops reading a list at the first name beyond the bound', () => {
+      const attributes = countingList(distinct(MAX_ATTRIBUTE_NAMES * 10));
+      expectScimError(() => userResourceSchema.projector({ attributes: attributes.list }), 'invalidValue');
+      expect(attributes.reads()).to.equal(MAX_ATTRIBUTE_NAMES + 1);
+    });
+
+    it('leaves room for every name the User schemas define, in both spellings', () => {
+      const names = everyUserName();
+      expect(names.length).to.be.at.least(150);
+      expect(MAX_ATTRIBUTE_NAMES).to.be.at.least(names.length * 1.5);
+      const everything = userResourceSchema.projector({ attributes: names }).project(stored);
+      const { password: _password, ...expected } = stored;
+      expect(everything).to.deep.equal(expected);
+    });
+  });
+
+  describe('#returns()', () => {
+    const cases: { options: ProjectionOptions; members: boolean }[] = [
+      { options: {}, members: true },
+      { options: { attributes: ['displayName'] }, members: false },
+      { options: { attributes: ['MEMBERS'] }, members: true },
+      { options: { attributes: ['members.display'] }, members: true },
+      { options: { attributes: [`${CORE_GROUP}:members`] }, members: true },
+      { options: { excludedAttributes: ['members'] }, members: false },
+      { options: { excludedAttributes: [`${CORE_GROUP.toLowerCase()}:Members`] }, members: false },
+      { options: { excludedAttributes: ['members.display'] }, members: true },
+    ];
+    for (const { options, members } of cases) {
+      it(`says members ${members ? 'are' : 'are not'} returned for ${JSON.stringify(options)}`, () => {
+        expect(groupResourceSchema.projector(options).returns('members')).to.equal(members);
+      });
+    }
+  });
+});
+
 describe('parseAttributeList', () => {
   const cases: { value: string | undefined; expected: string[] }[] = [
     { value: undefined, expected: [] },
@@ -185,10 +307,17 @@ describe('parseAttributeList', () => {
     { value: 'userName', expected: ['userName'] },
     { value: ' userName , name.familyName,,emails ', expected: ['userName', 'name.familyName', 'emails'] },
     { value: `${ENTERPRISE}:manager.value,id`, expected: [`${ENTERPRISE}:manager.value`, 'id'] },
+    { value: 'userName,USERNAME, username ,name.familyName,NAME.FAMILYNAME', expected: ['userName', 'name.familyName'] },
   ];
   for (const { value, expected } of cases) {
     it(`splits ${JSON.stringify(value)} into ${JSON.stringify(expected)}`, () => {
       expect(parseAttributeList(value)).to.deep.equal(expected);
     });
   }
+
+  it('refuses more distinct names than the bound, naming the parameter', () => {
+    const detail = expectScimError(() => parseAttributeList(distinct(MAX_ATTRIBUTE_NAMES + 1).join(','), 'excludedAttributes'),
+      'invalidValue');
+    expect(detail).to.include('"excludedAttributes"').and.include(String(MAX_ATTRIBUTE_NAMES));
+  });
 });
