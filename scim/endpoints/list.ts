@@ -3,7 +3,7 @@ import { invalidValue } from '../errors';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../query/cursor';
 import { toCondition } from '../query/filter-to-condition';
 import { parseListParameters } from '../query/list-parameters';
-import { LIST_RESPONSE_URN, type Projector, type ResourceSchema, type ScimObject } from '../schema';
+import { LIST_RESPONSE_URN, projectorFor, type Projector, type ResourceSchema, type ScimObject } from '../schema';
 import type { ScimRequest, ScimResponse } from './context';
 import { asFilterError } from './filter-errors';
 
@@ -23,7 +23,7 @@ export interface Listing<R> {
  */
 export async function listResources<R>(request: ScimRequest, listing: Listing<R>): Promise<ScimResponse> {
   const parameters = parseListParameters(request.query, listing.schema);
-  const projector = listing.schema.projector(parameters);
+  const projector = projectorFor(listing.schema, parameters);
   if (parameters.sortBy !== undefined && !Object.hasOwn(listing.sorts, parameters.sortBy)) {
     throw invalidValue(`${listing.resourceName} cannot be sorted by "${request.query.sortBy}"`);
   }

@@ -2,7 +2,7 @@ import { ScimError, invalidSyntax, invalidValue } from '../errors';
 import type { Filter } from '../filter/ast';
 import { toCondition } from '../query/filter-to-condition';
 import { parseListParameters, type QueryValues } from '../query/list-parameters';
-import { LIST_RESPONSE_URN, type ScimObject } from '../schema';
+import { LIST_RESPONSE_URN, projectorFor, type ScimObject } from '../schema';
 import { may } from '../../src/auth/principal';
 import { requirePermission, type ScimRequest, type ScimResponse, type ScimServices } from './context';
 import { asFilterError } from './filter-errors';
@@ -42,7 +42,7 @@ export async function searchAll(services: ScimServices, request: ScimRequest): P
     const parameters = parseListParameters(query, listing.schema);
     const where = parameters.filter ? conditionOrSkip(parameters.filter, listing) : undefined;
     // One projector per resource type of the response, built before any query runs.
-    return where === null ? [] : [{ listing, parameters, where, projector: listing.schema.projector(parameters) }];
+    return where === null ? [] : [{ listing, parameters, where, projector: projectorFor(listing.schema, parameters) }];
   });
   if (applicable.length === 0) {
     throw new ScimError(400, 'invalidFilter', 'The filter names attributes that no resource type has');

@@ -4,7 +4,7 @@ import { applyPatch, parsePatchRequest } from '../patch';
 import { parseProjection } from '../query/list-parameters';
 import { etagOf } from '../resources/meta';
 import { scimToUserInput, userToScim } from '../resources/user-mapper';
-import { userResourceSchema as schema, type Projector, type ScimObject } from '../schema';
+import { projectorFor, userResourceSchema as schema, type Projector, type ScimObject } from '../schema';
 import {
   changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
@@ -27,7 +27,7 @@ export function userListing(services: ScimServices, baseUrl: string): Listing<Us
 
 export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:read');
-  const projector = projectorFor(request);
+  const projector = requestProjector(request);
   const record = await services.users.get(id(request));
   if (notModified(request, record.version)) return { status: 304, headers: { ETag: etagOf(record.version) } };
   return respondWith(services, request, record, projector);
@@ -35,7 +35,7 @@ export async function getUser(services: ScimServices, request: ScimRequest): Pro
 
 export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = projectorFor(request);
+  const projector = requestProjector(request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
   // A user just created holds no roles: no need to ask the database.
@@ -45,7 +45,7 @@ export async function createUser(services: ScimServices, request: ScimRequest): 
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = projectorFor(request);
+  const projector = requestProjector(request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   const record = await services.users.replace(changeContext(request), id(request), input,
@@ -55,7 +55,7 @@ export async function replaceUser(services: ScimServices, request: ScimRequest):
 
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = projectorFor(request);
+  const projector = requestProjector(request);
   const operations = parsePatchRequest(await request.readBody());
   const version = expectedVersion(request);
   // The patch is applied to the row as locked inside the write, so concurrent patches of one
@@ -77,8 +77,8 @@ export async function deleteUser(services: ScimServices, request: ScimRequest): 
  * Built before anything is read or written, so a refused `attributes`/`excludedAttributes` list
  * (400) leaves the user as it was.
  */
-function projectorFor(request: ScimRequest): Projector {
-  return schema.projector(parseProjection(request.query));
+function requestProjector(request: ScimRequest): Projector {
+  return projectorFor(schema, parseProjection(request.query));
 }
 
 async function respondWith(

@@ -15,7 +15,8 @@ export { GROUP_RESOURCE_TYPE, RESOURCE_TYPES, SCHEMAS, USER_RESOURCE_TYPE } from
 export type { ResolvedAttribute } from './resolver';
 export { ResourceSchema, type NormalizeOptions } from './resource-schema';
 export {
-  MAX_ATTRIBUTE_NAMES, distinctAttributeNames, parseAttributeList, type ProjectionOptions, type Projector,
+  MAX_ATTRIBUTE_NAMES, distinctAttributeNames, parseAttributeList, projectorFor, projectorsBuilt, type ProjectionOptions,
+  type Projector,
 } from './projection';
 export {
   LIST_RESPONSE_URN, RESOURCE_TYPE_SCHEMA_URN, SCHEMA_SCHEMA_URN, resourceTypeResponse, resourceTypesListResponse,

@@ -12,7 +12,8 @@
 import { invalidValue } from '../errors';
 import { findAttribute } from './attribute';
 import { isPlainObject } from './normalize';
-import type { AttributeResolver } from './resolver';
+import type { ResourceSchema } from './resource-schema';
+import { AttributeResolver } from './resolver';
 import type { AttributeDefinition, ScimObject } from './types';
 
 export interface ProjectionOptions {
@@ -209,4 +210,43 @@ function dropNeverSubAttributes(attribute: AttributeDefinition, value: unknown):
     ? Object.fromEntries(Object.entries(item).filter(([key]) => !hidden.has(key.toLowerCase())))
     : item;
   return Array.isArray(value) ? value.map(strip) : strip(value);
+}
+
+/** Projects one resource (ResourceSchema.project); a response of many uses one `projectorFor`. */
+export function projectResource(
+  resolver: AttributeResolver,
+  resource: ScimObject,
+  options: ProjectionOptions,
+): ScimObject {
+  return new Projector(resolver, options).project(resource);
+}
+
+/**
+ * A resolver per resource schema, built from the schemas it exposes (ResourceSchema keeps its own
+ * private), and how many projectors each has had built.
+ */
+const perSchema = new WeakMap<ResourceSchema, { readonly resolver: AttributeResolver; built: number }>();
+
+/**
+ * The projector of one response: `attributes`/`excludedAttributes` resolved once, then applied with
+ * the `returned` characteristics to each resource. Throws a 400 invalidValue for a list longer than
+ * MAX_ATTRIBUTE_NAMES.
+ */
+export function projectorFor(schema: ResourceSchema, options: ProjectionOptions = {}): Projector {
+  let entry = perSchema.get(schema);
+  if (!entry) {
+    entry = { resolver: new AttributeResolver(schema.resourceType, [schema.coreSchema, ...schema.extensionSchemas]), built: 0 };
+    perSchema.set(schema, entry);
+  }
+  entry.built += 1;
+  return new Projector(entry.resolver, options);
+}
+
+/**
+ * How many projectors `projectorFor` has built for a resource schema since the process started: one
+ * per response that projects, whatever the number of resources in it. A diagnostic, read by the
+ * tests that hold the endpoints to that.
+ */
+export function projectorsBuilt(schema: ResourceSchema): number {
+  return perSchema.get(schema)?.built ?? 0;
 }

@@ -6,7 +6,7 @@
 import type { AttributePath } from '../filter/ast';
 import { compileBodyValidator } from './json-schema';
 import { normalizeBody } from './normalize';
-import { Projector, type ProjectionOptions } from './projection';
+import { projectResource, type ProjectionOptions } from './projection';
 import { AttributeResolver, type ResolvedAttribute } from './resolver';
 import type { ResourceTypeDefinition, SchemaDefinition, ScimObject } from './types';
 
@@ -21,7 +21,6 @@ export interface NormalizeOptions {
 export class ResourceSchema {
   private readonly resolver: AttributeResolver;
   private readonly validateBody: (body: ScimObject) => void;
-  private built = 0;
 
   constructor(
     readonly resourceType: ResourceTypeDefinition,
@@ -81,27 +80,8 @@ export class ResourceSchema {
     return body;
   }
 
-  /**
-   * Resolves `attributes`/`excludedAttributes` once for a response; its `project` applies them and
-   * the `returned` characteristics to each resource. Throws a 400 invalidValue for a list longer
-   * than MAX_ATTRIBUTE_NAMES.
-   */
-  projector(options: ProjectionOptions = {}): Projector {
-    this.built += 1;
-    return new Projector(this.resolver, options);
-  }
-
-  /** Projects a single resource; a response of many builds one `projector` for all of them. */
+  /** Applies `attributes`/`excludedAttributes` and the `returned` characteristics to a resource. */
   project(resource: ScimObject, options: ProjectionOptions = {}): ScimObject {
-    return this.projector(options).project(resource);
-  }
-
-  /**
-   * How many projectors this schema has built since the process started: one per response that
-   * projects, whatever the number of resources in it. A diagnostic, read by the tests that hold
-   * the server to that.
-   */
-  get projectorsBuilt(): number {
-    return this.built;
+    return projectResource(this.resolver, resource, options);
   }
 }

@@ -7,7 +7,7 @@ import { getGroup, listGroups, patchGroup } from '../../../../scim/endpoints/gro
 import { searchAll } from '../../../../scim/endpoints/search';
 import { listUsers, replaceUser } from '../../../../scim/endpoints/users';
 import { ScimError } from '../../../../scim/errors';
-import { groupResourceSchema, MAX_ATTRIBUTE_NAMES, userResourceSchema } from '../../../../scim/schema';
+import { groupResourceSchema, MAX_ATTRIBUTE_NAMES, projectorsBuilt, userResourceSchema } from '../../../../scim/schema';
 import { roleStore, userStore } from './fake-stores';
 
 const PRINCIPAL: Principal = {
@@ -58,11 +58,11 @@ describe('endpoint projection, without a database', () => {
   };
 
   it('projects a page of 1,000 users through one projector, duplicates counted once', async () => {
-    const before = userResourceSchema.projectorsBuilt;
+    const before = projectorsBuilt(userResourceSchema);
     const reply = await listUsers(listing, request({
       count: '1000', attributes: withDuplicates(['userName', 'groups.display', 'nope'], 2000),
     }));
-    expect(userResourceSchema.projectorsBuilt - before).to.equal(1);
+    expect(projectorsBuilt(userResourceSchema) - before).to.equal(1);
     const resources = (reply.body as { Resources: unknown[] }).Resources;
     expect(resources).to.have.length(1000);
     expect(resources[999]).to.deep.equal({
@@ -111,8 +111,8 @@ describe('endpoint projection, without a database', () => {
         membersOf: (ids) => Promise.resolve(new Map(ids.map((id) => [id, []]))),
       }),
     };
-    const users = userResourceSchema.projectorsBuilt;
-    const groups = groupResourceSchema.projectorsBuilt;
+    const users = projectorsBuilt(userResourceSchema);
+    const groups = projectorsBuilt(groupResourceSchema);
     const reply = await searchAll(services, request({}, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], startIndex: 2, count: 1000,
       attributes: withDuplicates(['id', 'displayName', 'userName'], 1000).split(','),
@@ -123,6 +123,6 @@ describe('endpoint projection, without a database', () => {
     expect(body.Resources[999]).to.deep.equal({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1', displayName: 'Tour Guides',
     });
-    expect([userResourceSchema.projectorsBuilt - users, groupResourceSchema.projectorsBuilt - groups]).to.deep.equal([1, 1]);
+    expect([projectorsBuilt(userResourceSchema) - users, projectorsBuilt(groupResourceSchema) - groups]).to.deep.equal([1, 1]);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
-  COMMON_ATTRIBUTES, groupResourceSchema, MAX_ATTRIBUTE_NAMES, parseAttributeList, ResourceSchema, userResourceSchema,
-  type AttributeDefinition, type ProjectionOptions, type ScimObject,
+  COMMON_ATTRIBUTES, groupResourceSchema, MAX_ATTRIBUTE_NAMES, parseAttributeList, projectorFor, projectorsBuilt, ResourceSchema,
+  userResourceSchema, type AttributeDefinition, type ProjectionOptions, type ScimObject,
 } from '../../../../scim/schema';
 import { attribute } from '../../../../scim/schema/attribute';
 import { CORE_GROUP, CORE_USER, ENTERPRISE, ROLE, expectScimError } from './helpers';
@@ -207,13 +207,13 @@ function everyUserName(): string[] {
   ];
 }
 
-describe('ResourceSchema.projector', () => {
+describe('projectorFor', () => {
   const resources = Array.from({ length: 1000 }, (_, i) => ({ ...stored, id: `u${i}` }));
 
   it('reads each name of its lists once, however many resources it projects', () => {
     const attributes = countingList(['userName', 'name.familyName', 'emails.value', ...distinct(97)]);
     const excludedAttributes = countingList(['name.givenName', ...distinct(49, 'y')]);
-    const projector = userResourceSchema.projector({ attributes: attributes.list, excludedAttributes: excludedAttributes.list });
+    const projector = projectorFor(userResourceSchema, { attributes: attributes.list, excludedAttributes: excludedAttributes.list });
     const projected = resources.map((resource) => projector.project(resource));
     expect(attributes.reads()).to.equal(100);
     expect(excludedAttributes.reads()).to.equal(50);
@@ -224,15 +224,15 @@ describe('ResourceSchema.projector', () => {
   });
 
   it('counts one projector per call and none per resource projected', () => {
-    const before = userResourceSchema.projectorsBuilt;
-    const projector = userResourceSchema.projector({ attributes: ['userName'] });
+    const before = projectorsBuilt(userResourceSchema);
+    const projector = projectorFor(userResourceSchema, { attributes: ['userName'] });
     for (const resource of resources) projector.project(resource);
-    expect(userResourceSchema.projectorsBuilt - before).to.equal(1);
+    expect(projectorsBuilt(userResourceSchema) - before).to.equal(1);
   });
 
   it('projects as project() does, resource after resource', () => {
     const options = { attributes: ['name', 'emails.type'], excludedAttributes: ['name.givenName'] };
-    const projector = userResourceSchema.projector(options);
+    const projector = projectorFor(userResourceSchema, options);
     expect(projector.project(stored)).to.deep.equal(userResourceSchema.project(stored, options));
     expect(projector.project({ ...stored, id: 'u2' })).to.deep.equal({ ...userResourceSchema.project(stored, options), id: 'u2' });
   });
@@ -241,33 +241,33 @@ describe('ResourceSchema.projector', () => {
     it('counts a name repeated in any case, spacing or number once', () => {
       const names = Array.from({ length: MAX_ATTRIBUTE_NAMES * 40 }, (_, i) =>
         [' userName', 'USERNAME ', 'username', `${CORE_USER.toUpperCase()}:userName`][i % 4] as string);
-      expect(userResourceSchema.projector({ attributes: names }).project(stored))
+      expect(projectorFor(userResourceSchema, { attributes: names }).project(stored))
         .to.deep.equal({ schemas: [CORE_USER], id: 'u1', userName: 'bjensen' });
     });
 
     it('accepts the bound in distinct names however many duplicates come with them', () => {
       const names = [...distinct(MAX_ATTRIBUTE_NAMES - 1), ...distinct(MAX_ATTRIBUTE_NAMES - 1).map((name) => name.toUpperCase()),
         'emails.VALUE', 'Emails.Value'];
-      expect(userResourceSchema.projector({ excludedAttributes: names }).project(stored)['emails'])
+      expect(projectorFor(userResourceSchema, { excludedAttributes: names }).project(stored)['emails'])
         .to.deep.equal([{ type: 'work', primary: true }, { type: 'home' }]);
     });
   });
 
   describe('bounds its lists', () => {
     it(`accepts ${MAX_ATTRIBUTE_NAMES} distinct names`, () => {
-      expect(() => userResourceSchema.projector({ attributes: distinct(MAX_ATTRIBUTE_NAMES) })).to.not.throw();
+      expect(() => projectorFor(userResourceSchema, { attributes: distinct(MAX_ATTRIBUTE_NAMES) })).to.not.throw();
     });
 
     for (const list of ['attributes', 'excludedAttributes'] as const) {
       it(`refuses ${MAX_ATTRIBUTE_NAMES + 1} distinct ${list} with 400 invalidValue naming the list and the limit`, () => {
-        const detail = expectScimError(() => userResourceSchema.projector({ [list]: distinct(MAX_ATTRIBUTE_NAMES + 1) }), 'invalidValue');
+        const detail = expectScimError(() => projectorFor(userResourceSchema, { [list]: distinct(MAX_ATTRIBUTE_NAMES + 1) }), 'invalidValue');
         expect(detail).to.equal(`"${list}" may name at most ${MAX_ATTRIBUTE_NAMES} distinct attributes`);
       });
     }
 
     it('stops reading a list at the first name beyond the bound', () => {
       const attributes = countingList(distinct(MAX_ATTRIBUTE_NAMES * 10));
-      expectScimError(() => userResourceSchema.projector({ attributes: attributes.list }), 'invalidValue');
+      expectScimError(() => projectorFor(userResourceSchema, { attributes: attributes.list }), 'invalidValue');
       expect(attributes.reads()).to.equal(MAX_ATTRIBUTE_NAMES + 1);
     });
 
@@ -275,7 +275,7 @@ describe('ResourceSchema.projector', () => {
       const names = everyUserName();
       expect(names.length).to.be.at.least(150);
       expect(MAX_ATTRIBUTE_NAMES).to.be.at.least(names.length * 1.5);
-      const everything = userResourceSchema.projector({ attributes: names }).project(stored);
+      const everything = projectorFor(userResourceSchema, { attributes: names }).project(stored);
       const { password: _password, ...expected } = stored;
       expect(everything).to.deep.equal(expected);
     });
@@ -294,7 +294,7 @@ describe('ResourceSchema.projector', () => {
     ];
     for (const { options, members } of cases) {
       it(`says members ${members ? 'are' : 'are not'} returned for ${JSON.stringify(options)}`, () => {
-        expect(groupResourceSchema.projector(options).returns('members')).to.equal(members);
+        expect(projectorFor(groupResourceSchema, options).returns('members')).to.equal(members);
       });
     }
   });
