@@ -16,6 +16,7 @@ export function backgroundSyncTrigger(dataSource: DataSource, config: SyncConfig
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}),
       onStart: (runId) => resolve({ runId }),
+      ...(options.context ? { requestedBy: options.context } : {}),
     }).then((run) => {
       resolve({ runId: run.id });
       logger.info({ runId: run.id, status: run.status, by: options.context?.actor.name }, 'sync run finished');

@@ -2,6 +2,7 @@
  * The planner: directory state vs store state → everything the run will do, computed before anything
  * is written (so the guard can refuse it whole and a dry run can show it). Pure: no LDAP, no SQL.
  */
+import { roleNameKey } from '../src/identity/role-name';
 import { mapUser, type MappedUser } from './mapping';
 import { dnKey, flattenMembers, isUnder } from './nesting';
 import { diffProfiles } from './profile-diff';
@@ -263,8 +264,9 @@ function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): Pla
 }
 
 interface RoleTarget {
-  readonly roleName: string;
+  roleName: string;
   create: boolean;
+  madeFromGroup: boolean;
   groupAnchor: string;
   groupDn: string;
   readonly desired: Map<string, string>;
@@ -287,11 +289,11 @@ function planRoles(
   }
 
   const targets = new Map<string, RoleTarget>();
-  const target = (roleName: string, create: boolean, group: { anchor: string; dn: string }): RoleTarget => {
-    const key = roleName.toLowerCase();
+  /** Rules naming one role (by key) union their members. */
+  const target = (key: string, roleName: string, create: boolean, group: { anchor: string; dn: string }): RoleTarget => {
     let existing = targets.get(key);
     if (!existing) {
-      existing = { roleName, create: false, groupAnchor: group.anchor, groupDn: group.dn, desired: new Map() };
+      existing = { roleName, create: false, madeFromGroup: false, groupAnchor: group.anchor, groupDn: group.dn, desired: new Map() };
       targets.set(key, existing);
     }
     if (existing.groupAnchor === '' && existing.groupDn === '') Object.assign(existing, { groupAnchor: group.anchor, groupDn: group.dn });
@@ -309,7 +311,12 @@ function planRoles(
     if ('groupsUnder' in rule) {
       for (const group of read.groups) {
         const name = group.name.trim();
-        if (name !== '' && isUnder(group.dn, rule.groupsUnder)) addMembers(target(name, true, group), group);
+        if (name === '' || !isUnder(group.dn, rule.groupsUnder)) continue;
+        // The role made from this group earlier, even if the group has been renamed since.
+        const linked = store.linkedRoles.get(anchorKey(group.anchor));
+        const role = target(linked?.key ?? roleNameKey(name), name, linked === undefined, group);
+        if (linked !== undefined || !role.madeFromGroup) Object.assign(role, { roleName: name, madeFromGroup: true, groupAnchor: group.anchor, groupDn: group.dn });
+        addMembers(role, group);
       }
       continue;
     }
@@ -317,7 +324,7 @@ function planRoles(
       ? groupsByAnchor.get(anchorKey(rule.group.guid))
       : groupsByDn.get(dnKey(rule.group.dn));
     // A group that is gone grants nothing: its role loses the members it gave.
-    const role = target(rule.role, false, group ?? ('guid' in rule.group
+    const role = target(roleNameKey(rule.role), rule.role, false, group ?? ('guid' in rule.group
       ? { anchor: rule.group.guid, dn: '' }
       : { anchor: '', dn: rule.group.dn }));
     if (group) addMembers(role, group);
@@ -333,7 +340,8 @@ function planRoles(
       .map(([, anchor]) => anchor)
       .sort();
     return {
-      roleName: role.roleName, create: role.create, groupAnchor: role.groupAnchor, groupDn: role.groupDn, addAnchors, removeAnchors,
+      roleName: role.roleName, create: role.create, madeFromGroup: role.madeFromGroup, groupAnchor: role.groupAnchor,
+      groupDn: role.groupDn, addAnchors, removeAnchors,
     };
   });
 }

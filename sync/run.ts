@@ -5,9 +5,12 @@ import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
-import type { ChangeContext } from '../src/identity/change-context';
-import { DirectorySync, type UserWrite } from '../src/identity/directory-sync';
+import { batchSyncContext, type ChangeContext } from '../src/identity/change-context';
+import { DirectoryView } from '../src/identity/directory-view';
+import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
+import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
 import type { UserProfile } from '../src/identity/user-profile';
+import { UserDirectory } from '../src/identity/users';
 import type { Logger } from '../src/logger';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
@@ -17,8 +20,6 @@ import { planSync, type PlannedSync } from './planner';
 import { buildStoreView } from './store-view';
 import type { DirectoryRead, SyncMapping, Watermark } from './types';
 
-/** The sync's non-personal identity (seeded by migration 1763900000002 with the Batch sync role). */
-export const BATCH_SYNC_ACCOUNT = { id: '00000000-0000-4000-9000-000000000001', name: 'Batch sync' } as const;
 const LEASE_TTL_MS = 10 * 60_000;
 
 export interface SyncRunOptions {
@@ -31,6 +32,11 @@ export interface SyncRunOptions {
   readonly onProgress?: (stage: string) => void;
   /** Called once the run is recorded, with its id (the admin API answers with it at once). */
   readonly onStart?: (runId: string) => void;
+  /**
+   * Who asked for the run: the admin API's caller, the CLI operator; the schedule when absent. The
+   * run records and audits it; the changes themselves are always written as Batch sync.
+   */
+  readonly requestedBy?: ChangeContext;
 }
 
 export interface SyncDependencies {
@@ -72,6 +78,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   const now = deps.now ?? (() => new Date());
   const progress = options.onProgress ?? (() => undefined);
   const dryRun = options.dryRun === true;
+  const requestedBy = options.requestedBy ?? batchSyncContext();
   const state = await runs.getState();
   let mode: 'full' | 'delta' = options.mode ?? 'delta';
   let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;
@@ -101,7 +108,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
         modeReason = `the domain controller changed or was restored (invocationId ${since.invocationId} → ${server.invocationId})`;
       }
     }
-    runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, actorName: BATCH_SYNC_ACCOUNT.name });
+    runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
     options.onStart?.(runId);
     progress(`reading (${mode})`);
     let read: DirectoryRead;
@@ -114,7 +121,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       read = await readDirectory(client, readOptions(deps.config, mapping, 'full', undefined));
     }
     progress('planning');
-    const directory = new DirectorySync(deps.dataSource);
+    const directory = new DirectoryView(deps.dataSource);
     const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName);
     const plan = planSync(read, store, mapping, {
       softMatchByUserName: deps.config.softMatchByUserName, deletePolicy: deps.config.deletePolicy,
@@ -137,10 +144,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       });
     }
     progress('applying');
-    const context: ChangeContext = {
-      actor: { type: 'sync', id: BATCH_SYNC_ACCOUNT.id, name: BATCH_SYNC_ACCOUNT.name }, door: 'sync', requestId: runId,
-    };
-    const errors = await apply(directory, context, plan, runs, runId);
+    const errors = await apply(deps.dataSource, batchSyncContext(runId), plan, runs, runId);
     const finished = await runs.finish(runId, {
       ...base, status: 'succeeded', message: errors > 0 ? `${errors} change(s) failed; the next run retries them` : null,
     });
@@ -152,7 +156,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
     const message = error instanceof Error ? error.message : String(error);
     deps.logger.error({ runId, err: error }, 'sync run failed');
     if (runId === undefined) {
-      runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, actorName: BATCH_SYNC_ACCOUNT.name });
+      runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
       options.onStart?.(runId);
     }
     return runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
@@ -161,10 +165,16 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   }
 }
 
+/**
+ * Applies the plan as Batch sync through floor 2's write path (UserDirectory, RoleDirectory), and
+ * reports what was written: a change the store already held is not reported as made.
+ */
 async function apply(
-  directory: DirectorySync, context: ChangeContext, plan: PlannedSync, runs: SyncRuns, runId: string,
+  dataSource: DataSource, context: ChangeContext, plan: PlannedSync, runs: SyncRuns, runId: string,
 ): Promise<number> {
-  const writes: UserWrite[] = [];
+  const users = new UserDirectory(dataSource);
+  const roles = new RoleDirectory(dataSource);
+  const writes: DirectoryUserWrite[] = [];
   const skips: SyncRunEntryInput[] = [];
   for (const entry of plan.users) {
     if (entry.action === 'unchanged') continue;
@@ -179,26 +189,27 @@ async function apply(
     });
   }
   await runs.addEntries(runId, skips);
-  const outcomes = await directory.applyUsers(context, writes);
-  const byAnchor = new Map(plan.users.map((entry) => [entry.anchor, entry]));
-  let errors = 0;
-  await runs.addEntries(runId, outcomes.map((outcome): SyncRunEntryInput => {
-    const entry = byAnchor.get(outcome.anchor);
-    if (outcome.error) errors += 1;
-    return {
-      objectType: 'user', action: outcome.error ? 'error' : (entry?.action as SyncRunEntryInput['action']), anchor: outcome.anchor,
-      dn: entry?.dn ?? null, changes: entry?.changes ?? [], message: outcome.error ?? entry?.reason ?? null,
-    };
-  }));
+  const outcomes = await users.applyDirectoryChanges(context, writes);
+  await runs.addEntries(runId, userEntries(plan, outcomes));
+  let errors = outcomes.filter((outcome) => outcome.error !== undefined).length;
   for (const role of plan.roles) {
     if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create) continue;
     try {
-      await directory.applyMembership(context, role);
-      await runs.addEntries(runId, memberEntries(role));
+      const ids = await users.idsByAnchor([...role.addAnchors, ...role.removeAnchors]);
+      const idOf = (anchor: string): string[] => {
+        const id = ids.get(anchor.toLowerCase());
+        return id === undefined ? [] : [id];
+      };
+      const written = await roles.applyDirectoryGroup(context, {
+        name: role.roleName, create: role.create, add: role.addAnchors.flatMap(idOf), remove: role.removeAnchors.flatMap(idOf),
+        ...(role.madeFromGroup ? { anchor: role.groupAnchor } : {}),
+      });
+      const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
+      await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
     } catch (error) {
       errors += 1;
       await runs.addEntries(runId, [{
-        objectType: 'role', action: 'error', anchor: role.groupAnchor, dn: role.groupDn,
+        objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
         message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
       }]);
     }
@@ -206,21 +217,40 @@ async function apply(
   return errors;
 }
 
+/** The report's user entries: what each write did, with the planned attribute changes. */
+function userEntries(plan: PlannedSync, outcomes: readonly DirectoryWriteOutcome[]): SyncRunEntryInput[] {
+  const byAnchor = new Map(plan.users.map((entry) => [entry.anchor, entry]));
+  return outcomes.filter((outcome) => outcome.error !== undefined || outcome.changed).map((outcome): SyncRunEntryInput => {
+    const entry = byAnchor.get(outcome.anchor);
+    return {
+      objectType: 'user', action: outcome.error ? 'error' : (entry?.action as SyncRunEntryInput['action']), anchor: outcome.anchor,
+      dn: entry?.dn ?? null, changes: entry?.changes ?? [], message: outcome.error ?? entry?.reason ?? null,
+    };
+  });
+}
+
 function plannedEntries(plan: PlannedSync): SyncRunEntryInput[] {
   const users = plan.users.filter((entry) => entry.action !== 'unchanged').map((entry): SyncRunEntryInput => ({
     objectType: 'user', action: entry.action as SyncRunEntryInput['action'], anchor: entry.anchor, dn: entry.dn,
     changes: entry.changes, message: entry.reason ?? null,
   }));
-  return [...users, ...plan.roles.flatMap(memberEntries)];
+  return [...users, ...plan.roles.flatMap((role) => memberEntries(role, { added: [...role.addAnchors], removed: [...role.removeAnchors], adopted: [] }, (anchor) => anchor))];
 }
 
-function memberEntries(role: PlannedSync['roles'][number]): SyncRunEntryInput[] {
+/** Member entries of one role, by member anchor. */
+function memberEntries(
+  role: PlannedSync['roles'][number], written: MembershipWritten, anchorOf: (member: string) => string,
+): SyncRunEntryInput[] {
   return [
-    ...role.addAnchors.map((anchor): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-add', anchor, changes: [{ attribute: 'roles', to: role.roleName }],
+    ...written.added.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
     })),
-    ...role.removeAnchors.map((anchor): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-remove', anchor, changes: [{ attribute: 'roles', from: role.roleName }],
+    ...written.adopted.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
+      message: 'already held through another door; now granted by Active Directory, which manages it from here on',
+    })),
+    ...written.removed.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: [{ attribute: 'roles', from: role.roleName }],
     })),
   ];
 }

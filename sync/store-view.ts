@@ -1,4 +1,4 @@
-import type { DirectorySync, StoredDirectoryUser } from '../src/identity/directory-sync';
+import type { DirectoryView, StoredDirectoryUser } from '../src/identity/directory-view';
 import type { DirectoryRead, StoreView, StoredUser, SyncMapping } from './types';
 
 /**
@@ -6,7 +6,7 @@ import type { DirectoryRead, StoreView, StoredUser, SyncMapping } from './types'
  * those the read names (and their managers), so its cost follows the changes, not the directory.
  */
 export async function buildStoreView(
-  directory: DirectorySync, read: DirectoryRead, mapping: SyncMapping, softMatch: boolean,
+  directory: DirectoryView, read: DirectoryRead, mapping: SyncMapping, softMatch: boolean,
 ): Promise<StoreView> {
   const anchorsByDn = await directory.anchorsByDn();
   let users: StoredDirectoryUser[];
@@ -32,15 +32,18 @@ export async function buildStoreView(
       .filter((user) => !known.has(user.anchor))
       .flatMap((user) => user.attributes[userNameAttribute]?.slice(0, 1) ?? []))
     : [];
+  const linkedRoles = await directory.linkedRoles();
   const targetRoles = [
     ...mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
     ...read.groups.map((group) => group.name),
+    ...[...linkedRoles.values()].map((role) => role.name),
   ];
   return {
     users: users.map(toStored),
     softMatchCandidates: candidates.map(toStored),
     roleMembers: await directory.adRoleMembers([...new Set(targetRoles)]),
     roleNames: await directory.roleNames(),
+    linkedRoles,
     anchorsByDn,
   };
 }

@@ -74,10 +74,15 @@ export interface StoreView {
   readonly users: readonly StoredUser[];
   /** Users without an anchor whose userName matches a directory user's (soft-match candidates). */
   readonly softMatchCandidates: readonly StoredUser[];
-  /** AD-sourced members of each role the mapping targets, by role name (lower-case) → user anchors. */
+  /** AD-sourced members of each role the mapping targets, by role key (roleNameKey) → user anchors. */
   readonly roleMembers: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Names (lower-case) of roles that exist. */
+  /** Keys (roleNameKey) of the names of roles that exist. */
   readonly roleNames: ReadonlySet<string>;
+  /**
+   * Roles made from AD groups, by the group's objectGUID (lower-case): the role's key and name. A
+   * group renamed in AD is found here, and its role renamed, instead of a second role being made.
+   */
+  readonly linkedRoles: ReadonlyMap<string, { readonly key: string; readonly name: string }>;
   /** DN (lower-case) → anchor, for every AD-sourced user in the store (resolves members in delta runs). */
   readonly anchorsByDn: ReadonlyMap<string, string>;
 }
@@ -132,9 +137,15 @@ export interface UserPlanEntry {
 
 /** What the run will do to one role's AD-sourced membership. */
 export interface RolePlanEntry {
+  /** The role's name: the mapping's role name, or the group's (current) name for a role made from the group. */
   readonly roleName: string;
   /** The role must be created first (a `groupsUnder` rule). */
   readonly create: boolean;
+  /**
+   * The role is made from the group (a `groupsUnder` rule): it is linked to the group by
+   * `groupAnchor` and follows the group's name. Otherwise the mapping names an existing role.
+   */
+  readonly madeFromGroup: boolean;
   readonly groupAnchor: string;
   readonly groupDn: string;
   /** Anchors of users to add to / remove from the role (nested groups already flattened). */

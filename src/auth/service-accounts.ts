@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
 import { recordAudit } from '../governance/audit';
 import { nowIso, type ChangeContext } from '../identity/change-context';
+import { roleNameKey } from '../identity/role-name';
 import type { Principal } from './principal';
 import { issueToken, parseToken, secretMatches } from './tokens';
 
@@ -198,10 +199,10 @@ async function resolveRoles(
   repository: { find(options: { where: { displayNameKey: ReturnType<typeof In> } }): Promise<RoleEntity[]> },
   names: readonly string[],
 ): Promise<RoleEntity[]> {
-  const keys = [...new Set(names.map((name) => name.trim().toLowerCase()))];
+  const keys = [...new Set(names.map(roleNameKey))];
   const roles = await repository.find({ where: { displayNameKey: In(keys) } });
   const missing = [...new Set(names.map((name) => name.trim()))]
-    .filter((name) => !roles.some((role) => role.displayNameKey === name.toLowerCase()));
+    .filter((name) => !roles.some((role) => role.displayNameKey === roleNameKey(name)));
   if (missing.length > 0) {
     throw notFoundError(`No role named ${missing.map((m) => `"${m}"`).join(', ')} (see: scimd roles list)`);
   }

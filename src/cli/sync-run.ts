@@ -5,6 +5,7 @@ import { invalidError } from '../errors';
 import { createLogger } from '../logger';
 import { openStore } from '../runtime';
 import { note, printJson } from './output';
+import { cliContext } from './store';
 import { syncCommand } from './sync-command';
 
 /** `scimd sync run`: one run now, as the Batch sync identity; exit 1 when it failed, 2 when blocked. */
@@ -36,6 +37,7 @@ export function registerSyncRunCommand(program: Command): void {
           dryRun: options.dryRun === true,
           allowDeletes: options.allowDeletes === true,
           onProgress: show,
+          requestedBy: cliContext(),
         });
         if (tty) process.stderr.write('\n');
         if (options.json) {

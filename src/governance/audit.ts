@@ -22,14 +22,32 @@ export interface AuditRecord {
 
 /** Writes one audit event with the caller's transaction manager, so it commits or rolls back with the change. */
 export async function recordAudit(manager: EntityManager, context: ChangeContext, record: AuditRecord): Promise<void> {
-  // Plain SQL: every write pays for this row, and TypeORM's insert builds and re-reads an entity.
-  await manager.query(
-    'INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, '
-    + 'target_name, changes, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [nowIso(), context.actor.type, context.actor.id, context.actor.name.slice(0, 255), context.door, record.action,
-      record.targetType, record.targetId, record.targetName?.slice(0, 255) ?? null,
-      record.changes === undefined ? null : JSON.stringify(record.changes), context.requestId?.slice(0, 64) ?? null],
-  );
+  await recordAudits(manager, context, [record]);
+}
+
+/** Audit rows per INSERT: 11 bound values each, well under every driver's limit. */
+const AUDIT_ROWS_PER_INSERT = 200;
+const AUDIT_COLUMNS = '(occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, '
+  + 'target_name, changes, request_id)';
+
+/**
+ * Writes audit events in multi-row INSERTs with the caller's transaction manager. A single write
+ * and a batch of a thousand sync changes are audited by this same function.
+ */
+export async function recordAudits(
+  manager: EntityManager, context: ChangeContext, records: readonly AuditRecord[],
+): Promise<void> {
+  // Plain SQL: every write pays for these rows, and TypeORM's insert builds and re-reads entities.
+  const occurredAt = nowIso();
+  for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
+    const chunk = records.slice(i, i + AUDIT_ROWS_PER_INSERT);
+    await manager.query(
+      `INSERT INTO audit_events ${AUDIT_COLUMNS} VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((record) => [occurredAt, context.actor.type, context.actor.id, context.actor.name.slice(0, 255),
+        context.door, record.action, record.targetType, record.targetId, record.targetName?.slice(0, 255) ?? null,
+        record.changes === undefined ? null : JSON.stringify(record.changes), context.requestId?.slice(0, 64) ?? null]),
+    );
+  }
 }
 
 /** The top-level attributes that differ between two records, with small values before and after. */

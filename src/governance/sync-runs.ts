@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { SyncRunEntity, SyncRunEntryEntity, SyncStateEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
-import { nowIso } from '../identity/change-context';
+import { nowIso, type ChangeContext } from '../identity/change-context';
+import { recordAudit } from './audit';
 
 /**
  * The sync's reports: one `sync_runs` row per run, one `sync_run_entries` row per object the run
@@ -114,7 +115,8 @@ export interface StartRunInput {
   readonly mode: SyncMode;
   readonly modeReason?: string | null;
   readonly dryRun: boolean;
-  readonly actorName: string;
+  /** Who asked for the run (a person or service account through the admin API, the CLI operator, the schedule). */
+  readonly requestedBy: ChangeContext;
 }
 
 export interface FinishRunInput {
@@ -165,7 +167,12 @@ export class SyncRuns {
       await manager.insert(SyncRunEntity, {
         id, trigger: input.trigger, mode: input.mode, modeReason: clip(input.modeReason ?? null, 255),
         dryRun: input.dryRun, status: 'running', startedAt, finishedAt: null, durationMs: null, server: null,
-        invocationId: null, usnFrom: null, usnTo: null, message: null, actorName: clip(input.actorName, 255) ?? '',
+        invocationId: null, usnFrom: null, usnTo: null, message: null,
+        actorName: clip(input.requestedBy.actor.name, 255) ?? '',
+      });
+      await recordAudit(manager, input.requestedBy, {
+        action: 'sync.run', targetType: 'SyncRun', targetId: id, targetName: null,
+        changes: { trigger: input.trigger, mode: input.mode, dryRun: input.dryRun },
       });
     });
     return id;

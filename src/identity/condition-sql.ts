@@ -16,6 +16,8 @@ export interface ScalarField {
   readonly caseExact: boolean;
   /** The column already holds the lower-cased value (an indexed *_key column). */
   readonly folded?: boolean;
+  /** How an operand is folded to compare with a folded column, when lower-casing is not the whole fold. */
+  readonly fold?: (value: string, op: Comparison) => string;
 }
 
 /** A complex or unindexed attribute that can only be tested with `pr`: `column` is the SQL test. */
@@ -146,7 +148,7 @@ export class SqlConditionBuilder {
     if (typeof value !== 'string') throw invalidError(`Attribute "${name}" is a string; compare it with a quoted value`);
     const folded = !field.caseExact;
     const column = folded && !field.folded ? `LOWER(${field.column})` : field.column;
-    const text = folded ? value.toLowerCase() : value;
+    const text = !folded ? value : field.fold ? field.fold(value, op) : value.toLowerCase();
     switch (op) {
       case 'co': return `${column} LIKE ${this.param(`%${escapeLike(text)}%`)} ESCAPE '${LIKE_ESCAPE}'`;
       case 'sw': return `${column} LIKE ${this.param(`${escapeLike(text)}%`)} ESCAPE '${LIKE_ESCAPE}'`;

@@ -1,5 +1,6 @@
 import type { RoleEntity } from '../db/entities';
 import type { FieldMap } from './condition-sql';
+import { foldRoleText, roleNameKey } from './role-name';
 import type { SortSpec } from './list-page';
 
 /** How role (SCIM Group) fields map to SQL (alias `r` = roles, `m` = role_members). */
@@ -8,7 +9,12 @@ export const ROLE_FIELDS: FieldMap = {
   scalars: {
     id: { type: 'string', column: 'r.id', caseExact: true },
     externalId: { type: 'string', column: 'r.external_id', caseExact: true },
-    displayName: { type: 'string', column: 'r.display_name_key', caseExact: false, folded: true },
+    // The key column holds names as they compare (role-name.ts): an operand is folded the same way,
+    // whole for equality (an IdP looking up "Sales " finds "Sales"), without trimming for substrings.
+    displayName: {
+      type: 'string', column: 'r.display_name_key', caseExact: false, folded: true,
+      fold: (value, op) => (op === 'eq' || op === 'ne' ? roleNameKey(value) : foldRoleText(value)),
+    },
     'meta.created': { type: 'dateTime', column: 'r.created_at', caseExact: true },
     'meta.lastModified': { type: 'dateTime', column: 'r.updated_at', caseExact: true },
     'role.kind': { type: 'string', column: 'r.kind', caseExact: false },

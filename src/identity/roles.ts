@@ -5,7 +5,7 @@ import { transaction } from '../db/transaction';
 import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
 } from '../errors';
-import { diffAttributes, recordAudit } from '../governance/audit';
+import { diffAttributes, recordAudit, recordAudits, type AuditChange, type AuditRecord } from '../governance/audit';
 import { nowIso, type ChangeContext } from './change-context';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
@@ -14,7 +14,9 @@ import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
 import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord } from './role-model';
 import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
-import { assertVersion, laterThan, lockFor, type WriteOptions } from './users';
+import { roleNameKey } from './role-name';
+import { laterThan, lockOption } from './user-writes';
+import { assertVersion, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
 const CHUNK = 500;
@@ -39,7 +41,7 @@ export class RoleDirectory {
   }
 
   async findByName(name: string): Promise<RoleRecord | undefined> {
-    const row = await this.dataSource.getRepository(RoleEntity).findOneBy({ displayNameKey: name.toLowerCase() });
+    const row = await this.dataSource.getRepository(RoleEntity).findOneBy({ displayNameKey: roleNameKey(name) });
     return row ? toRoleRecord(row) : undefined;
   }
 
@@ -90,43 +92,103 @@ export class RoleDirectory {
     return result;
   }
 
-  /** A custom role: whoever creates a Group over SCIM creates a role with no permissions. */
-  async create(context: ChangeContext, input: RoleInput, memberIds: readonly string[] = []): Promise<RoleRecord> {
+  /**
+   * A custom role: whoever creates a Group over SCIM creates a role with no permissions. The sync
+   * creates roles from Active Directory groups, linked to the group by its objectGUID (`anchor`).
+   */
+  async create(
+    context: ChangeContext, input: RoleInput, memberIds: readonly string[] = [], options: { anchor?: string } = {},
+  ): Promise<RoleRecord> {
+    return (await this.createRole(context, input, memberIds, options)).record;
+  }
+
+  async update(context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions = {}): Promise<RoleRecord> {
+    return (await this.change(context, id, update, options)).record;
+  }
+
+  async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
+    await this.write('', async (manager) => {
+      const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
+      if (!current) throw notFoundError(`Group ${id} not found`);
+      if (current.kind === 'system') throw forbiddenError(`"${current.displayName}" is a system role and cannot be deleted`);
+      assertVersion(current.version, options.expectedVersion);
+      assertAttributesWritable(context, current, ['the role itself']);
+      await manager.delete(RoleMemberEntity, { roleId: id });
+      await manager.delete(RoleEntity, { id });
+      await recordAudit(manager, context, {
+        action: 'role.delete', targetType: 'Group', targetId: id, targetName: current.displayName,
+      });
+    });
+  }
+
+  /**
+   * The directory sync's door to a role: the role an AD group grants (found by the group's
+   * objectGUID when the role was made from it, else by name; created when the plan says so), renamed
+   * with its group, and its AD-sourced membership changed, through the same locked update as SCIM's.
+   * Returns what was written, by user id: the sync reports that, not what it planned.
+   */
+  async applyDirectoryGroup(context: ChangeContext, group: DirectoryGroupChange): Promise<MembershipWritten & { roleId: string }> {
+    if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory groups');
+    const repository = this.dataSource.getRepository(RoleEntity);
+    let role = group.anchor === undefined ? null : await repository.findOneBy({ source: 'ad', sourceAnchor: group.anchor });
+    role ??= await repository.findOneBy({ displayNameKey: roleNameKey(group.name) });
+    if (!role) {
+      if (!group.create) throw invalidError(`Role "${group.name}" does not exist`);
+      const created = await this.createRole(context, { displayName: group.name, description: 'Imported from Active Directory' },
+        group.add, group.anchor === undefined ? {} : { anchor: group.anchor });
+      return { roleId: created.record.id, ...created.members };
+    }
+    // A role made from this group follows its name; a role an administrator named in the mapping keeps its own.
+    const linked = group.anchor !== undefined && role.source === 'ad' && (role.sourceAnchor ?? group.anchor) === group.anchor;
+    const rename = linked && role.displayName !== group.name;
+    const { members } = await this.change(context, role.id, {
+      ...(rename ? { attributes: (current: RoleRecord) => ({ displayName: group.name, ...(current.externalId ? { externalId: current.externalId } : {}) }) } : {}),
+      memberChanges: [{ kind: 'add', ids: group.add }, { kind: 'remove', ids: group.remove }],
+    }, linked && role.sourceAnchor === null ? { link: group.anchor } : {});
+    return { roleId: role.id, ...members };
+  }
+
+  private async createRole(
+    context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string },
+  ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
     checkInput(input);
+    if (options.anchor !== undefined && context.door !== 'sync') throw invalidError('Only the directory sync links roles to directory groups');
     const now = nowIso();
     const row: RoleEntity = Object.assign(new RoleEntity(), {
       id: randomUUID(),
       displayName: input.displayName,
-      displayNameKey: input.displayName.toLowerCase(),
+      displayNameKey: roleNameKey(input.displayName),
       description: input.description ?? null,
       kind: 'custom',
       assignableTo: 'any',
       risk: 'normal',
       permissions: '[]',
       externalId: input.externalId ?? null,
-      source: context.door === 'sync' ? 'ad' : 'scim',
-      sourceAnchor: null,
+      source: roleSourceOf(context),
+      sourceAnchor: options.anchor ?? null,
       version: 1,
       createdAt: now,
       updatedAt: now,
     });
+    let members: MembershipWritten = { added: [], removed: [], adopted: [] };
     await this.write(input.displayName, async (manager) => {
       await assertNameFree(manager, input.displayName, null);
       await manager.insert(RoleEntity, row);
-      const added = await applyMemberChanges(manager, context, row, [{ kind: 'add', ids: memberIds }]);
-      await recordAudit(manager, context, {
-        action: 'role.create', targetType: 'Group', targetId: row.id, targetName: row.displayName,
-        changes: { attributes: diffAttributes({}, attributeView(row)), ...added },
-      });
+      members = await applyMemberChanges(manager, context, row, [{ kind: 'add', ids: memberIds }]);
+      await recordAudits(manager, context, auditRecords('role.create', row, diffAttributes({}, attributeView(row)), members));
     });
-    return toRoleRecord(row);
+    return { record: toRoleRecord(row), members };
   }
 
-  async update(context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions = {}): Promise<RoleRecord> {
+  /** The one update of a role: attributes and membership, on the locked row, one version bump, audited by id. */
+  private async change(
+    context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
+  ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
     let saved: RoleEntity | undefined;
+    let members: MembershipWritten = { added: [], removed: [], adopted: [] };
     let name = '';
     await this.write(() => name, async (manager) => {
-      const current = await manager.findOne(RoleEntity, { where: { id }, lock: lockFor(manager) });
+      const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
       if (!current) throw notFoundError(`Group ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
       const before = attributeView(current);
@@ -136,16 +198,14 @@ export class RoleDirectory {
         name = attributes.displayName;
         const next = { ...current, ...attributesOf(attributes) };
         const changed = diffAttributes(before, attributeView(next));
-        if (changed.length > 0 && current.kind === 'system') {
-          throw mutabilityError(`"${current.displayName}" is a system role: its ${changed.map((c) => c.attribute).join(', ')} `
-            + 'cannot be changed (its membership can)');
-        }
+        if (changed.length > 0) assertAttributesWritable(context, current, changed.map((c) => c.attribute));
         if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
         Object.assign(current, attributesOf(attributes));
       }
-      const members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
+      members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
       const attributeChanges = diffAttributes(before, attributeView(current));
-      if (attributeChanges.length === 0 && members.added.length === 0 && members.removed.length === 0) {
+      if (options.link !== undefined) current.sourceAnchor = options.link;
+      if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) {
         saved = current;
         return;
       }
@@ -153,29 +213,12 @@ export class RoleDirectory {
       current.updatedAt = laterThan(current.updatedAt);
       await manager.update(RoleEntity, { id }, {
         displayName: current.displayName, displayNameKey: current.displayNameKey, externalId: current.externalId,
-        description: current.description, version: current.version, updatedAt: current.updatedAt,
+        description: current.description, sourceAnchor: current.sourceAnchor, version: current.version, updatedAt: current.updatedAt,
       });
-      await recordAudit(manager, context, {
-        action: 'role.update', targetType: 'Group', targetId: id, targetName: current.displayName,
-        changes: { attributes: attributeChanges, ...members },
-      });
+      await recordAudits(manager, context, auditRecords('role.update', current, attributeChanges, members));
       saved = current;
     });
-    return toRoleRecord(saved as unknown as RoleEntity);
-  }
-
-  async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
-    await this.write('', async (manager) => {
-      const current = await manager.findOne(RoleEntity, { where: { id }, lock: lockFor(manager) });
-      if (!current) throw notFoundError(`Group ${id} not found`);
-      if (current.kind === 'system') throw forbiddenError(`"${current.displayName}" is a system role and cannot be deleted`);
-      assertVersion(current.version, options.expectedVersion);
-      await manager.delete(RoleMemberEntity, { roleId: id });
-      await manager.delete(RoleEntity, { id });
-      await recordAudit(manager, context, {
-        action: 'role.delete', targetType: 'Group', targetId: id, targetName: current.displayName,
-      });
-    });
+    return { record: toRoleRecord(saved as unknown as RoleEntity), members };
   }
 
   private async write(name: string | (() => string), work: (manager: EntityManager) => Promise<void>): Promise<void> {
@@ -192,32 +235,82 @@ export class RoleDirectory {
   }
 }
 
-/** Applies membership changes in order; returns the ids actually added and removed, for the audit. */
+/** What the sync asks of the role an Active Directory group grants. */
+export interface DirectoryGroupChange {
+  /** The role's name: the mapping's role name, or the group's name for a role made from the group. */
+  readonly name: string;
+  /** The group's objectGUID, for a role made from the group (a `groupsUnder` rule). */
+  readonly anchor?: string;
+  /** Create the role when it does not exist. */
+  readonly create: boolean;
+  /** User ids to hold the role through Active Directory. */
+  readonly add: readonly string[];
+  /** User ids no longer to hold it through Active Directory. */
+  readonly remove: readonly string[];
+}
+
+/** Membership changes as written, by user id. */
+export interface MembershipWritten {
+  readonly added: string[];
+  readonly removed: string[];
+  /** Memberships another door had granted that Active Directory now grants too: AD's from now on. */
+  readonly adopted: string[];
+}
+
+const hasMemberChanges = (members: MembershipWritten): boolean =>
+  members.added.length + members.removed.length + members.adopted.length > 0;
+
+/** Where a door's memberships and roles come from: the sync writes as Active Directory. */
+function roleSourceOf(context: ChangeContext): 'ad' | 'scim' | 'local' {
+  if (context.door === 'sync') return 'ad';
+  return context.door === 'scim' ? 'scim' : 'local';
+}
+
+/**
+ * System roles are immutable; a role made from an Active Directory group is AD's to rename or
+ * delete (SCIM renaming it would leave the sync unable to find it, deleting it would wipe the
+ * memberships AD grants).
+ */
+function assertAttributesWritable(context: ChangeContext, role: RoleEntity, attributes: readonly string[]): void {
+  if (role.kind === 'system') {
+    throw mutabilityError(`"${role.displayName}" is a system role: its ${attributes.join(', ')} cannot be changed (its membership can)`);
+  }
+  if (role.source === 'ad' && context.door !== 'sync') {
+    throw mutabilityError(`"${role.displayName}" is made from an Active Directory group: ${attributes.join(', ')} `
+      + 'cannot be changed here; change the group in Active Directory (its memberships granted here can be managed)');
+  }
+}
+
+/**
+ * Applies membership changes in order; returns the ids actually added, removed and adopted. A
+ * membership is one row with one source of authority: what Active Directory grants is AD's, and
+ * only the sync removes it; another door replaces or removes only what it granted.
+ */
 async function applyMemberChanges(
   manager: EntityManager,
   context: ChangeContext,
   role: RoleEntity,
   changes: readonly MemberChange[],
-): Promise<{ added: string[]; removed: string[] }> {
-  const added: string[] = [];
-  const removed: string[] = [];
-  const source = context.door === 'sync' ? 'ad' : 'scim';
+): Promise<MembershipWritten> {
+  const written: MembershipWritten = { added: [], removed: [], adopted: [] };
+  const source = roleSourceOf(context);
   for (const change of changes) {
     if (change.kind === 'add' || change.kind === 'replace') await assertUsersMayJoin(manager, role, change.ids);
     if (change.kind === 'remove') {
-      await assertNotSyncManaged(manager, context, role, change.ids);
-      removed.push(...await removeMembers(manager, role.id, change.ids));
+      if (source !== 'ad') await assertNotSyncManaged(manager, role, change.ids);
+      written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined));
     } else if (change.kind === 'removeAll' || change.kind === 'replace') {
-      // A SCIM writer replaces the memberships it owns; those that came from AD belong to the sync.
       const owned = await manager.find(RoleMemberEntity, { where: { roleId: role.id, source }, select: { userId: true } });
       const keep = new Set(change.kind === 'replace' ? change.ids : []);
-      removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id))));
+      written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), source));
     }
     if (change.kind === 'add' || change.kind === 'replace') {
-      added.push(...await addMembers(manager, role.id, change.ids, source));
+      const { added, adopted } = await addMembers(manager, role.id, change.ids, source);
+      written.added.push(...added);
+      written.adopted.push(...adopted);
     }
   }
-  return { added, removed };
+  return written;
 }
 
 async function assertUsersMayJoin(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
@@ -239,11 +332,8 @@ async function assertUsersMayJoin(manager: EntityManager, role: RoleEntity, ids:
   }
 }
 
-async function assertNotSyncManaged(
-  manager: EntityManager, context: ChangeContext, role: RoleEntity, ids: readonly string[],
-): Promise<void> {
-  if (context.door === 'sync' || ids.length === 0) return;
-  for (const chunk of chunks(ids)) {
+async function assertNotSyncManaged(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
+  for (const chunk of chunks([...new Set(ids)])) {
     const managed = await manager.findOne(RoleMemberEntity, { where: { roleId: role.id, userId: In(chunk), source: 'ad' } });
     if (managed) {
       throw mutabilityError(`The membership of user ${managed.userId} in "${role.displayName}" is managed by Active `
@@ -252,28 +342,42 @@ async function assertNotSyncManaged(
   }
 }
 
-async function addMembers(manager: EntityManager, roleId: string, ids: readonly string[], source: string): Promise<string[]> {
-  const unique = [...new Set(ids)];
+/**
+ * Adds members with this source. A user already holding the role keeps the one row; when Active
+ * Directory grants what another door granted, the row becomes AD's (adopted), so the sync sees it
+ * and SCIM can no longer take away what AD grants.
+ */
+async function addMembers(
+  manager: EntityManager, roleId: string, ids: readonly string[], source: string,
+): Promise<{ added: string[]; adopted: string[] }> {
   const added: string[] = [];
-  for (const chunk of chunks(unique)) {
-    const existing = new Set((await manager.find(RoleMemberEntity, {
-      where: { roleId, userId: In(chunk) }, select: { userId: true },
-    })).map((m) => m.userId));
+  const adopted: string[] = [];
+  for (const chunk of chunks([...new Set(ids)])) {
+    const existing = new Map((await manager.find(RoleMemberEntity, {
+      where: { roleId, userId: In(chunk) }, select: { userId: true, source: true },
+    })).map((m) => [m.userId, m.source]));
     const fresh = chunk.filter((id) => !existing.has(id));
-    if (fresh.length === 0) continue;
-    const createdAt = nowIso();
-    await manager.insert(RoleMemberEntity, fresh.map((userId) => ({ roleId, userId, source, createdAt })));
-    added.push(...fresh);
+    if (fresh.length > 0) {
+      const createdAt = nowIso();
+      await manager.createQueryBuilder().insert().into(RoleMemberEntity)
+        .values(fresh.map((userId) => ({ roleId, userId, source, createdAt }))).updateEntity(false).execute();
+      added.push(...fresh);
+    }
+    const taken = source === 'ad' ? chunk.filter((id) => existing.has(id) && existing.get(id) !== 'ad') : [];
+    if (taken.length > 0) {
+      await manager.update(RoleMemberEntity, { roleId, userId: In(taken) }, { source: 'ad' });
+      adopted.push(...taken);
+    }
   }
-  return added;
+  return { added, adopted };
 }
 
-async function removeMembers(manager: EntityManager, roleId: string, ids: readonly string[]): Promise<string[]> {
+/** Removes these members (only those of `source` when given); returns the ids actually removed. */
+async function removeMembers(manager: EntityManager, roleId: string, ids: readonly string[], source?: string): Promise<string[]> {
   const removed: string[] = [];
   for (const chunk of chunks([...new Set(ids)])) {
-    const present = (await manager.find(RoleMemberEntity, {
-      where: { roleId, userId: In(chunk) }, select: { userId: true },
-    })).map((m) => m.userId);
+    const where = { roleId, userId: In(chunk), ...(source === undefined ? {} : { source }) };
+    const present = (await manager.find(RoleMemberEntity, { where, select: { userId: true } })).map((m) => m.userId);
     if (present.length === 0) continue;
     await manager.delete(RoleMemberEntity, { roleId, userId: In(present) });
     removed.push(...present);
@@ -281,9 +385,37 @@ async function removeMembers(manager: EntityManager, roleId: string, ids: readon
   return removed;
 }
 
+/** Ids per audit row: a membership change of 100,000 users is audited in parts that fit the `changes` column. */
+const AUDITED_IDS_PER_ROW = 1_000;
+
+/**
+ * The audit records of a role write: attribute changes and the member ids added, removed and
+ * adopted. Large membership changes take several records, each marked with its part.
+ */
+function auditRecords(action: string, role: RoleEntity, attributes: AuditChange[], members: MembershipWritten): AuditRecord[] {
+  const lists = (['added', 'removed', 'adopted'] as const).flatMap((kind) => members[kind].map((id) => [kind, id] as const));
+  const parts = Math.max(1, Math.ceil(lists.length / AUDITED_IDS_PER_ROW));
+  return Array.from({ length: parts }, (_, part) => {
+    const slice = lists.slice(part * AUDITED_IDS_PER_ROW, (part + 1) * AUDITED_IDS_PER_ROW);
+    const ids = (kind: keyof MembershipWritten): string[] => slice.filter(([k]) => k === kind).map(([, id]) => id);
+    const adopted = ids('adopted');
+    return {
+      action, targetType: 'Group', targetId: role.id, targetName: role.displayName,
+      changes: {
+        ...(part === 0 ? { attributes } : {}), added: ids('added'), removed: ids('removed'),
+        ...(adopted.length > 0 ? { adopted } : {}), ...(parts > 1 ? { part: part + 1, parts } : {}),
+      },
+    };
+  });
+}
+
 async function assertNameFree(manager: EntityManager, name: string, ownId: string | null): Promise<void> {
-  const holder = await manager.findOne(RoleEntity, { where: { displayNameKey: name.toLowerCase() }, select: { id: true } });
-  if (holder && holder.id !== ownId) throw conflictError(`A group named "${name}" already exists`);
+  const holder = await manager.findOne(RoleEntity, { where: { displayNameKey: roleNameKey(name) }, select: { id: true, displayName: true } });
+  if (holder && holder.id !== ownId) {
+    throw conflictError(holder.displayName === name
+      ? `A group named "${name}" already exists`
+      : `"${name}" reads as the existing group "${holder.displayName}"; choose a name that cannot be mistaken for it`);
+  }
 }
 
 function checkInput(input: RoleInput): void {
@@ -292,13 +424,16 @@ function checkInput(input: RoleInput): void {
   }
   if (input.displayName.length > 255) throw invalidError('displayName is longer than 255 characters');
   if (CONTROL_CHARACTERS.test(input.displayName)) throw invalidError('displayName must not contain control characters');
+  const key = roleNameKey(input.displayName);
+  if (key === '') throw invalidError('displayName must contain visible characters');
+  if (key.length > 255) throw invalidError('displayName is longer than 255 characters once normalised');
   if (input.externalId !== undefined && input.externalId.length > 255) throw invalidError('externalId is longer than 255 characters');
 }
 
 function attributesOf(input: RoleInput): Pick<RoleEntity, 'displayName' | 'displayNameKey' | 'externalId'> & { description?: string } {
   return {
     displayName: input.displayName,
-    displayNameKey: input.displayName.toLowerCase(),
+    displayNameKey: roleNameKey(input.displayName),
     externalId: input.externalId ?? null,
     // SCIM Groups carry no description: a PUT leaves the role's description alone.
     ...(input.description === undefined ? {} : { description: input.description }),

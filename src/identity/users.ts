@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { UserEntity, UserValueEntity } from '../db/entities';
+import { UserEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
+import { conflictError, notFoundError, preconditionFailedError } from '../errors';
+import { recordAudits } from '../governance/audit';
+import type { ChangeContext } from './change-context';
 import {
-  conflictError, mutabilityError, notFoundError, preconditionFailedError, type DomainError,
-} from '../errors';
-import { diffAttributes, recordAudit } from '../governance/audit';
-import { nowIso, type ChangeContext } from './change-context';
+  applyDirectoryChanges, userIdsByAnchor, type DirectoryUserWrite, type DirectoryWriteOutcome,
+} from './directory-writes';
 import { SqlConditionBuilder } from './condition-sql';
 import { hashPassword } from './password-hash';
 import type { ListQuery, ListResult } from './query';
@@ -14,7 +15,8 @@ import { isUniqueViolation } from './unique-violation';
 import { listPage } from './list-page';
 import { USER_FIELDS, USER_SORTS } from './user-fields';
 import type { UserProfile, UserRecord } from './user-profile';
-import { auditView, checkProfile, columnsOf, toRecord, writeIndexedValues } from './user-rows';
+import { checkProfile, toRecord } from './user-rows';
+import { deleteUser, insertUsers, lockUsers, updateUser } from './user-writes';
 
 export interface UserInput {
   readonly profile: UserProfile;
@@ -60,27 +62,14 @@ export class UserDirectory {
   async create(context: ChangeContext, input: UserInput): Promise<UserRecord> {
     const profile = checkProfile(input.profile);
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-    const now = nowIso();
-    const row: UserEntity = Object.assign(new UserEntity(), {
-      id: randomUUID(),
-      ...columnsOf(profile),
-      passwordHash,
-      source: 'scim',
-      sourceAnchor: null,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    });
+    let created: UserEntity | undefined;
     // No look-up before the insert: the unique index on user_name_key answers a taken name (→ 409).
     await this.write(async (manager) => {
-      await manager.insert(UserEntity, row);
-      await writeIndexedValues(manager, row.id, profile);
-      await recordAudit(manager, context, {
-        action: 'user.create', targetType: 'User', targetId: row.id, targetName: profile.userName,
-        changes: diffAttributes({}, auditView(profile, input.password !== undefined)),
-      });
+      const { rows, audits } = await insertUsers(manager, context, [{ id: randomUUID(), profile, passwordHash }]);
+      await recordAudits(manager, context, audits);
+      created = rows[0];
     }, profile.userName);
-    return toRecord(row);
+    return toRecord(created as UserEntity);
   }
 
   /**
@@ -97,7 +86,7 @@ export class UserDirectory {
     let saved: UserEntity | undefined;
     let userName = '';
     await this.write(async (manager) => {
-      const current = await manager.findOne(UserEntity, { where: { id }, lock: lockFor(manager) });
+      const current = (await lockUsers(manager, [id])).get(id);
       if (!current) throw notFoundError(`User ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
       const wanted = typeof input === 'function' ? input(toRecord(current)) : input;
@@ -105,44 +94,35 @@ export class UserDirectory {
       userName = profile.userName;
       const passwordHash = wanted.password === undefined ? undefined : await hashPassword(wanted.password);
       if (current.userNameKey !== profile.userName.toLowerCase()) await this.assertUserNameFree(manager, profile.userName, id);
-      const before = auditView(JSON.parse(current.profile) as UserProfile, false);
-      const changes = diffAttributes(before, auditView(profile, passwordHash !== undefined));
-      if (isSyncManaged(current, context)) {
-        // Okta and others PUT back what they read: an unchanged resource is not a change.
-        if (changes.length === 0) {
-          saved = current;
-          return;
-        }
-        throw syncManagedError(current.userName, changes.map((change) => change.attribute));
-      }
-      const next: UserEntity = Object.assign(current, {
-        ...columnsOf(profile),
-        ...(passwordHash === undefined ? {} : { passwordHash }),
-        version: current.version + 1,
-        updatedAt: laterThan(current.updatedAt),
+      const { row, audit } = await updateUser(manager, context, current, {
+        profile, ...(passwordHash === undefined ? {} : { passwordHash }),
       });
-      await manager.update(UserEntity, { id }, next);
-      await manager.delete(UserValueEntity, { userId: id });
-      await writeIndexedValues(manager, id, profile);
-      await recordAudit(manager, context, {
-        action: 'user.update', targetType: 'User', targetId: id, targetName: profile.userName, changes,
-      });
-      saved = next;
+      if (audit) await recordAudits(manager, context, [audit]);
+      saved = row;
     }, () => userName);
-    return toRecord(saved as unknown as UserEntity);
+    return toRecord(saved as UserEntity);
   }
 
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
     await this.write(async (manager) => {
-      const current = await manager.findOne(UserEntity, { where: { id }, lock: lockFor(manager) });
+      const current = (await lockUsers(manager, [id])).get(id);
       if (!current) throw notFoundError(`User ${id} not found`);
       assertVersion(current.version, options.expectedVersion);
-      if (isSyncManaged(current, context)) throw syncManagedError(current.userName, ['the user itself']);
-      await manager.delete(UserEntity, { id });
-      await recordAudit(manager, context, {
-        action: 'user.delete', targetType: 'User', targetId: id, targetName: current.userName,
-      });
+      await recordAudits(manager, context, [await deleteUser(manager, context, current)]);
     });
+  }
+
+  /**
+   * The directory sync's writes: the same inserts, locked updates, rules and audit records as the
+   * single writes above, a batch per transaction. See directory-writes.ts.
+   */
+  async applyDirectoryChanges(context: ChangeContext, writes: readonly DirectoryUserWrite[]): Promise<DirectoryWriteOutcome[]> {
+    return applyDirectoryChanges(this.dataSource, context, writes);
+  }
+
+  /** The ids of the users Active Directory manages with these anchors (objectGUIDs), by anchor (lower-case). */
+  async idsByAnchor(anchors: readonly string[]): Promise<Map<string, string>> {
+    return userIdsByAnchor(this.dataSource.manager, anchors);
   }
 
   private async assertUserNameFree(manager: EntityManager, userName: string, ownId: string | null): Promise<void> {
@@ -164,32 +144,8 @@ export class UserDirectory {
   }
 }
 
-/**
- * Active Directory is the source of authority for the users it provisions: only the sync changes
- * them. Other doors read them, and manage the roles they hold through role memberships of their own.
- */
-function isSyncManaged(user: UserEntity, context: ChangeContext): boolean {
-  return user.source === 'ad' && context.door !== 'sync';
-}
-
-function syncManagedError(userName: string, attributes: readonly string[]): DomainError {
-  return mutabilityError(`User "${userName}" is managed by Active Directory sync: ${attributes.join(', ')} `
-    + 'cannot be changed here; change it in Active Directory');
-}
-
 export function assertVersion(current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current) {
     throw preconditionFailedError(`The resource has changed (version ${current}, If-Match named ${expected})`);
   }
-}
-
-/** SQLite has no row locks (a write transaction locks the file); MariaDB locks the row for the update. */
-export function lockFor(manager: EntityManager): { mode: 'pessimistic_write' } | undefined {
-  return manager.connection.driver.options.type === 'better-sqlite3' ? undefined : { mode: 'pessimistic_write' };
-}
-
-/** lastModified must move forward even when two writes land in the same millisecond. */
-export function laterThan(previous: string): string {
-  const now = nowIso();
-  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
 }

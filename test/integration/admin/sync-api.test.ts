@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import Koa from 'koa';
 import type { DataSource } from 'typeorm';
-import { adminApi } from '../../../src/admin/router';
 import type { TriggerRunOptions } from '../../../src/admin/sync-routes';
+import { createApp } from '../../../src/app';
 import { ServiceAccounts } from '../../../src/auth/service-accounts';
 import { openDataSource } from '../../../src/db/data-source';
 import { conflictError } from '../../../src/errors';
 import { SyncRuns, type SyncRunEntryInput, type SyncRunView } from '../../../src/governance/sync-runs';
-import type { ChangeContext } from '../../../src/identity/change-context';
+import { batchSyncContext, type ChangeContext } from '../../../src/identity/change-context';
 import { createLogger } from '../../../src/logger';
 import { testDatabases } from '../../support/databases';
 import { rawRequest } from '../../support/assertions';
@@ -48,7 +47,7 @@ async function seedRuns(dataSource: DataSource): Promise<SyncRunView[]> {
   const runs = new SyncRuns(dataSource);
   const views: SyncRunView[] = [];
   for (let i = 0; i < 3; i++) {
-    const id = await runs.start({ trigger: 'schedule', mode: i === 0 ? 'full' : 'delta', dryRun: false, actorName: 'Batch sync' });
+    const id = await runs.start({ trigger: 'schedule', mode: i === 0 ? 'full' : 'delta', dryRun: false, requestedBy: batchSyncContext() });
     if (i === 2) {
       await runs.addEntries(id, [entry('create', 1), entry('update', 2), entry('update', 3), entry('error', 4),
         entry('skip', 5), entry('update', 6), entry('error', 7), entry('deactivate', 8)]);
@@ -170,7 +169,7 @@ for (const database of testDatabases()) {
     });
   });
 
-  describe(`Admin API: starting a sync run on ${database.name} (injected runner, real HTTP)`, () => {
+  describe(`Admin API: starting a sync run on ${database.name} (the app with an injected runner, real HTTP)`, () => {
     let dataSource: DataSource;
     let http: Server;
     let api: string;
@@ -186,10 +185,9 @@ for (const database of testDatabases()) {
       full = (await accounts.create(OPERATOR, { name: 'automation', roleNames: ['Full API Access'] })).token;
       operator = (await accounts.create(OPERATOR, { name: 'batch-runner', roleNames: ['Batch sync'] })).token;
       const runs = new SyncRuns(dataSource);
-      const app = new Koa();
-      app.silent = true;
-      app.use(adminApi({
-        dataSource, logger: createLogger('silent'), accounts, maxBodyBytes: 1024,
+      const app = createApp({
+        config: { maxBodyBytes: 1024, publicUrl: 'http://127.0.0.1' }, dataSource, logger: createLogger('silent'),
+        lifecycle: { shuttingDown: false },
         triggerRun: async (options) => {
           calls.push(options);
           if (behaviour === 'busy') throw conflictError('A sync run is already running (lease held by replica-b)');
@@ -200,7 +198,7 @@ for (const database of testDatabases()) {
           });
           return { runId };
         },
-      }));
+      });
       http = createServer(app.callback());
       await new Promise<void>((resolve) => http.listen({ host: '127.0.0.1', port: 0 }, resolve));
       const address = http.address();

@@ -7,6 +7,7 @@ import { UserEntity } from '../../../src/db/entities';
 import { openDataSource } from '../../../src/db/data-source';
 import { acquireLease } from '../../../src/db/lease';
 import { DomainError } from '../../../src/errors';
+import { batchSyncContext, type ChangeContext } from '../../../src/identity/change-context';
 import {
   SYNC_LEASE, SyncRuns, type SyncCounters, type SyncRunEntryInput, type SyncRunView,
 } from '../../../src/governance/sync-runs';
@@ -121,8 +122,8 @@ for (const database of testDatabases()) {
     });
 
     it('starts a run as running and lists runs newest first, even within one millisecond', async () => {
-      const first = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, actorName: 'Batch sync' });
-      const second = await runs.start({ trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, actorName: 'cli:root' });
+      const first = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
+      const second = await runs.start({ trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, requestedBy: cliAs('cli:root') });
       const run = await runs.get(second);
       expect(run).to.include({
         id: second, trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, status: 'running',
@@ -137,7 +138,7 @@ for (const database of testDatabases()) {
     });
 
     it('writes entries in batches, keeps their order, pages them and filters by action', async () => {
-      const runId = await runs.start({ trigger: 'api', mode: 'full', dryRun: false, actorName: 'reporting' });
+      const runId = await runs.start({ trigger: 'api', mode: 'full', dryRun: false, requestedBy: cliAs('reporting') });
       const entries: SyncRunEntryInput[] = [];
       for (let i = 0; i < 450; i++) entries.push(userEntry(i % 9 === 0 ? 'error' : i % 3 === 0 ? 'skip' : 'update', i, i % 9 === 0 ? { message: `failed ${i}` } : {}));
       await runs.addEntries(runId, entries.slice(0, 300));
@@ -158,7 +159,7 @@ for (const database of testDatabases()) {
     });
 
     it('never stores secrets: changes to password-like attributes are dropped, long values summarised', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, actorName: 'cli:root' });
+      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('cli:root') });
       await runs.addEntries(runId, [{
         objectType: 'user', action: 'create', anchor: 'a-1', dn: null,
         changes: [
@@ -176,7 +177,7 @@ for (const database of testDatabases()) {
     });
 
     it('counts the counters from the entries when the run finishes, whatever the caller says', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, actorName: 'Batch sync' });
+      const runId = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
       await runs.addEntries(runId, [
         userEntry('create', 1), userEntry('create', 2), userEntry('update', 3), userEntry('deactivate', 4),
         userEntry('delete', 5), userEntry('reactivate', 6), userEntry('skip', 7), userEntry('error', 8),
@@ -206,7 +207,7 @@ for (const database of testDatabases()) {
     });
 
     it('refuses entries and a second finish once the run has finished; records why a run failed or was blocked', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, actorName: 'Batch sync' });
+      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
       const blocked = await runs.finish(runId, {
         status: 'blocked', counters: { read: 1000, unchanged: 0 }, message: 'would delete 600 users (threshold 50)',
       });
@@ -228,10 +229,10 @@ for (const database of testDatabases()) {
     });
 
     it('rejects unknown triggers, modes, statuses, actions, object types and USNs as invalid', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, actorName: 'cli:root' });
+      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: cliAs('cli:root') });
       const invalid = [
-        () => runs.start({ trigger: 'cron' as 'cli', mode: 'full', dryRun: false, actorName: 'x' }),
-        () => runs.start({ trigger: 'cli', mode: 'partial' as 'full', dryRun: false, actorName: 'x' }),
+        () => runs.start({ trigger: 'cron' as 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('x') }),
+        () => runs.start({ trigger: 'cli', mode: 'partial' as 'full', dryRun: false, requestedBy: cliAs('x') }),
         () => runs.addEntries(runId, [userEntry('explode' as 'create', 1)]),
         () => runs.addEntries(runId, [{ ...userEntry('create', 1), objectType: 'computer' as 'user' }]),
         () => runs.addEntries(runId, [{ ...userEntry('create', 1), anchor: '' }]),
@@ -247,17 +248,17 @@ for (const database of testDatabases()) {
 
     it('moves the watermark only for a succeeded run that was not a dry run, and keeps 64-bit USNs exact', async () => {
       expect(await runs.getState('other')).to.equal(undefined);
-      const running = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, actorName: 'Batch sync' });
+      const running = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
       const state = { key: 'other', invocationId: 'inv-1', usn: '18446744073709551615' };
       expect((await rejection(runs.setState({ ...state, runId: running }))).kind).to.equal('conflict');
       await runs.finish(running, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: 'LDAP timeout' });
       expect((await rejection(runs.setState({ ...state, runId: running }))).kind).to.equal('conflict');
-      const dry = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: true, actorName: 'cli:root' });
+      const dry = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: true, requestedBy: { actor: { type: 'cli', id: null, name: 'cli:root' }, door: 'cli' } });
       await runs.finish(dry, { status: 'succeeded', counters: { read: 0, unchanged: 0 } });
       expect((await rejection(runs.setState({ ...state, runId: dry }))).kind).to.equal('conflict');
       expect(await runs.getState('other')).to.equal(undefined);
 
-      const good = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, actorName: 'Batch sync' });
+      const good = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
       await runs.finish(good, { status: 'succeeded', counters: { read: 0, unchanged: 0 }, usnTo: state.usn });
       expect((await runs.get(good)).usnTo).to.equal('18446744073709551615');
       await runs.setState({ ...state, runId: good });
@@ -268,7 +269,7 @@ for (const database of testDatabases()) {
     });
 
     it('keeps counters equal to entries when batches race the finish', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, actorName: 'Batch sync' });
+      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
       const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 25 }, (_, i) => userEntry('update', b * 100 + i)));
       const adds = batches.map((batch) => runs.addEntries(runId, batch).then(() => 'added', (error: unknown) => {
         expect(error).to.be.instanceOf(DomainError);
@@ -284,7 +285,7 @@ for (const database of testDatabases()) {
     });
 
     it('deleting a run deletes its entries (foreign key cascade)', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, actorName: 'cli:root' });
+      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('cli:root') });
       await runs.addEntries(runId, [userEntry('create', 1), userEntry('create', 2)]);
       await dataSource.query('DELETE FROM sync_runs WHERE id = ?', [runId]);
       expect(await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_run_entries WHERE run_id = ?', [runId])).to.equal(0);
@@ -324,10 +325,10 @@ for (const database of testDatabases()) {
 
     it('`sync status --json`: the latest run, the watermark, the lease holder and recent runs', async () => {
       const runs = new SyncRuns(dataSource);
-      const olderId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, actorName: 'Batch sync' });
+      const olderId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
       older = await runs.finish(olderId, { status: 'succeeded', counters: { read: 2, unchanged: 2 }, usnTo: 100, invocationId: 'inv-a' });
       await runs.setState({ runId: olderId, invocationId: 'inv-a', usn: 100 });
-      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, actorName: 'cli:operator' });
+      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: cliAs('cli:operator') });
       await runs.addEntries(runId, [
         userEntry('create', 1, { dn: 'CN=Doe\\, "Jane",OU=Staff,DC=example,DC=test', changes: [{ attribute: 'displayName', to: 'Jane "JD" Doe' }] }),
         userEntry('update', 2),
@@ -402,4 +403,9 @@ for (const database of testDatabases()) {
       expect(format.stderr).to.match(/xml/);
     });
   });
+}
+
+/** A run requester through the CLI door, named as the report shows it. */
+function cliAs(name: string): ChangeContext {
+  return { actor: { type: 'cli', id: null, name }, door: 'cli' };
 }

@@ -1,4 +1,5 @@
 /** Builders for the sync unit tests: directory users and groups, store views, reads. */
+import { roleNameKey } from '../../../src/identity/role-name';
 import { DEFAULT_ATTRIBUTE_MAP, mapUser } from '../../../sync/mapping';
 import type {
   DirectoryGroup, DirectoryRead, DirectoryTombstone, DirectoryUser, PlanOptions, StoredUser, StoreView, SyncMapping,
@@ -96,6 +97,8 @@ export function storeView(parts: {
   candidates?: readonly StoredUser[];
   roleMembers?: Record<string, readonly string[]>;
   roleNames?: readonly string[];
+  /** Roles made from AD groups: group anchor → role name. */
+  linkedRoles?: Record<string, string>;
   anchorsByDn?: Record<string, string>;
 } = {}): StoreView {
   const users = parts.users ?? [];
@@ -105,10 +108,13 @@ export function storeView(parts: {
       : users.filter((u) => u.dn !== null && u.anchor !== null).map((u) => [(u.dn ?? '').toLowerCase(), u.anchor ?? '']),
   );
   const roleMembers = new Map<string, ReadonlySet<string>>(
-    Object.entries(parts.roleMembers ?? {}).map(([name, anchors]) => [name.toLowerCase(), new Set(anchors)]),
+    Object.entries(parts.roleMembers ?? {}).map(([name, anchors]) => [roleNameKey(name), new Set(anchors)]),
   );
-  const roleNames = new Set([...(parts.roleNames ?? []), ...Object.keys(parts.roleMembers ?? {})].map((n) => n.toLowerCase()));
-  return { users, softMatchCandidates: parts.candidates ?? [], roleMembers, roleNames, anchorsByDn };
+  const linkedRoles = new Map(Object.entries(parts.linkedRoles ?? {})
+    .map(([anchor, name]) => [anchor.toLowerCase(), { key: roleNameKey(name), name }]));
+  const roleNames = new Set([...(parts.roleNames ?? []), ...Object.keys(parts.roleMembers ?? {}), ...Object.values(parts.linkedRoles ?? {})]
+    .map(roleNameKey));
+  return { users, softMatchCandidates: parts.candidates ?? [], roleMembers, roleNames, linkedRoles, anchorsByDn };
 }
 
 /** A user created through SCIM (no anchor), the kind soft-match adopts. */

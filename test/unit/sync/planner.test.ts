@@ -449,7 +449,7 @@ describe('sync planner: roles', () => {
     const group = adGroup('Auditors', [userDn(1), userDn(2)], { anchor: guid(500, 'f') });
     const result = plan(fullRead(users, [group]), storeView({ roleNames: ['Auditor'] }), {}, withRules(byDn('Auditors', 'Auditor')));
     expect(result.roles).to.deep.equal([{
-      roleName: 'Auditor', create: false, groupAnchor: guid(500, 'f'), groupDn: groupDn('Auditors'), addAnchors: [guid(1), guid(2)], removeAnchors: [],
+      roleName: 'Auditor', create: false, madeFromGroup: false, groupAnchor: guid(500, 'f'), groupDn: groupDn('Auditors'), addAnchors: [guid(1), guid(2)], removeAnchors: [],
     }]);
   });
 
@@ -598,7 +598,7 @@ describe('sync planner: roles', () => {
     const store = storeView({ users: [storedFrom(adUser(1))], roleMembers: { Auditor: [guid(1)] } });
     const rule: GroupRule = { group: { guid: guid(404, 'f') }, role: 'Auditor' };
     const result = plan(fullRead([adUser(1)], []), store, {}, withRules(rule));
-    expect(result.roles).to.deep.equal([{ roleName: 'Auditor', create: false, groupAnchor: guid(404, 'f'), groupDn: '', addAnchors: [], removeAnchors: [guid(1)] }]);
+    expect(result.roles).to.deep.equal([{ roleName: 'Auditor', create: false, madeFromGroup: false, groupAnchor: guid(404, 'f'), groupDn: '', addAnchors: [], removeAnchors: [guid(1)] }]);
   });
 
   it('plans a role named by a rule even if it does not exist, without creating it', () => {
@@ -631,7 +631,7 @@ describe('sync planner: roles', () => {
 
     it('creates an empty role for an empty group', () => {
       const result = plan(fullRead([], [adGroup('Empty', [], { dn: `CN=Empty,${rolesOu}` })]), storeView(), {}, withRules(rule));
-      expect(result.roles).to.deep.equal([{ roleName: 'Empty', create: true, groupAnchor: result.roles[0]?.groupAnchor, groupDn: `CN=Empty,${rolesOu}`, addAnchors: [], removeAnchors: [] }]);
+      expect(result.roles).to.deep.equal([{ roleName: 'Empty', create: true, madeFromGroup: true, groupAnchor: result.roles[0]?.groupAnchor, groupDn: `CN=Empty,${rolesOu}`, addAnchors: [], removeAnchors: [] }]);
     });
 
     it('flattens groups nested from outside the OU into the role', () => {
@@ -649,6 +649,26 @@ describe('sync planner: roles', () => {
       const result = plan(fullRead([adUser(1), adUser(2)], groups), storeView(), {}, withRules(rule, byDn('Sales Partners', 'sales')));
       expect(result.roles).to.have.length(1);
       expect(result.roles[0]).to.deep.include({ roleName: 'Sales', create: true, addAnchors: [guid(1), guid(2)] });
+    });
+
+    it('finds the role made from a group by the group\'s objectGUID after the group was renamed in AD, and keeps its members', () => {
+      const group = adGroup('Sales EMEA', [userDn(1), userDn(2)], { dn: `CN=Sales EMEA,${rolesOu}`, anchor: guid(77, 'f') });
+      const store = storeView({
+        users: [storedFrom(adUser(1)), storedFrom(adUser(3))],
+        linkedRoles: { [guid(77, 'f')]: 'Sales' },
+        roleMembers: { Sales: [guid(1), guid(3)] },
+      });
+      const result = plan(fullRead([adUser(1), adUser(2), adUser(3)], [group]), store, {}, withRules(rule));
+      expect(result.roles).to.deep.equal([{
+        roleName: 'Sales EMEA', create: false, madeFromGroup: true, groupAnchor: guid(77, 'f'), groupDn: `CN=Sales EMEA,${rolesOu}`,
+        addAnchors: [guid(2)], removeAnchors: [guid(3)],
+      }]);
+    });
+
+    it('takes a look-alike group name (fullwidth, no-break space, other case) for the role of that name, not a new one', () => {
+      const groups = [adGroup('Ｓａｌｅｓ\u00a0TEAM ', [userDn(1)], { dn: `CN=Sales Team,${rolesOu}` })];
+      const result = plan(fullRead([adUser(1)], groups), storeView({ roleNames: ['Sales Team'] }), {}, withRules(rule));
+      expect(result.roles[0]).to.deep.include({ create: false, addAnchors: [guid(1)] });
     });
 
     it('matches the OU regardless of case and spacing', () => {

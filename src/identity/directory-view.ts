@@ -1,0 +1,112 @@
+import { In, IsNull, Not, type DataSource } from 'typeorm';
+import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
+import { roleNameKey } from './role-name';
+import type { UserProfile } from './user-profile';
+
+/**
+ * What the directory sync's planner reads of the store: AD-sourced users, soft-match candidates,
+ * roles and their AD-sourced members. Reads only; the sync writes through UserDirectory and
+ * RoleDirectory like every other door.
+ */
+export interface StoredDirectoryUser {
+  readonly id: string;
+  readonly source: string;
+  readonly anchor: string | null;
+  readonly dn: string | null;
+  readonly userName: string;
+  readonly active: boolean;
+  readonly profile: UserProfile;
+}
+
+/** A role made from an Active Directory group, linked to it by the group's objectGUID. */
+export interface LinkedRole {
+  /** roles.display_name_key: the role's name as names compare (role-name.ts). */
+  readonly key: string;
+  readonly name: string;
+}
+
+/** Values per IN (…) list: well under every driver's bound-parameter limit. */
+const CHUNK = 500;
+
+export class DirectoryView {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** AD-sourced users; all of them, or those with the given anchors. */
+  async adUsers(anchors?: readonly string[]): Promise<StoredDirectoryUser[]> {
+    const repository = this.dataSource.getRepository(UserEntity);
+    if (anchors === undefined) return (await repository.find({ where: { source: 'ad' } })).map(stored);
+    const rows: UserEntity[] = [];
+    for (const chunk of chunks(anchors)) rows.push(...await repository.find({ where: { source: 'ad', sourceAnchor: In(chunk) } }));
+    return rows.map(stored);
+  }
+
+  /** Users not (yet) owned by the sync whose userName is one of these (soft-match candidates). */
+  async unanchoredUsersByUserName(userNames: readonly string[]): Promise<StoredDirectoryUser[]> {
+    const rows: UserEntity[] = [];
+    for (const chunk of chunks(userNames.map((name) => name.toLowerCase()))) {
+      rows.push(...await this.dataSource.getRepository(UserEntity).find({ where: { userNameKey: In(chunk), source: Not('ad') } }));
+    }
+    return rows.map(stored);
+  }
+
+  async adUserCount(): Promise<number> {
+    return this.dataSource.getRepository(UserEntity).countBy({ source: 'ad' });
+  }
+
+  /**
+   * DN (lower-case) → anchor of every active AD-sourced user: resolves group members that this run
+   * did not read. Inactive users hold no AD-sourced roles, so they are left out.
+   */
+  async anchorsByDn(): Promise<Map<string, string>> {
+    const rows = await this.dataSource.getRepository(UserEntity).find({
+      where: { source: 'ad', active: true }, select: { sourceAnchor: true, sourceDn: true },
+    });
+    return new Map(rows.filter((row) => row.sourceDn && row.sourceAnchor)
+      .map((row) => [(row.sourceDn as string).toLowerCase(), row.sourceAnchor as string]));
+  }
+
+  /** The keys (role-name.ts) of every role's name. */
+  async roleNames(): Promise<Set<string>> {
+    const rows = await this.dataSource.getRepository(RoleEntity).find({ select: { displayNameKey: true } });
+    return new Set(rows.map((row) => row.displayNameKey));
+  }
+
+  /** Roles made from AD groups, by the group's objectGUID (lower-case). */
+  async linkedRoles(): Promise<Map<string, LinkedRole>> {
+    const rows = await this.dataSource.getRepository(RoleEntity).find({
+      where: { source: 'ad', sourceAnchor: Not(IsNull()) }, select: { displayName: true, displayNameKey: true, sourceAnchor: true },
+    });
+    return new Map(rows.filter((row) => row.sourceAnchor !== null)
+      .map((row) => [(row.sourceAnchor as string).toLowerCase(), { key: row.displayNameKey, name: row.displayName }]));
+  }
+
+  /** The AD-sourced members (by anchor) of each named role, by role key. */
+  async adRoleMembers(roleNames: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = [...new Set(roleNames.map(roleNameKey))];
+    const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
+    for (const chunk of chunks(keys)) {
+      const rows = await this.dataSource.createQueryBuilder()
+        .select(['r.display_name_key AS role', 'u.source_anchor AS anchor'])
+        .from(RoleMemberEntity, 'm')
+        .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
+        .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
+        .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: chunk })
+        .getRawMany<{ role: string; anchor: string | null }>();
+      for (const row of rows) if (row.anchor) result.get(row.role)?.add(row.anchor);
+    }
+    return result;
+  }
+}
+
+function stored(row: UserEntity): StoredDirectoryUser {
+  return {
+    id: row.id, source: row.source, anchor: row.sourceAnchor, dn: row.sourceDn, userName: row.userName,
+    active: row.active, profile: JSON.parse(row.profile) as UserProfile,
+  };
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { UserEntity } from '../db/entities';
+import { transaction } from '../db/transaction';
+import { forbiddenError, invalidError } from '../errors';
+import { recordAudits, type AuditRecord } from '../governance/audit';
+import type { ChangeContext } from './change-context';
+import { isUniqueViolation } from './unique-violation';
+import type { UserProfile } from './user-profile';
+import { deleteUser, insertUsers, lockUsers, updateUser, type NewUser } from './user-writes';
+
+/**
+ * The batch mode of the user write path, for the directory sync: many changes per transaction, but
+ * each one through the same functions (user-writes.ts) that SCIM's single writes use, so the row
+ * lock, the version bump, the source of authority and the audit record by id are the same.
+ */
+
+/** One planned change of an Active Directory user. */
+export interface DirectoryUserWrite {
+  readonly action: 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete';
+  /** objectGUID. */
+  readonly anchor: string;
+  readonly dn: string | null;
+  /** The store's user, for every action but create. */
+  readonly userId: string | null;
+  readonly profile?: UserProfile;
+  /**
+   * The manager by anchor, when the plan could not name the manager's user id (the manager is new in
+   * this run, or was not in the planner's view). Resolved here, when written, to the manager's id;
+   * dropped when no user holds that anchor.
+   */
+  readonly managerAnchor?: string;
+}
+
+export interface DirectoryWriteOutcome {
+  readonly anchor: string;
+  readonly userId: string | null;
+  /** False when the store already held what the write asked for: nothing was written. */
+  readonly changed: boolean;
+  readonly error?: string;
+}
+
+const BATCH = 200;
+/** Anchors per IN (…) list. */
+const CHUNK = 500;
+
+const anchorKey = (anchor: string): string => anchor.toLowerCase();
+
+export async function applyDirectoryChanges(
+  dataSource: DataSource, context: ChangeContext, writes: readonly DirectoryUserWrite[],
+): Promise<DirectoryWriteOutcome[]> {
+  if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory changes');
+  const ordered = managersFirst(writes);
+  const creating = new Set(writes.filter((write) => write.action === 'create').map((write) => anchorKey(write.anchor)));
+  // Managers that exist already; managers created by this run join the map as their batch commits.
+  const known = await userIdsByAnchor(dataSource.manager, writes.flatMap((write) =>
+    write.managerAnchor !== undefined && !creating.has(anchorKey(write.managerAnchor)) ? [write.managerAnchor] : []));
+  const batches = new DirectoryBatches(context, known, creating);
+  const outcomes: DirectoryWriteOutcome[] = [];
+  for (let i = 0; i < ordered.length; i += BATCH) {
+    const batch = ordered.slice(i, i + BATCH);
+    try {
+      outcomes.push(...await batches.commit(dataSource, batch));
+    } catch {
+      // One bad object fails alone: the batch is retried one change at a time.
+      for (const write of batch) {
+        try {
+          outcomes.push(...await batches.commit(dataSource, [write]));
+        } catch (error) {
+          outcomes.push({ anchor: write.anchor, userId: write.userId, changed: false, error: describe(error) });
+        }
+      }
+    }
+  }
+  await batches.linkLateManagers(dataSource, outcomes);
+  return outcomes;
+}
+
+/** Writes batches, keeping track of the users each committed batch created (for manager links). */
+class DirectoryBatches {
+  /** Writes whose manager was created later in the run than they were (a cycle of new managers). */
+  private readonly late: DirectoryUserWrite[] = [];
+
+  constructor(
+    private readonly context: ChangeContext,
+    private readonly known: Map<string, string>,
+    private readonly creating: ReadonlySet<string>,
+  ) {}
+
+  async commit(dataSource: DataSource, batch: readonly DirectoryUserWrite[]): Promise<DirectoryWriteOutcome[]> {
+    const late: DirectoryUserWrite[] = [];
+    const outcomes = await transaction(dataSource, (manager) => this.write(manager, batch, late));
+    for (const outcome of outcomes) if (outcome.userId !== null) this.known.set(anchorKey(outcome.anchor), outcome.userId);
+    this.late.push(...late);
+    return outcomes;
+  }
+
+  /** Gives users whose manager was created after them their manager, through the same update. */
+  async linkLateManagers(dataSource: DataSource, outcomes: readonly DirectoryWriteOutcome[]): Promise<void> {
+    const failed = new Set(outcomes.filter((outcome) => outcome.error !== undefined).map((outcome) => anchorKey(outcome.anchor)));
+    const linkable = this.late.filter((write) => !failed.has(anchorKey(write.anchor))
+      && this.known.has(anchorKey(write.anchor)) && this.known.has(anchorKey(write.managerAnchor ?? '')));
+    for (let i = 0; i < linkable.length; i += BATCH) {
+      const batch = linkable.slice(i, i + BATCH);
+      await transaction(dataSource, async (manager) => {
+        const rows = await lockUsers(manager, batch.map((write) => this.known.get(anchorKey(write.anchor)) ?? ''));
+        const audits: AuditRecord[] = [];
+        for (const write of batch) {
+          const row = rows.get(this.known.get(anchorKey(write.anchor)) ?? '');
+          if (!row) continue;
+          const profile = withManager(JSON.parse(row.profile) as UserProfile, this.known.get(anchorKey(write.managerAnchor ?? '')));
+          const { audit } = await updateUser(manager, this.context, row, { profile });
+          if (audit) audits.push(audit);
+        }
+        await recordAudits(manager, this.context, audits);
+      });
+    }
+  }
+
+  private async write(
+    manager: EntityManager, batch: readonly DirectoryUserWrite[], late: DirectoryUserWrite[],
+  ): Promise<DirectoryWriteOutcome[]> {
+    const newIds = new Map(batch.filter((write) => write.action === 'create').map((write) => [anchorKey(write.anchor), randomUUID()]));
+    const managerOf = (write: DirectoryUserWrite, profile: UserProfile): UserProfile => {
+      if (write.managerAnchor === undefined) return profile;
+      const key = anchorKey(write.managerAnchor);
+      const id = this.known.get(key) ?? newIds.get(key);
+      if (id === undefined && this.creating.has(key)) late.push(write);
+      return withManager(profile, id);
+    };
+    const rows = await lockUsers(manager, batch.flatMap((write) => (write.action === 'create' || write.userId === null ? [] : [write.userId])));
+    const outcomes: DirectoryWriteOutcome[] = [];
+    const audits: AuditRecord[] = [];
+    const creates: NewUser[] = [];
+    // Changes of existing users first: a rename frees the name a new user of this batch may take.
+    for (const write of batch) {
+      if (write.action === 'create') {
+        const id = newIds.get(anchorKey(write.anchor)) as string;
+        creates.push({ id, profile: managerOf(write, required(write)), passwordHash: null, directory: { anchor: write.anchor, dn: write.dn } });
+        outcomes.push({ anchor: write.anchor, userId: id, changed: true });
+        continue;
+      }
+      const row = rows.get(write.userId ?? '');
+      if (!row) throw invalidError(`User ${write.userId ?? write.anchor} is no longer in the store`);
+      if (write.action === 'delete') {
+        audits.push(await deleteUser(manager, this.context, row));
+        outcomes.push({ anchor: write.anchor, userId: row.id, changed: true });
+        continue;
+      }
+      // A user who left the scope is deactivated as stored: the plan has no profile for it.
+      const profile = write.action === 'deactivate' && write.profile === undefined
+        ? { ...JSON.parse(row.profile) as UserProfile, active: false }
+        : managerOf(write, required(write));
+      const { audit } = await updateUser(manager, this.context, row, {
+        profile, directory: { anchor: write.anchor, dn: write.dn }, action: write.action,
+      });
+      if (audit) audits.push(audit);
+      outcomes.push({ anchor: write.anchor, userId: row.id, changed: audit !== undefined });
+    }
+    const inserted = await insertUsers(manager, this.context, creates);
+    await recordAudits(manager, this.context, [...audits, ...inserted.audits]);
+    return outcomes;
+  }
+}
+
+/** The ids of AD-sourced users by anchor (lower-case keys). */
+export async function userIdsByAnchor(manager: EntityManager, anchors: readonly string[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  const unique = [...new Set(anchors)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await manager.find(UserEntity, {
+      where: { source: 'ad', sourceAnchor: In(unique.slice(i, i + CHUNK)) }, select: { id: true, sourceAnchor: true },
+    });
+    for (const row of rows) if (row.sourceAnchor !== null) result.set(anchorKey(row.sourceAnchor), row.id);
+  }
+  return result;
+}
+
+/**
+ * Orders writes so that a user created in this run is written before the users it manages: their
+ * manager links then name an id that exists. Iterative (manager chains can be long); a cycle is
+ * cut where it is entered, and the write it cuts gets its manager afterwards (linkLateManagers).
+ */
+function managersFirst(writes: readonly DirectoryUserWrite[]): DirectoryUserWrite[] {
+  const creates = new Map(writes.filter((write) => write.action === 'create').map((write) => [anchorKey(write.anchor), write]));
+  const placed = new Set<string>();
+  const ordered: DirectoryUserWrite[] = [];
+  for (const write of writes) {
+    const chain: DirectoryUserWrite[] = [];
+    let next: DirectoryUserWrite | undefined = write;
+    while (next !== undefined && !placed.has(anchorKey(next.anchor))) {
+      placed.add(anchorKey(next.anchor));
+      chain.push(next);
+      next = next.managerAnchor === undefined ? undefined : creates.get(anchorKey(next.managerAnchor));
+    }
+    for (let i = chain.length - 1; i >= 0; i -= 1) ordered.push(chain[i] as DirectoryUserWrite);
+  }
+  return ordered;
+}
+
+/** The profile naming this manager id, or no manager when there is none to name. */
+function withManager(profile: UserProfile, managerId: string | undefined): UserProfile {
+  const { enterprise: current, ...rest } = profile;
+  const { manager: _replaced, ...enterprise } = current ?? {};
+  if (managerId !== undefined) return { ...rest, enterprise: { ...enterprise, manager: { value: managerId } } };
+  return Object.keys(enterprise).length > 0 ? { ...rest, enterprise } : rest;
+}
+
+function required(write: DirectoryUserWrite): UserProfile {
+  if (!write.profile) throw invalidError(`The plan gave no profile to ${write.action} ${write.anchor}`);
+  return write.profile;
+}
+
+function describe(error: unknown): string {
+  if (isUniqueViolation(error)) {
+    return 'userName is already taken by another user (a SCIM-provisioned one? consider SYNC_SOFT_MATCH=true)';
+  }
+  return error instanceof Error ? error.message : String(error);
+}

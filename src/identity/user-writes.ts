@@ -1,0 +1,174 @@
+import { In, type EntityManager } from 'typeorm';
+import { UserEntity, UserValueEntity } from '../db/entities';
+import { invalidError, mutabilityError, type DomainError } from '../errors';
+import { diffAttributes, type AuditRecord } from '../governance/audit';
+import { nowIso, type ChangeContext } from './change-context';
+import type { UserProfile } from './user-profile';
+import { auditView, checkProfile, columnsOf, indexedValueRows } from './user-rows';
+
+/**
+ * The one way users are written, whichever door asks: SCIM and the CLI one user at a time, the
+ * directory sync a batch at a time. Every write here takes the rule of source of authority, bumps
+ * the version, keeps the indexed values in step with the profile and produces the audit record
+ * naming the user by id. Callers own the transaction and write the audit records in it.
+ */
+
+/** A user about to be inserted. */
+export interface NewUser {
+  readonly id: string;
+  readonly profile: UserProfile;
+  readonly passwordHash: string | null;
+  /** The directory object behind the user (the sync's creates only). */
+  readonly directory?: DirectoryLink;
+}
+
+/** Active Directory's stable id for the user (objectGUID) and the DN it was last seen at. */
+export interface DirectoryLink {
+  readonly anchor: string;
+  readonly dn: string | null;
+}
+
+/** A change to an existing user, applied to its locked row. */
+export interface UserChange {
+  readonly profile: UserProfile;
+  /** A new password hash; undefined keeps the stored one. */
+  readonly passwordHash?: string;
+  /** The sync only: the directory object now behind the user (a soft match hands a user over). */
+  readonly directory?: DirectoryLink;
+  /** How the audit names the change: user.update (default), user.deactivate or user.reactivate. */
+  readonly action?: 'update' | 'deactivate' | 'reactivate';
+}
+
+/** Rows per multi-row INSERT: ~25 bound values per user row, well under every driver's limit. */
+const USERS_PER_INSERT = 100;
+const VALUES_PER_INSERT = 200;
+
+/** The source of authority a door's writes carry: what the sync writes belongs to Active Directory. */
+export function userSourceOf(context: ChangeContext): 'ad' | 'scim' | 'local' {
+  if (context.door === 'sync') return 'ad';
+  return context.door === 'scim' ? 'scim' : 'local';
+}
+
+/**
+ * Inserts users with their indexed values and returns their rows and audit records. The rows are
+ * built here with their ids, and TypeORM is told not to read anything back: its read-back of
+ * defaulted columns after a multi-row INSERT matches rows by position, which on SQLite put values
+ * of one new user onto another.
+ */
+export async function insertUsers(
+  manager: EntityManager, context: ChangeContext, users: readonly NewUser[],
+): Promise<{ rows: UserEntity[]; audits: AuditRecord[] }> {
+  if (users.some((user) => user.directory !== undefined) && context.door !== 'sync') {
+    throw invalidError('Only the directory sync links users to directory objects');
+  }
+  const now = nowIso();
+  const source = userSourceOf(context);
+  const rows = users.map((user) => Object.assign(new UserEntity(), {
+    id: user.id, ...columnsOf(checkProfile(user.profile)), passwordHash: user.passwordHash, source,
+    sourceAnchor: user.directory?.anchor ?? null, sourceDn: user.directory?.dn ?? null,
+    version: 1, createdAt: now, updatedAt: now,
+  }));
+  for (let i = 0; i < rows.length; i += USERS_PER_INSERT) {
+    await manager.createQueryBuilder().insert().into(UserEntity).values(rows.slice(i, i + USERS_PER_INSERT))
+      .updateEntity(false).execute();
+  }
+  await insertIndexedValues(manager, users.flatMap((user) => indexedValueRows(user.id, user.profile)));
+  const audits = users.map((user): AuditRecord => ({
+    action: 'user.create', targetType: 'User', targetId: user.id, targetName: user.profile.userName,
+    changes: diffAttributes({}, auditView(user.profile, user.passwordHash !== null)),
+  }));
+  return { rows, audits };
+}
+
+/** The rows of these users, locked for the rest of the transaction (one statement for a whole batch). */
+export async function lockUsers(manager: EntityManager, ids: readonly string[]): Promise<Map<string, UserEntity>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await manager.find(UserEntity, { where: { id: In(unique) }, ...lockOption(manager) });
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/**
+ * Applies a change to a locked user row. Returns the row as written and its audit record, or no
+ * record when nothing changed (an unchanged PUT is not a change: no version bump, no audit).
+ */
+export async function updateUser(
+  manager: EntityManager, context: ChangeContext, current: UserEntity, change: UserChange,
+): Promise<{ row: UserEntity; audit?: AuditRecord }> {
+  if (change.directory !== undefined && context.door !== 'sync') {
+    throw invalidError('Only the directory sync links users to directory objects');
+  }
+  const profile = checkProfile(change.profile);
+  const before = JSON.parse(current.profile) as UserProfile;
+  const changes = diffAttributes(auditView(before, false), auditView(profile, change.passwordHash !== undefined));
+  const relinked = change.directory !== undefined && (current.source !== 'ad'
+    || current.sourceAnchor !== change.directory.anchor || (change.directory.dn !== null && current.sourceDn !== change.directory.dn));
+  if (changes.length === 0 && !relinked) return { row: current };
+  assertWritable(context, current, changes.map((item) => item.attribute), change.directory !== undefined);
+  const columns = columnsOf(profile);
+  const next: UserEntity = Object.assign(new UserEntity(), current, columns, {
+    ...(change.passwordHash === undefined ? {} : { passwordHash: change.passwordHash }),
+    ...(change.directory === undefined ? {} : {
+      source: 'ad', sourceAnchor: change.directory.anchor, sourceDn: change.directory.dn ?? current.sourceDn,
+    }),
+    version: current.version + 1,
+    updatedAt: laterThan(current.updatedAt),
+  });
+  await manager.update(UserEntity, { id: current.id }, {
+    ...columns, passwordHash: next.passwordHash, source: next.source, sourceAnchor: next.sourceAnchor,
+    sourceDn: next.sourceDn, version: next.version, updatedAt: next.updatedAt,
+  });
+  if (columns.profile !== current.profile) {
+    await manager.delete(UserValueEntity, { userId: current.id });
+    await insertIndexedValues(manager, indexedValueRows(current.id, profile));
+  }
+  return {
+    row: next,
+    audit: {
+      action: `user.${change.action ?? 'update'}`, targetType: 'User', targetId: current.id, targetName: profile.userName,
+      changes: relinked ? [...changes, { attribute: 'source', from: current.source, to: 'ad' }] : changes,
+    },
+  };
+}
+
+/** Deletes a locked user row (its memberships and indexed values go with it, by foreign key). */
+export async function deleteUser(manager: EntityManager, context: ChangeContext, current: UserEntity): Promise<AuditRecord> {
+  assertWritable(context, current, ['the user itself'], false);
+  await manager.delete(UserEntity, { id: current.id });
+  return { action: 'user.delete', targetType: 'User', targetId: current.id, targetName: current.userName };
+}
+
+/**
+ * Active Directory is the source of authority for the users it provisions: only the sync changes
+ * them. Other doors read them, and manage the roles they hold through role memberships of their own.
+ */
+function assertWritable(context: ChangeContext, current: UserEntity, attributes: readonly string[], takingOver: boolean): void {
+  if (current.source === 'ad' && context.door !== 'sync') throw syncManagedError(current.userName, attributes);
+  // The other way round too: the sync changes the users it manages, and others only by taking them over (soft match).
+  if (current.source !== 'ad' && context.door === 'sync' && !takingOver) {
+    throw invalidError(`User "${current.userName}" is not managed by Active Directory sync; the sync leaves it alone`);
+  }
+}
+
+function syncManagedError(userName: string, attributes: readonly string[]): DomainError {
+  return mutabilityError(`User "${userName}" is managed by Active Directory sync: ${attributes.join(', ')} `
+    + 'cannot be changed here; change it in Active Directory');
+}
+
+async function insertIndexedValues(manager: EntityManager, rows: ReturnType<typeof indexedValueRows>): Promise<void> {
+  for (let i = 0; i < rows.length; i += VALUES_PER_INSERT) {
+    await manager.createQueryBuilder().insert().into(UserValueEntity).values(rows.slice(i, i + VALUES_PER_INSERT))
+      .updateEntity(false).execute();
+  }
+}
+
+/** SQLite has no row locks (a write transaction locks the file); MariaDB locks the rows for the update. */
+export function lockOption(manager: EntityManager): { lock?: { mode: 'pessimistic_write' } } {
+  return manager.connection.driver.options.type === 'better-sqlite3' ? {} : { lock: { mode: 'pessimistic_write' } };
+}
+
+/** lastModified must move forward even when two writes land in the same millisecond. */
+export function laterThan(previous: string): string {
+  const now = nowIso();
+  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
+}
