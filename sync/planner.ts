@@ -267,6 +267,7 @@ interface RoleTarget {
   roleName: string;
   create: boolean;
   madeFromGroup: boolean;
+  renamedFrom?: string;
   groupAnchor: string;
   groupDn: string;
   readonly desired: Map<string, string>;
@@ -316,6 +317,7 @@ function planRoles(
         const linked = store.linkedRoles.get(anchorKey(group.anchor));
         const role = target(linked?.key ?? roleNameKey(name), name, linked === undefined, group);
         if (linked !== undefined || !role.madeFromGroup) Object.assign(role, { roleName: name, madeFromGroup: true, groupAnchor: group.anchor, groupDn: group.dn });
+        if (linked !== undefined && linked.name !== name) role.renamedFrom = linked.name;
         addMembers(role, group);
       }
       continue;
@@ -341,7 +343,7 @@ function planRoles(
       .sort();
     return {
       roleName: role.roleName, create: role.create, madeFromGroup: role.madeFromGroup, groupAnchor: role.groupAnchor,
-      groupDn: role.groupDn, addAnchors, removeAnchors,
+      groupDn: role.groupDn, addAnchors, removeAnchors, ...(role.renamedFrom === undefined ? {} : { renamedFrom: role.renamedFrom }),
     };
   });
 }

@@ -193,7 +193,7 @@ async function apply(
   await runs.addEntries(runId, userEntries(plan, outcomes));
   let errors = outcomes.filter((outcome) => outcome.error !== undefined).length;
   for (const role of plan.roles) {
-    if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create) continue;
+    if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create && role.renamedFrom === undefined) continue;
     try {
       const ids = await users.idsByAnchor([...role.addAnchors, ...role.removeAnchors]);
       const idOf = (anchor: string): string[] => {

@@ -146,6 +146,8 @@ export interface RolePlanEntry {
    * `groupAnchor` and follows the group's name. Otherwise the mapping names an existing role.
    */
   readonly madeFromGroup: boolean;
+  /** The role's name before the group was renamed in AD: the run renames the role (made from the group) to `roleName`. */
+  readonly renamedFrom?: string;
   readonly groupAnchor: string;
   readonly groupDn: string;
   /** Anchors of users to add to / remove from the role (nested groups already flattened). */

@@ -661,7 +661,7 @@ describe('sync planner: roles', () => {
       const result = plan(fullRead([adUser(1), adUser(2), adUser(3)], [group]), store, {}, withRules(rule));
       expect(result.roles).to.deep.equal([{
         roleName: 'Sales EMEA', create: false, madeFromGroup: true, groupAnchor: guid(77, 'f'), groupDn: `CN=Sales EMEA,${rolesOu}`,
-        addAnchors: [guid(2)], removeAnchors: [guid(3)],
+        addAnchors: [guid(2)], removeAnchors: [guid(3)], renamedFrom: 'Sales',
       }]);
     });
 
