@@ -106,13 +106,14 @@ export function processMark(): number {
  */
 export async function killStrayProcesses(since = 0): Promise<void> {
   const children = [...live].filter(([, sequence]) => sequence > since).map(([child]) => child);
-  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+  await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       live.delete(child);
       resolve();
       return;
     }
-    const timer = setTimeout(resolve, 5_000);
+    // A deadline for the exit event, not a pause: a child that outlives SIGKILL is reported, not left behind quietly.
+    const timer = setTimeout(() => reject(new Error(`scimd child ${String(child.pid)} did not exit within 5 s of SIGKILL`)), 5_000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -140,6 +141,16 @@ export interface ServeOptions extends RunOptions {
    * `live` = /livez answers 200 (for servers that are up but must not be ready yet).
    */
   readonly waitFor?: 'ready' | 'live';
+}
+
+function parseLogLines(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.filter((line) => line.trim() !== '').map((line) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new Error(`stdout line is not JSON: ${line}`);
+    }
+  });
 }
 
 /** A `scimd serve` child on a free loopback port. */
@@ -174,12 +185,48 @@ export class ServeProcess {
 
   /** The JSON log lines on stdout; a line that is not JSON makes this throw (logs must be JSON lines). */
   logLines(): Record<string, unknown>[] {
-    return this.out.split('\n').filter((line) => line.trim() !== '').map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`stdout line is not JSON: ${line}`);
-      }
+    return parseLogLines(this.out.split('\n'));
+  }
+
+  /**
+   * Resolves with the first log line that `matches` as soon as stdout delivers it (lines already
+   * written count). Rejects when the process exits without writing one, or after `timeoutMs`.
+   */
+  waitForLog(what: string, matches: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const stdout = this.child.stdout;
+    return new Promise((resolve, reject) => {
+      const cleanUp = (): void => {
+        clearTimeout(timer);
+        stdout?.off('data', onData);
+        this.child.off('close', onClose);
+      };
+      const onData = (): void => {
+        // Only whole lines: the last piece may still be arriving.
+        let found: Record<string, unknown> | undefined;
+        try {
+          found = parseLogLines(this.out.split('\n').slice(0, -1)).find(matches);
+        } catch (error) {
+          cleanUp();
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        if (found === undefined) return;
+        cleanUp();
+        resolve(found);
+      };
+      const onClose = (): void => {
+        onData();
+        cleanUp();
+        reject(new Error(`scimd serve exited without logging ${what}\n${this.describe()}`));
+      };
+      const timer = setTimeout(() => {
+        cleanUp();
+        reject(new Error(`scimd serve did not log ${what} within ${timeoutMs} ms\n${this.describe()}`));
+      }, timeoutMs);
+      // Registered after the constructor's listener, so `this.out` already holds the new chunk.
+      stdout?.on('data', onData);
+      this.child.once('close', onClose);
+      onData();
     });
   }
 
@@ -224,7 +271,10 @@ export class ServeProcess {
       } catch (error) {
         last = (error as Error).message;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Readiness is a state, not an event, so it is polled; an exit ends the pause at once.
+      let pause: NodeJS.Timeout | undefined;
+      await Promise.race([this.exited, new Promise((resolve) => { pause = setTimeout(resolve, 100); })]);
+      clearTimeout(pause);
     }
     throw new Error(`${pathname} did not answer 200 within ${timeoutMs} ms (last: ${last})\n${this.describe()}`);
   }
