@@ -1,5 +1,5 @@
 import { DomainError } from '../src/errors';
-import { ScimError } from './errors';
+import { BEARER_CHALLENGE, ScimError } from './errors';
 
 /** The one place where floor 2's domain errors become SCIM errors (RFC 7644 §3.12). */
 export function toScimError(error: unknown): ScimError | undefined {
@@ -12,6 +12,6 @@ export function toScimError(error: unknown): ScimError | undefined {
     case 'mutability': return new ScimError(400, 'mutability', error.message);
     case 'invalid': return new ScimError(400, 'invalidValue', error.message);
     case 'preconditionFailed': return new ScimError(412, undefined, error.message);
-    case 'unauthorized': return new ScimError(401, undefined, error.message);
+    case 'unauthorized': return new ScimError(401, undefined, error.message, BEARER_CHALLENGE);
   }
 }

@@ -8,11 +8,22 @@ export type ScimType =
   /** RFC 9865 §2.3 */
   | 'invalidCursor' | 'expiredCursor';
 
+/** HTTP headers an error response must carry, by name. */
+export type ErrorHeaders = Readonly<Record<string, string>>;
+
+/**
+ * RFC 7644 §2 authenticates with OAuth bearer tokens; RFC 6750 §3 makes every 401 carry this
+ * challenge. An error that answers 401 carries it in its headers.
+ */
+export const BEARER_CHALLENGE: ErrorHeaders = { 'WWW-Authenticate': 'Bearer realm="scimd"' };
+
 export class ScimError extends Error {
   constructor(
     readonly status: number,
     readonly scimType: ScimType | undefined,
     readonly detail: string,
+    /** Sent with the error response, e.g. WWW-Authenticate with a 401 or Retry-After with a 503. */
+    readonly headers: ErrorHeaders = {},
   ) {
     super(detail);
     this.name = 'ScimError';

@@ -1,11 +1,16 @@
 import Koa from 'koa';
 import type { DataSource } from 'typeorm';
-import { adminApi } from './admin/router';
+import { problemFace } from './admin/problem';
+import { ADMIN_PREFIX, adminRouter } from './admin/router';
+import type { TriggerRun } from './admin/sync-routes';
 import { ServiceAccounts } from './auth/service-accounts';
 import type { Config } from './config';
-import { errorRenderer } from './http/errors';
+import { renderErrors } from './http/errors';
+import { faceByPrefix } from './http/faces';
 import { healthRouter, type Lifecycle } from './http/health';
+import { authenticateBearer } from './http/principal';
 import { requestLog } from './http/request-log';
+import { scimFace } from './http/scim-face';
 import { scimRouter } from './http/scim-router';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
@@ -17,19 +22,28 @@ export interface AppDependencies {
   readonly dataSource: DataSource;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
+  /** Starts sync runs for POST /admin/api/sync/runs; by default a background run of the configured sync. */
+  readonly triggerRun?: TriggerRun;
 }
 
-/** The composition root of the HTTP faces: health, the admin API, then SCIM. */
-export function createApp({ config, dataSource, logger, lifecycle }: AppDependencies): Koa {
+/**
+ * The composition root of the HTTP faces. One edge in front of both: request id and log line,
+ * error rendering (SCIM error bodies, or problem details under /admin/api), then bearer
+ * authentication for everything but the public health routes — mounted before the routers, so
+ * that every spelling of a path the case-insensitive routers accept is authenticated — then the
+ * admin API and SCIM.
+ */
+export function createApp({ config, dataSource, logger, lifecycle, triggerRun }: AppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
   const scim = scimRouter({
     services: { users: new UserDirectory(dataSource), roles: new RoleDirectory(dataSource) },
-    accounts: new ServiceAccounts(dataSource),
     publicUrl: config.publicUrl,
     maxBodyBytes: config.maxBodyBytes,
   });
+  const trigger = triggerRun ?? (config.sync ? backgroundSyncTrigger(dataSource, config.sync, logger) : undefined);
+  const admin = adminRouter({ dataSource, maxBodyBytes: config.maxBodyBytes, ...(trigger ? { triggerRun: trigger } : {}) });
   const health = healthRouter(dataSource, lifecycle);
   app.use(requestLog(logger));
   // While draining, answer with Connection: close so keep-alive clients let go now, not at their timeout.
@@ -37,14 +51,14 @@ export function createApp({ config, dataSource, logger, lifecycle }: AppDependen
     await next();
     if (lifecycle.shuttingDown) ctx.set('Connection', 'close');
   });
-  app.use(errorRenderer(logger));
-  app.use(health.routes());
-  app.use(adminApi({ // /admin/api: JSON, problem+json errors
-    dataSource, logger, maxBodyBytes: config.maxBodyBytes,
-    ...(config.sync ? { triggerRun: backgroundSyncTrigger(dataSource, config.sync, logger) } : {}),
-  }));
+  app.use(renderErrors({ logger, faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }], scimFace) }));
+  app.use(health.routes()); // public: load balancers probe without a token
+  app.use(authenticateBearer(new ServiceAccounts(dataSource)));
+  app.use(admin.routes());
   app.use(scim.routes());
-  // Sets 405/501 with the Allow header; errorRenderer gives those responses their SCIM body.
+  // Set 405/501 with the Allow header, for routes of either router (ctx.matched collects both);
+  // renderErrors gives those responses the body of the path's face.
+  app.use(admin.allowedMethods());
   app.use(scim.allowedMethods());
   return app;
 }

@@ -6,6 +6,7 @@ import { registerAdminCommands } from './cli/admin';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
 import { registerSyncRunCommand } from './cli/sync-run';
+import { describeError } from './log-error';
 
 /** The `scimd` command line. Every command reads the same environment (and .env) as the server. */
 function buildProgram(): Command {
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
       process.exitCode = error instanceof DomainError && error.kind === 'notFound' ? 3 : 1;
       return;
     }
-    process.stderr.write(`scimd: ${(error as Error).message ?? String(error)}\n`);
+    // Unexpected: a database error's message may quote bound values, and stderr often ends up in logs.
+    const { type, message, code } = describeError(error);
+    process.stderr.write(`scimd: ${type}: ${message}${code ? ` (${code})` : ''}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,5 +1,6 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
+import { describeError } from './log-error';
 
 /**
  * JSON logs on stdout (or stderr for the CLI, whose stdout is for output). Authorization headers,
@@ -10,13 +11,19 @@ export const REDACTED_PATHS = [
   '*.password', '*.token', '*.secret', '*.bindPassword', 'password', 'token', 'secret',
 ];
 
-export function createLogger(level: LogLevel, destination: 1 | 2 = 1): Logger {
+/**
+ * `destination`: a file descriptor, or a stream (tests read the lines back). Errors logged under
+ * `err` (pino's convention, also what `logger.error(error)` uses) are described by describeError
+ * (src/log-error.ts), so that no log line carries a failed query's bound values, whoever logs it.
+ */
+export function createLogger(level: LogLevel, destination: 1 | 2 | DestinationStream = 1): Logger {
   return pino({
     level,
     base: { service: 'scimd' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  }, pino.destination({ fd: destination, sync: destination === 2 }));
+    serializers: { err: describeError },
+  }, typeof destination === 'number' ? pino.destination({ fd: destination, sync: destination === 2 }) : destination);
 }
 
 export type { Logger };

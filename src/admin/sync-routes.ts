@@ -1,13 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DataSource } from 'typeorm';
-import type { Principal } from '../auth/principal';
 import { SYNC_ENTRY_ACTIONS, SYNC_MODES, SyncRuns, type SyncEntryAction, type SyncMode } from '../governance/sync-runs';
 import type { ChangeContext } from '../identity/change-context';
+import { HttpError } from '../http/http-error';
+import { readJsonObject, type JsonBodyRules } from '../http/json-body';
+import { requirePrincipal } from '../http/principal';
 import type { HttpState } from '../http/state';
 import { requirePermission } from './auth';
-import { readJsonObject } from './json-body';
-import { Problem } from './problem';
 
 export interface TriggerRunOptions {
   readonly mode?: SyncMode;
@@ -37,6 +37,8 @@ const MAX_PAGE_SIZE = 500;
  */
 export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoutesOptions): void {
   const runs = new SyncRuns(options.dataSource);
+  // The body of POST /sync/runs is optional: no body starts a run with the defaults.
+  const bodyRules: JsonBodyRules = { limitBytes: options.maxBodyBytes, mediaTypes: ['application/json'], whenEmpty: 'empty object' };
 
   router.get('/sync/runs', requirePermission('sync:read'), async (ctx: Context) => {
     const { page, pageSize } = paging(ctx);
@@ -57,16 +59,16 @@ export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoute
 
   router.post('/sync/runs', requirePermission('sync:run'), async (ctx: Context) => {
     if (!options.triggerRun) {
-      throw new Problem(409, 'The Active Directory sync is not configured on this server (set LDAP_URL and the other LDAP_* variables)');
+      throw new HttpError(409, 'The Active Directory sync is not configured on this server (set LDAP_URL and the other LDAP_* variables)');
     }
-    const body = await readJsonObject(ctx, options.maxBodyBytes);
+    const body = await readJsonObject(ctx, bodyRules);
     const unknown = Object.keys(body).filter((key) => key !== 'mode' && key !== 'dryRun');
-    if (unknown.length > 0) throw new Problem(400, `Unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')}; expected mode and dryRun`);
+    if (unknown.length > 0) throw new HttpError(400, `Unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')}; expected mode and dryRun`);
     if (body.mode !== undefined && !(SYNC_MODES as readonly unknown[]).includes(body.mode)) {
-      throw new Problem(400, `mode must be one of ${SYNC_MODES.join(', ')}`);
+      throw new HttpError(400, `mode must be one of ${SYNC_MODES.join(', ')}`);
     }
-    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') throw new Problem(400, 'dryRun must be true or false');
-    const principal = ctx.state.principal as Principal;
+    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') throw new HttpError(400, 'dryRun must be true or false');
+    const principal = requirePrincipal(ctx);
     const { runId } = await options.triggerRun({
       ...(body.mode !== undefined ? { mode: body.mode as SyncMode } : {}),
       ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
@@ -94,7 +96,7 @@ function positive(ctx: Context, name: string, fallback: number, max: number): nu
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > max) {
-    throw new Problem(400, `${name} must be a whole number from 1 to ${max}, not "${raw}"`);
+    throw new HttpError(400, `${name} must be a whole number from 1 to ${max}, not "${raw}"`);
   }
   return value;
 }
@@ -107,7 +109,7 @@ function actionFilter(ctx: Context): SyncEntryAction[] | undefined {
   if (raw.length === 0) return undefined;
   const unknown = raw.filter((item) => !(SYNC_ENTRY_ACTIONS as readonly string[]).includes(item));
   if (unknown.length > 0) {
-    throw new Problem(400, `Unknown action ${unknown.map((item) => `"${item}"`).join(', ')}; one of ${SYNC_ENTRY_ACTIONS.join(', ')}`);
+    throw new HttpError(400, `Unknown action ${unknown.map((item) => `"${item}"`).join(', ')}; one of ${SYNC_ENTRY_ACTIONS.join(', ')}`);
   }
   return raw as SyncEntryAction[];
 }

@@ -1,38 +1,52 @@
 import type { Context, Next } from 'koa';
-import type { Logger } from 'pino';
-import { toScimError } from '../../scim/domain-errors';
-import { ScimError } from '../../scim/errors';
-import { SCIM_CONTENT_TYPE } from './scim-router';
+import { describeError } from '../log-error';
+import type { Logger } from '../logger';
+import type { Face } from './faces';
+import { toFailure, type Failure } from './failure';
+
+export interface ErrorRendererOptions {
+  readonly logger: Logger;
+  /** The face whose wire format answers a request to `path`. */
+  readonly faceOf: (path: string) => Face;
+}
 
 /**
- * Renders every failure as a SCIM error body (RFC 7644 §3.12), on every route: SCIM clients parse
- * these for 401 and 404 too. Unexpected errors are logged with the request id and answered 500
- * without internals.
+ * The one place failures become responses, for every face: whatever was thrown, or a route that
+ * did not answer (404, and the 405/501 the routers' allowedMethods set), gets its status, the
+ * headers the error carries and the body of the face the path belongs to. Unexpected errors are
+ * logged, described without their bound values (src/log-error.ts), with the request id, and
+ * answered 500 without internals.
  */
-export function errorRenderer(logger: Logger) {
+export function renderErrors({ logger, faceOf }: ErrorRendererOptions) {
   return async (ctx: Context, next: Next): Promise<void> => {
+    let failure: Failure | undefined;
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
-        if (ctx.status === 404) throw new ScimError(404, undefined, `No resource at ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed on ${ctx.path}`);
-        if (ctx.status === 501) throw new ScimError(501, undefined, `${ctx.method} is not implemented`);
-      }
+      failure = unanswered(ctx);
     } catch (error) {
-      let scimError = toScimError(error);
-      if (!scimError) {
-        const status = (error as { status?: unknown }).status;
-        if (typeof status === 'number' && status >= 400 && status < 500) {
-          scimError = new ScimError(status, undefined, (error as Error).message);
-        } else {
-          logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
-          scimError = new ScimError(500, undefined, `Internal error; quote request id ${String(ctx.state.requestId)}`);
-        }
+      failure = toFailure(error);
+      if (!failure) {
+        const requestId = String(ctx.state.requestId);
+        logger.error({ err: describeError(error), requestId }, 'request failed');
+        failure = { status: 500, detail: `Internal error; quote request id ${requestId}`, headers: {} };
       }
-      ctx.status = scimError.status;
-      ctx.type = SCIM_CONTENT_TYPE;
-      ctx.body = scimError.toJSON();
-      if (scimError.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scimd"');
     }
+    if (!failure) return;
+    const face = faceOf(ctx.path);
+    ctx.status = failure.status;
+    for (const [name, value] of Object.entries(failure.headers)) ctx.set(name, value);
+    ctx.type = face.contentType;
+    ctx.body = face.body(failure);
   };
+}
+
+/** A request no route answered: Koa's default 404, or the 405/501 (with Allow) of allowedMethods. */
+function unanswered(ctx: Context): Failure | undefined {
+  if (ctx.body !== undefined && ctx.body !== null) return undefined;
+  switch (ctx.status) {
+    case 404: return { status: 404, detail: `No resource at ${ctx.method} ${ctx.path}`, headers: {} };
+    case 405: return { status: 405, detail: `${ctx.method} is not allowed on ${ctx.path}`, headers: {} };
+    case 501: return { status: 501, detail: `${ctx.method} is not implemented`, headers: {} };
+    default: return undefined;
+  }
 }

@@ -1,7 +1,5 @@
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
-import type { ServiceAccounts } from '../auth/service-accounts';
-import type { Principal } from '../auth/principal';
+import type { Context } from 'koa';
 import { ScimError } from '../../scim/errors';
 import * as bulk from '../../scim/endpoints/bulk';
 import type { ScimRequest, ScimResponse, ScimServices } from '../../scim/endpoints/context';
@@ -9,39 +7,42 @@ import * as discovery from '../../scim/endpoints/discovery';
 import * as groups from '../../scim/endpoints/groups';
 import * as search from '../../scim/endpoints/search';
 import * as users from '../../scim/endpoints/users';
-import { readScimBody } from './scim-body';
+import { readJsonObject, type JsonBodyRules } from './json-body';
+import { requirePrincipal } from './principal';
+import { SCIM_CONTENT_TYPE } from './scim-face';
 import type { HttpState } from './state';
 
 export const SCIM_PREFIX = '/scim/v2';
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/** RFC 7644 §3.1 media type; plain JSON is accepted too, as Okta and others send it. */
+const SCIM_MEDIA_TYPES = ['application/scim+json', 'application/json'];
 
 type Endpoint = (services: ScimServices, request: ScimRequest) => Promise<ScimResponse> | ScimResponse;
 
 export interface ScimRouterOptions {
   readonly services: ScimServices;
-  readonly accounts: ServiceAccounts;
   readonly publicUrl: string;
   readonly maxBodyBytes: number;
 }
 
-/** Binds the protocol endpoints of scim/ to Koa: authentication, body parsing, headers. Nothing else. */
+/**
+ * Binds the protocol endpoints of scim/ to Koa: the principal, body parsing, headers. Nothing else:
+ * authentication and error bodies belong to the edge (src/app.ts), which runs them for every
+ * spelling of a path the router matches.
+ */
 export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
   const router = new Router<HttpState>({ prefix: SCIM_PREFIX });
   const baseUrl = `${options.publicUrl}${SCIM_PREFIX}`;
-
-  router.use(async (ctx: Context, next: Next) => {
-    ctx.state.principal = await authenticate(ctx, options.accounts);
-    await next();
-  });
+  const bodyRules: JsonBodyRules = { limitBytes: options.maxBodyBytes, mediaTypes: SCIM_MEDIA_TYPES, whenEmpty: 'refuse' };
 
   const bind = (endpoint: Endpoint) => async (ctx: Context) => {
     const request: ScimRequest = {
       params: ctx.params as Record<string, string>,
       query: singleValued(ctx.query),
-      readBody: () => readScimBody(ctx, options.maxBodyBytes),
+      readBody: () => readJsonObject(ctx, bodyRules),
       ...(ctx.get('If-Match') ? { ifMatch: ctx.get('If-Match') } : {}),
       ...(ctx.get('If-None-Match') ? { ifNoneMatch: ctx.get('If-None-Match') } : {}),
-      principal: ctx.state.principal as Principal,
+      principal: requirePrincipal(ctx),
       requestId: ctx.state.requestId as string,
       baseUrl,
     };
@@ -85,19 +86,6 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
     throw new ScimError(501, undefined, '/Me is not supported: scimd callers are service accounts, not persons');
   });
   return router;
-}
-
-async function authenticate(ctx: Context, accounts: ServiceAccounts): Promise<Principal> {
-  const header = ctx.get('Authorization');
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1]) {
-    throw new ScimError(401, undefined, header
-      ? 'The Authorization header must be "Bearer <token>"'
-      : 'Authentication required: send "Authorization: Bearer <token>"');
-  }
-  const principal = await accounts.authenticate(match[1]);
-  if (!principal) throw new ScimError(401, undefined, 'The bearer token is unknown, revoked or expired');
-  return principal;
 }
 
 /** Koa gives repeated query parameters as arrays; SCIM defines each parameter once, so the first wins. */

@@ -92,6 +92,26 @@ for (const database of testDatabases()) {
       expectProblem(await call(`${api}/sync/runs`, undefined, { method: 'POST', body: '{}' }), 401);
     });
 
+    it('authenticates every spelling of /admin/api the router accepts: 401 problem without a token, served with one', async () => {
+      const origin = server.running.url;
+      const id = seeded[0]?.id ?? '';
+      for (const prefix of ['/ADMIN/api', '/Admin/API', '/admin/API']) {
+        for (const path of ['/sync/runs', `/sync/runs/${id}`, `/sync/runs/${id}/entries`, '/nothing-here']) {
+          const reply = await call(`${origin}${prefix}${path}`, undefined);
+          expectProblem(reply, 401, /Authentication required/);
+          expect(reply.headers.get('www-authenticate'), `${prefix}${path}`).to.equal('Bearer realm="scimd"');
+        }
+        expectProblem(await call(`${origin}${prefix}/sync/runs`, undefined,
+          { method: 'POST', body: '{"mode":"full"}', headers: { 'Content-Type': 'application/json' } }), 401);
+        const list = await call(`${origin}${prefix}/sync/runs?pageSize=2`, readOnly);
+        expect(list.status, list.text).to.equal(200);
+        expect(list.body.items).to.deep.equal(seeded.slice(0, 2));
+        expectProblem(await call(`${origin}${prefix}/sync/runs`, provisioning), 403, /sync:read/);
+        expectProblem(await call(`${origin}${prefix}/nothing-here`, readOnly), 404);
+      }
+      expect(await server.count('sync_runs')).to.equal(3);
+    });
+
     it('refuses with 403 a caller whose roles lack sync:read (SCIM Provisioning)', async () => {
       for (const path of ['/sync/runs', `/sync/runs/${seeded[0]?.id ?? ''}`, `/sync/runs/${seeded[0]?.id ?? ''}/entries`]) {
         expectProblem(await call(`${api}${path}`, provisioning), 403, /sync:read/);
@@ -194,7 +214,7 @@ for (const database of testDatabases()) {
           if (behaviour === 'crash') throw new Error('LDAP socket exploded at 10.0.0.1');
           const runId = await runs.start({
             trigger: 'api', mode: options.mode ?? 'delta', dryRun: options.dryRun ?? false,
-            actorName: options.context?.actor.name ?? 'unknown',
+            requestedBy: options.context ?? OPERATOR,
           });
           return { runId };
         },
@@ -249,6 +269,17 @@ for (const database of testDatabases()) {
       expectProblem(await post(full, '{"mode":"full"}', 'text/plain'), 415);
       expectProblem(await post(full, JSON.stringify({ mode: 'full', pad: 'x'.repeat(2000) })), 413);
       expect(calls).to.deep.equal([]);
+    });
+
+    it('refuses a body nested deeper than the edge allows with a 400 problem, and keeps serving', async () => {
+      // Within this app's 1 KiB body limit, so that only the depth can refuse it.
+      const deep = `{"mode":${'['.repeat(300)}${']'.repeat(300)}}`;
+      expectProblem(await call(`${api}/sync/runs`, full, {
+        method: 'POST', body: deep, headers: { 'Content-Type': 'application/json' },
+      }), 400, /deeper than 64 levels/);
+      expect(calls).to.deep.equal([]);
+      const reply = await post(full, '{"mode":"delta"}');
+      expect(reply.status, reply.text).to.equal(202);
     });
 
     it('answers 409 when the runner says a run is already going, and 500 without internals when it fails', async () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { ServiceAccounts } from '../../../src/auth/service-accounts';
 import type { ChangeContext } from '../../../src/identity/change-context';
 import { RoleDirectory } from '../../../src/identity/roles';
-import { expectScimError, rows, writesNothing } from '../../support/assertions';
+import { expectScimError, rawRequest, rows, writesNothing } from '../../support/assertions';
 import { testDatabases } from '../../support/databases';
 import {
   GROUP_SCHEMA, PATCH_SCHEMA, TestServer, USER_SCHEMA, type ScimClient, type ScimReply,
@@ -12,6 +12,8 @@ import {
 const OPERATOR: ChangeContext = { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REFUSED_TOKEN = 'The bearer token is unknown, revoked or expired';
+const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const CHALLENGE = 'Bearer realm="scimd"';
 
 /** `scimd_<16 hex id>_<secret>`: the id is the public part that names the api_tokens row. */
 function tokenId(token: string): string {
@@ -147,6 +149,85 @@ for (const database of testDatabases()) {
         await server.running.dataSource.query('UPDATE service_accounts SET disabled_at = ? WHERE name = ?',
           [new Date().toISOString(), 'disabled-account']);
         expect(expectUnauthorized(await server.client(token).get('/Users'))).to.equal(REFUSED_TOKEN);
+      });
+    });
+
+    describe('every spelling of the path', () => {
+      // The routers match paths without regard to case (some identity providers vary it), so
+      // authentication must hold for each spelling they accept, not only for /scim/v2.
+      const SPELLINGS = ['/SCIM/v2', '/Scim/V2', '/scim/V2', '/sCiM/v2'];
+
+      const at = (path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<ScimReply> =>
+        rawRequest(`${server.running.url}${path}`, {
+          method: init.method ?? 'GET',
+          headers: {
+            ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+            ...(init.body === undefined ? {} : { 'Content-Type': 'application/scim+json' }),
+          },
+          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        });
+
+      it('refuses a request without a token with 401, the Bearer challenge and a SCIM error body, whatever the case', async () => {
+        for (const prefix of SPELLINGS) {
+          for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes/User', '/Users', `/Users/${userId}`,
+            '/Groups', `/Groups/${groupId}`, '/Me', '/Nope']) {
+            const reply = await at(`${prefix}${path}`);
+            expect(expectUnauthorized(reply), `${prefix}${path}`).to.match(/Authorization: Bearer <token>/);
+            expect(reply.headers.get('www-authenticate'), `${prefix}${path}`).to.equal(CHALLENGE);
+          }
+          const forged = await at(`${prefix}/Users`, { token: `scimd_${randomBytes(8).toString('hex')}_nope` });
+          expect(expectUnauthorized(forged)).to.equal(REFUSED_TOKEN);
+        }
+      });
+
+      it('refuses writes and Bulk without a token whatever the case, before reading the body, and writes nothing', async () => {
+        const bulkBody = {
+          schemas: [BULK_REQUEST],
+          Operations: [{ method: 'POST', path: '/Users', bulkId: 'u', data: { schemas: [USER_SCHEMA], userName: 'anon-bulk@example.com' } }],
+        };
+        for (const prefix of SPELLINGS) {
+          expectUnauthorized(await writesNothing(server, () => at(`${prefix}/Bulk`, { method: 'POST', body: bulkBody })));
+          expectUnauthorized(await writesNothing(server, () => at(`${prefix}/Users`, {
+            method: 'POST', body: { schemas: [USER_SCHEMA], userName: 'anon-cased@example.com' },
+          })));
+          expectUnauthorized(await writesNothing(server, () => at(`${prefix}/Users/${userId}`, {
+            method: 'PATCH', body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] },
+          })));
+          expectUnauthorized(await writesNothing(server, () => at(`${prefix}/Groups/${groupId}`, { method: 'DELETE' })));
+          // Not even a body the server could not read gets further than authentication.
+          const garbage = await writesNothing(server, () => rawRequest(`${server.running.url}${prefix}/Bulk`, {
+            method: 'POST', headers: { 'Content-Type': 'application/scim+json' }, body: '{',
+          }));
+          expectUnauthorized(garbage);
+        }
+      });
+
+      it('serves an authenticated caller whatever the case, with the permissions of its roles', async () => {
+        const token = await server.token('cased-idp', ['SCIM Provisioning']);
+        for (const prefix of SPELLINGS) {
+          expect((await at(`${prefix}/ServiceProviderConfig`, { token })).status, prefix).to.equal(200);
+          const user = await at(`${prefix}/Users/${userId}`, { token });
+          expect(user.status, user.text).to.equal(200);
+          expect(user.body.userName).to.equal('existing@example.com');
+          expect((await at(`${prefix}/Groups`, { token })).status, prefix).to.equal(200);
+        }
+        const bulk = await at('/SCIM/v2/Bulk', { method: 'POST', token, body: {
+          schemas: [BULK_REQUEST],
+          Operations: [{ method: 'POST', path: '/Users', bulkId: 'u', data: { schemas: [USER_SCHEMA], userName: 'cased-bulk@example.com' } }],
+        } });
+        expect(bulk.status, bulk.text).to.equal(200);
+        const [created] = bulk.body.Operations as { status: string; location: string }[];
+        expect(created?.status, bulk.text).to.equal('201');
+        const createdId = created?.location.split('/').pop() ?? '';
+        expect(await rows(server, 'SELECT user_name FROM users WHERE id = ?', [createdId]))
+          .to.deep.equal([{ user_name: 'cased-bulk@example.com' }]);
+        expect((await at(`/Scim/V2/Users/${createdId}`, { method: 'DELETE', token })).status).to.equal(204);
+
+        const reporting = await server.token('cased-reporting', ['Read-only API Access']);
+        const refused = await writesNothing(server, () => at('/SCIM/v2/Users', {
+          method: 'POST', token: reporting, body: { schemas: [USER_SCHEMA], userName: 'cased-ro@example.com' },
+        }));
+        expect(expectScimError(refused, 403)).to.include('users:write');
       });
     });
 

@@ -181,6 +181,62 @@ for (const database of testDatabases()) {
         const emptyPatch = await writesNothing(server, () => scim.raw('PATCH', `/Users/${aliceId}`, '', SCIM_JSON));
         expectScimError(emptyPatch, 400, 'invalidSyntax');
       });
+
+      describe('nesting', () => {
+        /** JSON text of `levels` objects and arrays nested in one another, around a string. */
+        const nested = (levels: number): string =>
+          `${'{"a":['.repeat(levels / 2)}"deep"${']}'.repeat(levels / 2)}`;
+        const patchText = (value: string): string =>
+          `{"schemas":["${PATCH_SCHEMA}"],"Operations":[{"op":"replace","path":"title","value":${value}}]}`;
+        const DEPTH_REFUSED = /deeper than 64 levels/;
+
+        it('answers a PATCH value nested 100,000 deep with 400 invalidValue, writes nothing and keeps serving', async () => {
+          const before = await scim.get(`/Users/${aliceId}`);
+          const text = patchText(nested(100_000));
+          expect(Buffer.byteLength(text), 'within the 1 MiB body limit').to.be.below(1024 * 1024);
+          for (const path of [`/Users/${aliceId}`, `/Groups/${engineersId}`]) {
+            const reply = await writesNothing(server, () => scim.raw('PATCH', path, text, SCIM_JSON));
+            expect(expectScimError(reply, 400, 'invalidValue'), path).to.match(DEPTH_REFUSED);
+          }
+          const after = await scim.get(`/Users/${aliceId}`);
+          expect(after.status, after.text).to.equal(200);
+          expect(after.body).to.deep.equal(before.body);
+          const patched = await scim.patch(`/Users/${aliceId}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'title', value: 'Deep diver' }] });
+          expect(patched.status, patched.text).to.equal(200);
+          expect((await scim.patch(`/Users/${aliceId}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'remove', path: 'title' }] })).status).to.equal(200);
+        });
+
+        it('answers every body-reading operation nested too deep with 400 invalidValue', async () => {
+          const value = nested(1_000);
+          const bodies: [string, string, string][] = [
+            ['POST', '/Users', `{"schemas":["${USER_SCHEMA}"],"userName":"deep@example.com","nickName":${value}}`],
+            ['PUT', `/Users/${aliceId}`, `{"schemas":["${USER_SCHEMA}"],"userName":"alice@example.com","nickName":${value}}`],
+            ['POST', '/Groups', `{"schemas":["${GROUP_SCHEMA}"],"displayName":"Deep","x":${value}}`],
+            ['POST', '/Users/.search', `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":${value}}`],
+          ];
+          for (const [method, path, text] of bodies) {
+            const reply = await writesNothing(server, () => scim.raw(method, path, text, SCIM_JSON));
+            expect(expectScimError(reply, 400, 'invalidValue'), `${method} ${path}`).to.match(DEPTH_REFUSED);
+          }
+        });
+
+        it('answers a Bulk request with a deeply nested operation with 400 invalidValue and applies none of its operations', async () => {
+          const text = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[`
+            + `{"method":"POST","path":"/Users","bulkId":"ok","data":{"schemas":["${USER_SCHEMA}"],"userName":"bulk-fine@example.com"}},`
+            + `{"method":"PATCH","path":"/Users/${aliceId}","data":${patchText(nested(100_000))}}]}`;
+          const reply = await writesNothing(server, () => scim.raw('POST', '/Bulk', text, SCIM_JSON));
+          expect(expectScimError(reply, 400, 'invalidValue')).to.match(DEPTH_REFUSED);
+        });
+
+        it('reads a body nested exactly 64 levels deep and refuses one nested 65', async () => {
+          // The PATCH message itself takes 3 levels: the object, Operations, the operation.
+          const atLimit = await scim.raw('PATCH', `/Users/${aliceId}`, patchText(`[${nested(60)}]`), SCIM_JSON);
+          expect(atLimit.status, atLimit.text).to.equal(400);
+          expect(atLimit.body.detail, 'refused for its value, not for its depth').to.not.match(DEPTH_REFUSED);
+          const over = await scim.raw('PATCH', `/Users/${aliceId}`, patchText(`[[${nested(60)}]]`), SCIM_JSON);
+          expect(expectScimError(over, 400, 'invalidValue')).to.match(DEPTH_REFUSED);
+        });
+      });
     });
 
     describe('resources that do not fit the schema', () => {
