@@ -2,6 +2,8 @@
  * The contracts between the parts of the Active Directory sync (read → map → plan → guard →
  * apply → report). Pure data: no LDAP, no SQL.
  */
+import type { StoredDirectoryUser } from '../src/identity/directory-view';
+
 
 /** A user object as read from the directory. Attribute names are lower-cased; values are strings. */
 export interface DirectoryUser {
@@ -54,19 +56,14 @@ export interface DirectoryRead {
   readonly watermark: Watermark;
 }
 
-/** A user in the store, as the planner compares it with the directory. */
-export interface StoredUser {
-  readonly id: string;
-  readonly source: string;
-  /** AD objectGUID for AD-sourced users. */
-  readonly anchor: string | null;
-  /** The DN the user had at the last sync, to resolve group member DNs in delta runs. */
-  readonly dn: string | null;
-  readonly userName: string;
-  readonly active: boolean;
+/**
+ * A user in the store, as the planner compares it with the directory: floor 2's view of it, with
+ * the profile as plain JSON (the planner diffs it attribute by attribute, whatever its shape).
+ */
+export type StoredUser = Omit<StoredDirectoryUser, 'profile'> & {
   /** The profile as stored (UserProfile JSON). */
   readonly profile: Readonly<Record<string, unknown>>;
-}
+};
 
 /** The store side of the plan's input. */
 export interface StoreView {

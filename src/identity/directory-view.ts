@@ -11,7 +11,9 @@ import type { UserProfile } from './user-profile';
 export interface StoredDirectoryUser {
   readonly id: string;
   readonly source: string;
+  /** AD objectGUID for AD-sourced users. */
   readonly anchor: string | null;
+  /** The DN the user had at the last sync, to resolve group member DNs in delta runs. */
   readonly dn: string | null;
   readonly userName: string;
   readonly active: boolean;

@@ -1,9 +1,8 @@
-import type { EntityManager } from 'typeorm';
-import { UserEntity, UserValueEntity } from '../db/entities';
+import type { UserEntity, UserValueEntity } from '../db/entities';
 import { invalidError } from '../errors';
 import { INDEXED_MULTI_VALUED, type UserProfile, type UserRecord } from './user-profile';
 
-/* How a user profile becomes rows (users, user_values) and back: shared by every writer of users. */
+/* How a user profile becomes rows (users, user_values) and back; user-writes.ts writes them. */
 
 /** The profile JSON must fit the portable `text` column (64 KiB on MariaDB). */
 const MAX_PROFILE_BYTES = 65_000;
@@ -59,11 +58,6 @@ export function columnsOf(profile: UserProfile): UserColumns {
     managerId: short(enterprise.manager?.value),
     profile: JSON.stringify(profile),
   };
-}
-
-export async function writeIndexedValues(manager: EntityManager, userId: string, profile: UserProfile): Promise<void> {
-  const rows = indexedValueRows(userId, profile);
-  if (rows.length > 0) await manager.insert(UserValueEntity, rows);
 }
 
 /** The user_values rows of a profile (see UserValueEntity). */
