@@ -201,6 +201,18 @@ for (const database of testDatabases()) {
       expect(after.headers.get('etag')).to.not.equal(before.headers.get('etag'));
     });
 
+    it('records who asked for a run through the admin API, while the changes are written and audited as Batch sync', async () => {
+      await dir.modify(dns.get('temp') as string, { title: 'Asked for' });
+      const requestedBy = { actor: { type: 'service-account' as const, id: 'acct-1', name: 'automation' }, door: 'admin' as const, requestId: 'req-42' };
+      const run = await sync({ trigger: 'api', requestedBy });
+      expect(run).to.deep.include({ trigger: 'api', actorName: 'automation' });
+      const audits = await dataSource.query(
+        'SELECT action, actor_name, door, request_id FROM audit_events WHERE target_id = ? OR request_id = ? ORDER BY id', [run.id, run.id],
+      ) as { action: string; actor_name: string; door: string; request_id: string }[];
+      expect(audits[0]).to.deep.equal({ action: 'sync.run', actor_name: 'automation', door: 'admin', request_id: 'req-42' });
+      expect(audits.slice(1).map((a) => [a.action, a.actor_name, a.door])).to.deep.equal([['user.update', 'Batch sync', 'sync']]);
+    });
+
     it('refuses SCIM renames and deletes of a role made from an AD group, keeps its members, and follows the group renamed in AD', async () => {
       const roleId = await roleIdByName(`${p} Sales`);
       const members = await adMembersOf(roleId);
