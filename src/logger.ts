@@ -23,6 +23,20 @@ export function createLogger(level: LogLevel, destination: 1 | 2 | DestinationSt
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: describeError },
+    hooks: {
+      // Given an error and no message, pino makes the error's own message the line's `msg`,
+      // unscrubbed: give it the described message instead.
+      logMethod(args, method) {
+        const [first] = args as unknown[];
+        const error = first instanceof Error ? first
+          : typeof first === 'object' && first !== null && 'err' in first && !('msg' in first) ? first.err : undefined;
+        if (args.length === 1 && error !== undefined) {
+          method.apply(this, [first, describeError(error).message]);
+          return;
+        }
+        method.apply(this, args);
+      },
+    },
   }, typeof destination === 'number' ? pino.destination({ fd: destination, sync: destination === 2 }) : destination);
 }
 

@@ -38,8 +38,8 @@ export function nestingDepth(text: string, stopAbove = Number.POSITIVE_INFINITY)
         deepest = depth;
         if (deepest > stopAbove) return deepest;
       }
-    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-      depth--;
+    } else if ((code === CLOSE_BRACE || code === CLOSE_BRACKET) && depth > 0) {
+      depth--; // stray closers cannot earn credit for openers that follow (JSON.parse refuses such text anyway)
     }
   }
   return deepest;
