@@ -295,7 +295,9 @@ describe('scimd serve lifecycle (spawned processes)', function () {
         { path: '/scim/v2/Users', headers: { Authorization: `Bearer ${token}` }, status: 200 },
         { path: '/scim/v2/Users', headers: {}, status: 401 },
         { path: '/scim/v2/Users/no-such-user', headers: { Authorization: `Bearer ${token}` }, status: 404 },
-        { path: '/nowhere', headers: {}, status: 404 },
+        // Everything but the health routes authenticates first (src/app.ts), unknown paths included.
+        { path: '/nowhere', headers: {}, status: 401 },
+        { path: '/nowhere', headers: { Authorization: `Bearer ${token}` }, status: 404 },
       ];
       for (const { path: pathname, headers, status } of cases) {
         const response = await fetch(`${server.baseUrl}${pathname}`, { headers });
