@@ -21,12 +21,11 @@ export interface JsonBodyRules {
  * (invalidSyntax).
  */
 export async function readJsonObject(ctx: Context, rules: JsonBodyRules): Promise<Record<string, unknown>> {
-  if (Number(ctx.get('Content-Length') || '0') > rules.limitBytes) throw tooLarge(rules.limitBytes);
+  const declared = Number(ctx.get('Content-Length') || '0');
+  if (declared > rules.limitBytes) throw tooLarge(rules.limitBytes);
   // Checked before reading when a body is announced, so a body of the wrong type is not read at all;
   // a request without Content-Length or Transfer-Encoding has no body, and its type does not matter.
-  if (ctx.get('Transfer-Encoding') !== '' || Number(ctx.get('Content-Length') || '0') > 0) {
-    refuseOtherTypes(ctx, rules.mediaTypes);
-  }
+  if (declared > 0 || ctx.get('Transfer-Encoding') !== '') refuseOtherTypes(ctx, rules.mediaTypes);
   const text = await readText(ctx, rules.limitBytes);
   if (text.trim() === '') {
     if (rules.whenEmpty === 'empty object') return {};
