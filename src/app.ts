@@ -41,6 +41,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun }:
     services: { users: new UserDirectory(dataSource), roles: new RoleDirectory(dataSource) },
     publicUrl: config.publicUrl,
     maxBodyBytes: config.maxBodyBytes,
+    logger,
   });
   const trigger = triggerRun ?? (config.sync ? backgroundSyncTrigger(dataSource, config.sync, logger) : undefined);
   const admin = adminRouter({ dataSource, maxBodyBytes: config.maxBodyBytes, ...(trigger ? { triggerRun: trigger } : {}) });

@@ -11,6 +11,7 @@ import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/
 import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
 import type { UserProfile } from '../src/identity/user-profile';
 import { UserDirectory } from '../src/identity/users';
+import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
@@ -154,7 +155,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
     return finished;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    deps.logger.error({ runId, err: error }, 'sync run failed');
+    deps.logger.error({ runId, err: describeError(error) }, 'sync run failed');
     if (runId === undefined) {
       runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
       options.onStart?.(runId);

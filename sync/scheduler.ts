@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
+import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
 import { runSync, SyncBusyError } from './run';
 
@@ -25,7 +26,7 @@ export function startSyncScheduler(dataSource: DataSource, config: SyncConfig, l
       .then((run) => logger.info({ runId: run.id, status: run.status, counters: run.counters }, 'scheduled sync finished'))
       .catch((error: unknown) => {
         if (error instanceof SyncBusyError) logger.info({ mode }, 'sync skipped: another replica holds the sync lease');
-        else logger.error({ err: error, mode }, 'scheduled sync failed');
+        else logger.error({ err: describeError(error), mode }, 'scheduled sync failed');
       })
       .finally(() => {
         running = undefined;

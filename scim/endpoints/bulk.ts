@@ -112,6 +112,7 @@ async function perform(
       principal: request.principal,
       requestId: request.requestId,
       baseUrl: request.baseUrl,
+      ...(request.reportUnexpected ? { reportUnexpected: request.reportUnexpected } : {}),
     };
     const response = await ENDPOINTS[target.resource][target.method](services, inner);
     location = response.headers?.Location ?? location;
@@ -127,9 +128,13 @@ async function perform(
       ...(createdId === undefined ? {} : { createdId }),
     };
   } catch (error) {
-    // Unexpected errors carry no internals into the response, as for a single request.
-    const scimError = toScimError(error)
-      ?? new ScimError(500, undefined, `Internal error; quote request id ${request.requestId}`);
+    // Unexpected errors carry no internals into the response, as for a single request, and are
+    // logged by the edge like one.
+    let scimError = toScimError(error);
+    if (scimError === undefined) {
+      request.reportUnexpected?.(error);
+      scimError = new ScimError(500, undefined, `Internal error; quote request id ${request.requestId}`);
+    }
     return {
       result: {
         ...echo,

@@ -20,6 +20,11 @@ export interface ScimRequest {
   readonly requestId: string;
   /** e.g. `http://127.0.0.1:8080/scim/v2` */
   readonly baseUrl: string;
+  /**
+   * Told of an unexpected error that an endpoint answers itself instead of throwing (a Bulk
+   * operation's 500 entry), so that the edge logs it as it logs a request's 500.
+   */
+  readonly reportUnexpected?: (error: unknown) => void;
 }
 
 export interface ScimResponse {

@@ -19,11 +19,7 @@ export interface PatchOperation {
 }
 
 /**
- * A change to the `members` of a Group that can be carried out without reading the member list:
- * `add`/`remove` the given member ids, remove every member, or replace the list by the given ids.
+ * A change to the `members` of a Group that can be carried out without reading the member list
+ * (floor 2's type: the PATCH engine produces what RoleDirectory.update takes).
  */
-export type MemberChange =
-  | { readonly kind: 'add'; readonly ids: string[] }
-  | { readonly kind: 'remove'; readonly ids: string[] }
-  | { readonly kind: 'removeAll' }
-  | { readonly kind: 'replace'; readonly ids: string[] };
+export type { MemberChange } from '../../src/identity/role-model';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Keyset } from '../../src/identity/query';
 import { ScimError } from '../errors';
 
 /**
@@ -6,10 +7,7 @@ import { ScimError } from '../errors';
  * and a fingerprint of the query (filter, sort), so a cursor is refused when reused for another query.
  * It carries no secret and grants nothing: a forged cursor only picks a different starting row.
  */
-export interface Keyset {
-  readonly value: string | number;
-  readonly id: string;
-}
+export type { Keyset } from '../../src/identity/query';
 
 interface CursorBody {
   readonly v: string | number;

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config';
+import { describeError } from '../log-error';
 import { createLogger } from '../logger';
 import { startServer } from '../server';
 
@@ -10,7 +11,7 @@ export async function serve(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     running.stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
+      logger.error({ err: describeError(error) }, 'shutdown failed');
       process.exit(1);
     });
   };

@@ -11,6 +11,8 @@ import { readJsonObject, type JsonBodyRules } from './json-body';
 import { requirePrincipal } from './principal';
 import { SCIM_CONTENT_TYPE } from './scim-face';
 import type { HttpState } from './state';
+import { describeError } from '../log-error';
+import type { Logger } from '../logger';
 
 export const SCIM_PREFIX = '/scim/v2';
 
@@ -23,6 +25,8 @@ export interface ScimRouterOptions {
   readonly services: ScimServices;
   readonly publicUrl: string;
   readonly maxBodyBytes: number;
+  /** Where errors an endpoint answered itself (a Bulk operation's 500) are logged. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -45,6 +49,7 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
       principal: requirePrincipal(ctx),
       requestId: ctx.state.requestId as string,
       baseUrl,
+      ...(options.logger ? { reportUnexpected: reportTo(options.logger, ctx.state.requestId as string) } : {}),
     };
     const response = await endpoint(options.services, request);
     ctx.status = response.status;
@@ -93,4 +98,8 @@ function singleValued(query: Context['query']): Record<string, string | undefine
   const result: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(query)) result[key] = Array.isArray(value) ? value[0] : value;
   return result;
+}
+
+function reportTo(logger: Logger, requestId: string): (error: unknown) => void {
+  return (error) => logger.error({ err: describeError(error), requestId }, 'bulk operation failed');
 }

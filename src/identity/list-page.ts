@@ -1,6 +1,6 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { invalidError } from '../errors';
-import type { ListQuery } from './query';
+import type { Keyset, ListQuery } from './query';
 
 /**
  * One page of a filtered, sorted list: the same for every resource type. Pages come by offset
@@ -20,7 +20,7 @@ export interface Page<E> {
   readonly total: number;
   readonly rows: E[];
   /** Where the next page starts, when there is one. */
-  readonly next?: { readonly value: string | number; readonly id: string };
+  readonly next?: Keyset;
 }
 
 export async function listPage<E extends ObjectLiteral & { id: string }>(

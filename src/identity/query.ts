@@ -14,6 +14,12 @@ export type Condition =
   /** Some value of a multi-valued field satisfies `where`, whose fields are the value's sub-fields. */
   | { readonly kind: 'any'; readonly field: string; readonly where: Condition };
 
+/** Where a keyset page starts or the next one would: the sort value and id of a row (see list-page.ts). */
+export interface Keyset {
+  readonly value: string | number;
+  readonly id: string;
+}
+
 export interface ListQuery {
   readonly where?: Condition;
   readonly sortBy?: string;
@@ -22,12 +28,12 @@ export interface ListQuery {
   readonly offset: number;
   readonly limit: number;
   /** Keyset paging: the page starts after this sort value and id (see list-page.ts). */
-  readonly after?: { readonly value: string | number; readonly id: string };
+  readonly after?: Keyset;
 }
 
 export interface ListResult<T> {
   readonly total: number;
   readonly items: T[];
   /** Where the next page starts, when there is one (the keyset for cursor paging). */
-  readonly next?: { readonly value: string | number; readonly id: string };
+  readonly next?: Keyset;
 }

@@ -18,6 +18,12 @@ export interface RoleRecord {
   readonly updatedAt: string;
 }
 
+/** A role as a User's read-only `groups` attribute shows it (RFC 7643 §4.1.2). */
+export interface RoleReference {
+  readonly id: string;
+  readonly displayName: string;
+}
+
 export interface RoleMember {
   readonly userId: string;
   /** The member's displayName, or userName when it has none. */

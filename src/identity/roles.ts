@@ -11,7 +11,7 @@ import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
 import { listPage } from './list-page';
 import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
-import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord } from './role-model';
+import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord, RoleReference } from './role-model';
 import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
@@ -78,8 +78,8 @@ export class RoleDirectory {
   }
 
   /** The roles each user holds, for the read-only `groups` attribute of Users. */
-  async rolesOfUsers(userIds: readonly string[]): Promise<Map<string, { id: string; displayName: string }[]>> {
-    const result = new Map<string, { id: string; displayName: string }[]>(userIds.map((id) => [id, []]));
+  async rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleReference[]>> {
+    const result = new Map<string, RoleReference[]>(userIds.map((id) => [id, []]));
     for (const ids of chunks(userIds)) {
       // Plain SQL: this runs for every User a response carries.
       const rows = await this.dataSource.query(

@@ -8,16 +8,12 @@
  */
 import type { ChangeContext } from './change-context';
 import type { ListQuery, ListResult } from './query';
-import type { RoleInput, RoleMember, RoleRecord } from './role-model';
+import type { RoleInput, RoleMember, RoleRecord, RoleReference } from './role-model';
 import type { RoleDirectory, RoleUpdate } from './roles';
 import type { UserRecord } from './user-profile';
 import type { UserDirectory, UserInput, WriteOptions } from './users';
 
-/** A role as a User's read-only `groups` attribute shows it (RFC 7643 §4.1.2). */
-export interface RoleReference {
-  readonly id: string;
-  readonly displayName: string;
-}
+export type { RoleReference };
 
 export interface UserStore {
   get(id: string): Promise<UserRecord>;

@@ -94,6 +94,24 @@ for (const database of testDatabases()) {
       expect(lines.join('\n')).to.not.include('SELECT');
     });
 
+    it('logs a Bulk operation that failed unexpectedly (its 500 entry), the same way and without bound values', async () => {
+      const reply = await rawRequest(`${running.url}/scim/v2/Bulk`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json', 'X-Request-Id': 'trace-500-bulk' },
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+          Operations: [{ method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [USER_SCHEMA], userName: USER_NAME, displayName: DISPLAY_NAME } }],
+        }),
+      });
+      expect(reply.status, reply.text).to.equal(200);
+      const [operation] = reply.body.Operations as { status: string }[];
+      expect(operation?.status).to.equal('500');
+      const matching = logged().filter((line) => line.requestId === 'trace-500-bulk' && line.msg === 'bulk operation failed');
+      expect(matching).to.have.length(1);
+      expect(matching[0]?.err?.type).to.equal('QueryFailedError');
+      for (const value of [USER_NAME, DISPLAY_NAME, 'INSERT']) expect(lines.join('\n'), value).to.not.include(value);
+    });
+
     it('keeps serving after the failures', async () => {
       const reply = await rawRequest(`${running.url}/scim/v2/ServiceProviderConfig`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } });
       expect(reply.status, reply.text).to.equal(200);
