@@ -268,21 +268,45 @@ for (const database of testDatabases()) {
       expect(await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_state WHERE state_key = ?', ['other'])).to.equal(1);
     });
 
-    it('keeps counters equal to entries when batches race the finish', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
-      const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 25 }, (_, i) => userEntry('update', b * 100 + i)));
-      const adds = batches.map((batch) => runs.addEntries(runId, batch).then(() => 'added', (error: unknown) => {
-        expect(error).to.be.instanceOf(DomainError);
-        expect((error as DomainError).kind).to.equal('conflict');
-        return 'refused';
-      }));
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const finished = await runs.finish(runId, { status: 'succeeded', counters: { read: 300, unchanged: 0 } });
-      const outcomes = await Promise.all(adds);
-      const stored = await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_run_entries WHERE run_id = ?', [runId]);
-      expect(stored).to.equal(outcomes.filter((outcome) => outcome === 'added').length * 25);
-      expect(finished.counters.updated).to.equal(stored);
+    const batchesOf25 = (count: number, from = 0): SyncRunEntryInput[][] =>
+      Array.from({ length: count }, (_, b) => Array.from({ length: 25 }, (_, i) => userEntry('update', (from + b) * 100 + i)));
+
+    /** addEntries as 'added', or 'refused' when it is refused as a conflict (the run has finished). */
+    const outcomeOf = (adding: Promise<void>): Promise<'added' | 'refused'> => adding.then(() => 'added' as const, (error: unknown) => {
+      expect(error).to.be.instanceOf(DomainError);
+      expect((error as DomainError).kind).to.equal('conflict');
+      return 'refused' as const;
     });
+
+    if (database.name === 'mariadb') {
+      // MariaDB only: its transactions run side by side on pooled connections, so batches really race
+      // the finish, and only the lock on the run row (requireRunning) keeps the count right. On SQLite
+      // every write waits its turn in one queue (src/db/transaction.ts) and nothing can race.
+      it('on MariaDB, keeps counters equal to entries when batches race the finish (the run row is locked)', async () => {
+        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+        // All at once, nothing awaited in between: the finish runs while batches hold pooled connections
+        // mid-write, which is the moment the lock exists for.
+        const adds = batchesOf25(12).map((batch) => outcomeOf(runs.addEntries(runId, batch)));
+        const finishing = runs.finish(runId, { status: 'succeeded', counters: { read: 300, unchanged: 0 } });
+        const [finished, outcomes] = await Promise.all([finishing, Promise.all(adds)]);
+        const stored = await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_run_entries WHERE run_id = ?', [runId]);
+        expect(stored).to.equal(outcomes.filter((outcome) => outcome === 'added').length * 25);
+        expect(finished.counters.updated).to.equal(stored);
+      });
+    } else {
+      it('on SQLite, counts the batches queued before the finish and refuses those queued after it (one write queue)', async () => {
+        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+        // All issued at once, none awaited: the queue decides the order, and it is the order of the calls.
+        const before = batchesOf25(6).map((batch) => outcomeOf(runs.addEntries(runId, batch)));
+        const finishing = runs.finish(runId, { status: 'succeeded', counters: { read: 300, unchanged: 0 } });
+        const after = batchesOf25(6, 6).map((batch) => outcomeOf(runs.addEntries(runId, batch)));
+        const [beforeOutcomes, finished, afterOutcomes] = await Promise.all([Promise.all(before), finishing, Promise.all(after)]);
+        expect(beforeOutcomes).to.deep.equal(['added', 'added', 'added', 'added', 'added', 'added']);
+        expect(afterOutcomes).to.deep.equal(['refused', 'refused', 'refused', 'refused', 'refused', 'refused']);
+        expect(finished.counters.updated).to.equal(150);
+        expect(await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_run_entries WHERE run_id = ?', [runId])).to.equal(150);
+      });
+    }
 
     it('deleting a run deletes its entries (foreign key cascade)', async () => {
       const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('cli:root') });
