@@ -14,6 +14,7 @@ import { parseOptions, type BenchOptions } from './options';
 import setupRequest from './requests';
 import { memberCount, resetDatabase, resetMemberships, seed, type SeedResult } from './seed';
 import { FLOOR_KEYS, buildRows, renderTable, type Measurement, type ScenarioSpec } from './table';
+import { localOperatorContext } from '../src/identity/change-context';
 
 /**
  * `npm run bench`: seeds MariaDB, starts scimd and three floor servers in this process on loopback,
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     };
     server = await startServer(config, createLogger('silent'));
     const { token } = await new ServiceAccounts(server.dataSource).create(
-      { actor: { type: 'cli', id: null, name: 'bench' }, door: 'cli' },
+      localOperatorContext('bench'),
       { name: 'bench', roleNames: ['SCIM Provisioning'] },
     );
     floors = await startFloors(options.databaseUrl);

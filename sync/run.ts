@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
-import { batchSyncContext, type ChangeContext } from '../src/identity/change-context';
+import { ServiceAccounts } from '../src/auth/service-accounts';
+import { BATCH_SYNC_ACCOUNT, batchSyncContext, type ChangeContext } from '../src/identity/change-context';
 import { DirectoryView } from '../src/identity/directory-view';
 import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
 import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
@@ -79,7 +80,9 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   const now = deps.now ?? (() => new Date());
   const progress = options.onProgress ?? (() => undefined);
   const dryRun = options.dryRun === true;
-  const requestedBy = options.requestedBy ?? batchSyncContext();
+  // The sync acts with what its own account's roles allow, as stored: take Batch sync's role away and it writes nothing.
+  const permissions = await new ServiceAccounts(deps.dataSource).permissionsOf(BATCH_SYNC_ACCOUNT.id);
+  const requestedBy = options.requestedBy ?? batchSyncContext({ permissions });
   const state = await runs.getState();
   let mode: 'full' | 'delta' = options.mode ?? 'delta';
   let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;
@@ -145,7 +148,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       });
     }
     progress('applying');
-    const errors = await apply(deps.dataSource, batchSyncContext(runId), plan, runs, runId);
+    const errors = await apply(deps.dataSource, batchSyncContext({ requestId: runId, permissions }), plan, runs, runId);
     const finished = await runs.finish(runId, {
       ...base, status: 'succeeded', message: errors > 0 ? `${errors} change(s) failed; the next run retries them` : null,
     });

@@ -1,5 +1,5 @@
 import type { Principal } from '../../src/auth/principal';
-import { may } from '../../src/auth/principal';
+import { contextOf, may } from '../../src/auth/principal';
 import type { Permission } from '../../src/auth/permissions';
 import type { ChangeContext } from '../../src/identity/change-context';
 import type { RoleStore, UserStore } from '../../src/identity/stores';
@@ -47,11 +47,7 @@ export function requirePermission(principal: Principal, permission: Permission):
 }
 
 export function changeContext(request: ScimRequest): ChangeContext {
-  return {
-    actor: { type: 'service-account', id: request.principal.accountId, name: request.principal.name },
-    door: 'scim',
-    requestId: request.requestId,
-  };
+  return contextOf(request.principal, 'scim', request.requestId);
 }
 
 /** The version an If-Match header demands, undefined for none or `*`; -1 when it names no version at all. */

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DataSource } from 'typeorm';
 import { SYNC_ENTRY_ACTIONS, SYNC_MODES, SyncRuns, type SyncEntryAction, type SyncMode } from '../governance/sync-runs';
+import { contextOf } from '../auth/principal';
 import type { ChangeContext } from '../identity/change-context';
 import { HttpError } from '../http/http-error';
 import { readJsonObject, type JsonBodyRules } from '../http/json-body';
@@ -72,11 +73,7 @@ export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoute
     const { runId } = await options.triggerRun({
       ...(body.mode !== undefined ? { mode: body.mode as SyncMode } : {}),
       ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
-      context: {
-        actor: { type: 'service-account', id: principal.accountId, name: principal.name },
-        door: 'admin',
-        ...(typeof ctx.state.requestId === 'string' ? { requestId: ctx.state.requestId } : {}),
-      },
+      context: contextOf(principal, 'admin', typeof ctx.state.requestId === 'string' ? ctx.state.requestId : undefined),
     });
     ctx.status = 202;
     ctx.set('Location', `${ctx.path.replace(/\/+$/, '')}/${encodeURIComponent(runId)}`);

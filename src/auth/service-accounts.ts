@@ -4,7 +4,7 @@ import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEnt
 import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
 import { recordAudit } from '../governance/audit';
-import { nowIso, type ChangeContext } from '../identity/change-context';
+import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
 import { roleNameKey } from '../identity/role-name';
 import type { Principal } from './principal';
 import { issueToken, parseToken, secretMatches } from './tokens';
@@ -50,6 +50,7 @@ export class ServiceAccounts {
     context: ChangeContext,
     input: { name: string; roleNames: readonly string[]; description?: string; expiresAt?: string },
   ): Promise<{ account: ServiceAccountView; token: string }> {
+    assertPermitted(context, 'service-accounts:write');
     const name = input.name.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$/.test(name)) {
       throw invalidError('A service account name is 1-100 letters, digits, spaces or . _ @ - and starts with a letter or digit');
@@ -95,6 +96,7 @@ export class ServiceAccounts {
   }
 
   async createToken(context: ChangeContext, idOrName: string, expiry?: string): Promise<{ id: string; token: string }> {
+    assertPermitted(context, 'service-accounts:write');
     const expiresAt = normalizeExpiry(expiry);
     const account = await this.get(idOrName);
     const issued = issueToken();
@@ -112,6 +114,7 @@ export class ServiceAccounts {
   }
 
   async revokeToken(context: ChangeContext, tokenId: string): Promise<TokenView> {
+    assertPermitted(context, 'service-accounts:write');
     let revoked: ApiTokenEntity | undefined;
     await transaction(this.dataSource, async (manager) => {
       const token = await manager.findOneBy(ApiTokenEntity, { id: tokenId });
@@ -126,6 +129,19 @@ export class ServiceAccounts {
       revoked = token;
     });
     return tokenView(revoked as unknown as ApiTokenEntity);
+  }
+
+  /**
+   * What an account's roles allow: the union of their permissions, none for a disabled or unknown
+   * account. The sync acts with its own account's (Batch sync), read at the start of each run.
+   */
+  async permissionsOf(accountId: string): Promise<Set<string>> {
+    const rows = await this.dataSource.query(
+      `SELECT r.permissions AS permissions FROM service_accounts a
+       JOIN service_account_roles sar ON sar.account_id = a.id JOIN roles r ON r.id = sar.role_id
+       WHERE a.id = ? AND a.disabled_at IS NULL`, [accountId],
+    ) as { permissions: string }[];
+    return new Set(rows.flatMap((row) => JSON.parse(row.permissions) as string[]));
   }
 
   /** The principal a bearer token stands for, or undefined when it is unknown, revoked, expired or disabled. */

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../config';
-import type { ChangeContext } from '../identity/change-context';
+import { localOperatorContext, type ChangeContext } from '../identity/change-context';
 import { openStore } from '../runtime';
 
 /** Opens the configured store for one CLI command (migrating first when MIGRATE_ON_START allows), then closes it. */
@@ -23,5 +23,5 @@ export function cliContext(): ChangeContext {
   } catch {
     // No passwd entry (some containers): the audit still says the change came through the CLI.
   }
-  return { actor: { type: 'cli', id: null, name: `cli:${name}` }, door: 'cli' };
+  return localOperatorContext(`cli:${name}`);
 }

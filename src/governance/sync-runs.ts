@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { SyncRunEntity, SyncRunEntryEntity, SyncStateEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
-import { nowIso, type ChangeContext } from '../identity/change-context';
+import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
 import { recordAudit } from './audit';
 
 /**
@@ -155,6 +155,7 @@ export class SyncRuns {
   async start(input: StartRunInput): Promise<string> {
     oneOf('trigger', input.trigger, SYNC_TRIGGERS);
     oneOf('mode', input.mode, SYNC_MODES);
+    assertPermitted(input.requestedBy, 'sync:run');
     const id = randomUUID();
     await transaction(this.dataSource, async (manager) => {
       // Runs are ordered by started_at: keep it strictly increasing even within one millisecond.

@@ -4,7 +4,7 @@ import { UserEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { forbiddenError, invalidError } from '../errors';
 import { recordAudits, type AuditRecord } from '../governance/audit';
-import type { ChangeContext } from './change-context';
+import { assertPermitted, type ChangeContext } from './change-context';
 import { isUniqueViolation } from './unique-violation';
 import type { UserProfile } from './user-profile';
 import { deleteUser, insertUsers, lockUsers, updateUser, type NewUser } from './user-writes';
@@ -50,6 +50,7 @@ export async function applyDirectoryChanges(
   dataSource: DataSource, context: ChangeContext, writes: readonly DirectoryUserWrite[],
 ): Promise<DirectoryWriteOutcome[]> {
   if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory changes');
+  assertPermitted(context, 'users:write');
   const ordered = managersFirst(writes);
   const creating = new Set(writes.filter((write) => write.action === 'create').map((write) => anchorKey(write.anchor)));
   // Managers that exist already; managers created by this run join the map as their batch commits.

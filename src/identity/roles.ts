@@ -6,7 +6,7 @@ import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
 } from '../errors';
 import { diffAttributes, recordAudit, recordAudits, type AuditChange, type AuditRecord } from '../governance/audit';
-import { nowIso, type ChangeContext } from './change-context';
+import { assertPermitted, nowIso, type ChangeContext } from './change-context';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
 import { listPage } from './list-page';
@@ -107,6 +107,7 @@ export class RoleDirectory {
   }
 
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
+    assertPermitted(context, 'groups:write');
     await this.write('', async (manager) => {
       const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
       if (!current) throw notFoundError(`Group ${id} not found`);
@@ -129,6 +130,7 @@ export class RoleDirectory {
    */
   async applyDirectoryGroup(context: ChangeContext, group: DirectoryGroupChange): Promise<MembershipWritten & { roleId: string }> {
     if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory groups');
+    assertPermitted(context, 'groups:write');
     const repository = this.dataSource.getRepository(RoleEntity);
     let role = group.anchor === undefined ? null : await repository.findOneBy({ source: 'ad', sourceAnchor: group.anchor });
     role ??= await repository.findOneBy({ displayNameKey: roleNameKey(group.name) });
@@ -151,6 +153,7 @@ export class RoleDirectory {
   private async createRole(
     context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string },
   ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
+    assertPermitted(context, 'groups:write');
     checkInput(input);
     if (options.anchor !== undefined && context.door !== 'sync') throw invalidError('Only the directory sync links roles to directory groups');
     const now = nowIso();
@@ -184,6 +187,7 @@ export class RoleDirectory {
   private async change(
     context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
   ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
+    assertPermitted(context, 'groups:write');
     let saved: RoleEntity | undefined;
     let members: MembershipWritten = { added: [], removed: [], adopted: [] };
     let name = '';

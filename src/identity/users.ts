@@ -4,7 +4,7 @@ import { UserEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, notFoundError, preconditionFailedError } from '../errors';
 import { recordAudits } from '../governance/audit';
-import type { ChangeContext } from './change-context';
+import { assertPermitted, type ChangeContext } from './change-context';
 import {
   applyDirectoryChanges, userIdsByAnchor, type DirectoryUserWrite, type DirectoryWriteOutcome,
 } from './directory-writes';
@@ -60,6 +60,7 @@ export class UserDirectory {
   }
 
   async create(context: ChangeContext, input: UserInput): Promise<UserRecord> {
+    assertPermitted(context, 'users:write');
     const profile = checkProfile(input.profile);
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     let created: UserEntity | undefined;
@@ -83,6 +84,7 @@ export class UserDirectory {
     input: UserInput | ((current: UserRecord) => UserInput),
     options: WriteOptions = {},
   ): Promise<UserRecord> {
+    assertPermitted(context, 'users:write');
     let saved: UserEntity | undefined;
     let userName = '';
     await this.write(async (manager) => {
@@ -104,6 +106,7 @@ export class UserDirectory {
   }
 
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
+    assertPermitted(context, 'users:write');
     await this.write(async (manager) => {
       const current = (await lockUsers(manager, [id])).get(id);
       if (!current) throw notFoundError(`User ${id} not found`);

@@ -2,6 +2,7 @@ import { ServiceAccounts } from '../../src/auth/service-accounts';
 import type { Config, DatabaseConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
+import { localOperatorContext } from '../../src/identity/change-context';
 
 /** A real scimd on a loopback port, with helpers to mint tokens and speak SCIM over HTTP. */
 export class TestServer {
@@ -24,7 +25,7 @@ export class TestServer {
   async token(name: string, roles: string[], expiresAt?: string): Promise<string> {
     const accounts = new ServiceAccounts(this.running.dataSource);
     const { token } = await accounts.create(
-      { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' },
+      localOperatorContext('test'),
       { name, roleNames: roles, ...(expiresAt ? { expiresAt } : {}) },
     );
     return token;

@@ -7,13 +7,13 @@ import { ServiceAccounts } from '../../../src/auth/service-accounts';
 import { openDataSource } from '../../../src/db/data-source';
 import { conflictError } from '../../../src/errors';
 import { SyncRuns, type SyncRunEntryInput, type SyncRunView } from '../../../src/governance/sync-runs';
-import { batchSyncContext, type ChangeContext } from '../../../src/identity/change-context';
+import { batchSyncContext, localOperatorContext, type ChangeContext } from '../../../src/identity/change-context';
 import { createLogger } from '../../../src/logger';
 import { testDatabases } from '../../support/databases';
 import { rawRequest } from '../../support/assertions';
 import { TestServer, type ScimReply } from '../../support/test-server';
 
-const OPERATOR: ChangeContext = { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' };
+const OPERATOR: ChangeContext = localOperatorContext('test');
 
 /** A call to the admin API: the shared raw request, with the bearer token when given. */
 function call(
@@ -47,7 +47,7 @@ async function seedRuns(dataSource: DataSource): Promise<SyncRunView[]> {
   const runs = new SyncRuns(dataSource);
   const views: SyncRunView[] = [];
   for (let i = 0; i < 3; i++) {
-    const id = await runs.start({ trigger: 'schedule', mode: i === 0 ? 'full' : 'delta', dryRun: false, requestedBy: batchSyncContext() });
+    const id = await runs.start({ trigger: 'schedule', mode: i === 0 ? 'full' : 'delta', dryRun: false, requestedBy: batchSyncContext({ permissions: new Set(['sync:run']) }) });
     if (i === 2) {
       await runs.addEntries(id, [entry('create', 1), entry('update', 2), entry('update', 3), entry('error', 4),
         entry('skip', 5), entry('update', 6), entry('error', 7), entry('deactivate', 8)]);

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../../src/server';
 import { expectScimError, rawRequest } from '../../support/assertions';
 import { testDatabases } from '../../support/databases';
 import { USER_SCHEMA } from '../../support/test-server';
+import { localOperatorContext } from '../../../src/identity/change-context';
 
 interface LogLine {
   readonly level: number;
@@ -34,7 +35,7 @@ for (const database of testDatabases()) {
       };
       running = await startServer(config, createLogger('info', { write: (line: string) => lines.push(line) }));
       token = (await new ServiceAccounts(running.dataSource).create(
-        { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' },
+        localOperatorContext('test'),
         { name: 'okta', roleNames: ['Full API Access'] },
       )).token;
       // Break the throw-away database so that the INSERT of a user fails in the driver. MariaDB

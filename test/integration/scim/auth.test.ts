@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { ServiceAccounts } from '../../../src/auth/service-accounts';
-import type { ChangeContext } from '../../../src/identity/change-context';
+import { localOperatorContext, type ChangeContext } from '../../../src/identity/change-context';
 import { RoleDirectory } from '../../../src/identity/roles';
 import { expectScimError, rawRequest, rows, writesNothing } from '../../support/assertions';
 import { testDatabases } from '../../support/databases';
@@ -9,7 +9,7 @@ import {
   GROUP_SCHEMA, PATCH_SCHEMA, TestServer, USER_SCHEMA, type ScimClient, type ScimReply,
 } from '../../support/test-server';
 
-const OPERATOR: ChangeContext = { actor: { type: 'cli', id: null, name: 'test' }, door: 'cli' };
+const OPERATOR: ChangeContext = localOperatorContext('test');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REFUSED_TOKEN = 'The bearer token is unknown, revoked or expired';
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';

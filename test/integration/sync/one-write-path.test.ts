@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../../../src/config';
+import type { ChangeContext } from '../../../src/identity/change-context';
 import { SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
 import { createLogger } from '../../../src/logger';
 import { runSync, type SyncRunOptions } from '../../../sync/run';
@@ -203,7 +204,9 @@ for (const database of testDatabases()) {
 
     it('records who asked for a run through the admin API, while the changes are written and audited as Batch sync', async () => {
       await dir.modify(dns.get('temp') as string, { title: 'Asked for' });
-      const requestedBy = { actor: { type: 'service-account' as const, id: 'acct-1', name: 'automation' }, door: 'admin' as const, requestId: 'req-42' };
+      const requestedBy: ChangeContext = {
+        actor: { type: 'service-account', id: 'acct-1', name: 'automation', permissions: new Set(['sync:run']) }, door: 'admin', requestId: 'req-42',
+      };
       const run = await sync({ trigger: 'api', requestedBy });
       expect(run).to.deep.include({ trigger: 'api', actorName: 'automation' });
       const audits = await dataSource.query(

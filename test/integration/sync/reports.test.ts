@@ -7,12 +7,15 @@ import { UserEntity } from '../../../src/db/entities';
 import { openDataSource } from '../../../src/db/data-source';
 import { acquireLease } from '../../../src/db/lease';
 import { DomainError } from '../../../src/errors';
-import { batchSyncContext, type ChangeContext } from '../../../src/identity/change-context';
+import { batchSyncContext, localOperatorContext } from '../../../src/identity/change-context';
 import {
   SYNC_LEASE, SyncRuns, type SyncCounters, type SyncRunEntryInput, type SyncRunView,
 } from '../../../src/governance/sync-runs';
 import { testDatabases } from '../../support/databases';
 import { killStrayProcesses, runScimd, type RunResult } from '../../support/processes';
+
+/** Who asks for a scheduled run: Batch sync, with the permission to start one. */
+const SCHEDULE = batchSyncContext({ permissions: new Set(['sync:run']) });
 
 const ZERO: SyncCounters = {
   read: 0, created: 0, updated: 0, deactivated: 0, deleted: 0, reactivated: 0, unchanged: 0, skipped: 0, errors: 0,
@@ -122,8 +125,8 @@ for (const database of testDatabases()) {
     });
 
     it('starts a run as running and lists runs newest first, even within one millisecond', async () => {
-      const first = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
-      const second = await runs.start({ trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, requestedBy: cliAs('cli:root') });
+      const first = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: SCHEDULE });
+      const second = await runs.start({ trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, requestedBy: localOperatorContext('cli:root') });
       const run = await runs.get(second);
       expect(run).to.include({
         id: second, trigger: 'cli', mode: 'full', modeReason: 'no watermark yet', dryRun: true, status: 'running',
@@ -138,7 +141,7 @@ for (const database of testDatabases()) {
     });
 
     it('writes entries in batches, keeps their order, pages them and filters by action', async () => {
-      const runId = await runs.start({ trigger: 'api', mode: 'full', dryRun: false, requestedBy: cliAs('reporting') });
+      const runId = await runs.start({ trigger: 'api', mode: 'full', dryRun: false, requestedBy: localOperatorContext('reporting') });
       const entries: SyncRunEntryInput[] = [];
       for (let i = 0; i < 450; i++) entries.push(userEntry(i % 9 === 0 ? 'error' : i % 3 === 0 ? 'skip' : 'update', i, i % 9 === 0 ? { message: `failed ${i}` } : {}));
       await runs.addEntries(runId, entries.slice(0, 300));
@@ -159,7 +162,7 @@ for (const database of testDatabases()) {
     });
 
     it('never stores secrets: changes to password-like attributes are dropped, long values summarised', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('cli:root') });
+      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: localOperatorContext('cli:root') });
       await runs.addEntries(runId, [{
         objectType: 'user', action: 'create', anchor: 'a-1', dn: null,
         changes: [
@@ -177,7 +180,7 @@ for (const database of testDatabases()) {
     });
 
     it('counts the counters from the entries when the run finishes, whatever the caller says', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
+      const runId = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: SCHEDULE });
       await runs.addEntries(runId, [
         userEntry('create', 1), userEntry('create', 2), userEntry('update', 3), userEntry('deactivate', 4),
         userEntry('delete', 5), userEntry('reactivate', 6), userEntry('skip', 7), userEntry('error', 8),
@@ -207,7 +210,7 @@ for (const database of testDatabases()) {
     });
 
     it('refuses entries and a second finish once the run has finished; records why a run failed or was blocked', async () => {
-      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+      const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: SCHEDULE });
       const blocked = await runs.finish(runId, {
         status: 'blocked', counters: { read: 1000, unchanged: 0 }, message: 'would delete 600 users (threshold 50)',
       });
@@ -229,10 +232,10 @@ for (const database of testDatabases()) {
     });
 
     it('rejects unknown triggers, modes, statuses, actions, object types and USNs as invalid', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: cliAs('cli:root') });
+      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: localOperatorContext('cli:root') });
       const invalid = [
-        () => runs.start({ trigger: 'cron' as 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('x') }),
-        () => runs.start({ trigger: 'cli', mode: 'partial' as 'full', dryRun: false, requestedBy: cliAs('x') }),
+        () => runs.start({ trigger: 'cron' as 'cli', mode: 'full', dryRun: false, requestedBy: localOperatorContext('x') }),
+        () => runs.start({ trigger: 'cli', mode: 'partial' as 'full', dryRun: false, requestedBy: localOperatorContext('x') }),
         () => runs.addEntries(runId, [userEntry('explode' as 'create', 1)]),
         () => runs.addEntries(runId, [{ ...userEntry('create', 1), objectType: 'computer' as 'user' }]),
         () => runs.addEntries(runId, [{ ...userEntry('create', 1), anchor: '' }]),
@@ -248,17 +251,17 @@ for (const database of testDatabases()) {
 
     it('moves the watermark only for a succeeded run that was not a dry run, and keeps 64-bit USNs exact', async () => {
       expect(await runs.getState('other')).to.equal(undefined);
-      const running = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
+      const running = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: SCHEDULE });
       const state = { key: 'other', invocationId: 'inv-1', usn: '18446744073709551615' };
       expect((await rejection(runs.setState({ ...state, runId: running }))).kind).to.equal('conflict');
       await runs.finish(running, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: 'LDAP timeout' });
       expect((await rejection(runs.setState({ ...state, runId: running }))).kind).to.equal('conflict');
-      const dry = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: true, requestedBy: { actor: { type: 'cli', id: null, name: 'cli:root' }, door: 'cli' } });
+      const dry = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: true, requestedBy: localOperatorContext('cli:root') });
       await runs.finish(dry, { status: 'succeeded', counters: { read: 0, unchanged: 0 } });
       expect((await rejection(runs.setState({ ...state, runId: dry }))).kind).to.equal('conflict');
       expect(await runs.getState('other')).to.equal(undefined);
 
-      const good = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: batchSyncContext() });
+      const good = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: SCHEDULE });
       await runs.finish(good, { status: 'succeeded', counters: { read: 0, unchanged: 0 }, usnTo: state.usn });
       expect((await runs.get(good)).usnTo).to.equal('18446744073709551615');
       await runs.setState({ ...state, runId: good });
@@ -283,7 +286,7 @@ for (const database of testDatabases()) {
       // the finish, and only the lock on the run row (requireRunning) keeps the count right. On SQLite
       // every write waits its turn in one queue (src/db/transaction.ts) and nothing can race.
       it('on MariaDB, keeps counters equal to entries when batches race the finish (the run row is locked)', async () => {
-        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: SCHEDULE });
         // All at once, nothing awaited in between: the finish runs while batches hold pooled connections
         // mid-write, which is the moment the lock exists for.
         const adds = batchesOf25(12).map((batch) => outcomeOf(runs.addEntries(runId, batch)));
@@ -295,7 +298,7 @@ for (const database of testDatabases()) {
       });
     } else {
       it('on SQLite, counts the batches queued before the finish and refuses those queued after it (one write queue)', async () => {
-        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+        const runId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: SCHEDULE });
         // All issued at once, none awaited: the queue decides the order, and it is the order of the calls.
         const before = batchesOf25(6).map((batch) => outcomeOf(runs.addEntries(runId, batch)));
         const finishing = runs.finish(runId, { status: 'succeeded', counters: { read: 300, unchanged: 0 } });
@@ -309,7 +312,7 @@ for (const database of testDatabases()) {
     }
 
     it('deleting a run deletes its entries (foreign key cascade)', async () => {
-      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: cliAs('cli:root') });
+      const runId = await runs.start({ trigger: 'cli', mode: 'full', dryRun: false, requestedBy: localOperatorContext('cli:root') });
       await runs.addEntries(runId, [userEntry('create', 1), userEntry('create', 2)]);
       await dataSource.query('DELETE FROM sync_runs WHERE id = ?', [runId]);
       expect(await count(dataSource, 'SELECT COUNT(*) AS n FROM sync_run_entries WHERE run_id = ?', [runId])).to.equal(0);
@@ -349,10 +352,10 @@ for (const database of testDatabases()) {
 
     it('`sync status --json`: the latest run, the watermark, the lease holder and recent runs', async () => {
       const runs = new SyncRuns(dataSource);
-      const olderId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: batchSyncContext() });
+      const olderId = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: SCHEDULE });
       older = await runs.finish(olderId, { status: 'succeeded', counters: { read: 2, unchanged: 2 }, usnTo: 100, invocationId: 'inv-a' });
       await runs.setState({ runId: olderId, invocationId: 'inv-a', usn: 100 });
-      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: cliAs('cli:operator') });
+      const runId = await runs.start({ trigger: 'cli', mode: 'delta', dryRun: false, requestedBy: localOperatorContext('cli:operator') });
       await runs.addEntries(runId, [
         userEntry('create', 1, { dn: 'CN=Doe\\, "Jane",OU=Staff,DC=example,DC=test', changes: [{ attribute: 'displayName', to: 'Jane "JD" Doe' }] }),
         userEntry('update', 2),
@@ -427,9 +430,4 @@ for (const database of testDatabases()) {
       expect(format.stderr).to.match(/xml/);
     });
   });
-}
-
-/** A run requester through the CLI door, named as the report shows it. */
-function cliAs(name: string): ChangeContext {
-  return { actor: { type: 'cli', id: null, name }, door: 'cli' };
 }
