@@ -56,4 +56,13 @@ export function assertPermitted(context: ChangeContext, permission: Permission):
   }
 }
 
+/**
+ * The source of authority a door's writes carry, for users, roles and memberships alike: what the
+ * sync writes is Active Directory's; what SCIM writes, the identity provider's; the rest is local.
+ */
+export function sourceOf(context: ChangeContext): 'ad' | 'scim' | 'local' {
+  if (context.door === 'sync') return 'ad';
+  return context.door === 'scim' ? 'scim' : 'local';
+}
+
 export const nowIso = (): string => new Date().toISOString();

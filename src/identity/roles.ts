@@ -6,7 +6,7 @@ import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
 } from '../errors';
 import { diffAttributes, recordAudit, recordAudits, type AuditChange, type AuditRecord } from '../governance/audit';
-import { assertPermitted, nowIso, type ChangeContext } from './change-context';
+import { assertPermitted, nowIso, sourceOf, type ChangeContext } from './change-context';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
 import { listPage } from './list-page';
@@ -167,7 +167,7 @@ export class RoleDirectory {
       risk: 'normal',
       permissions: '[]',
       externalId: input.externalId ?? null,
-      source: roleSourceOf(context),
+      source: sourceOf(context),
       sourceAnchor: options.anchor ?? null,
       version: 1,
       createdAt: now,
@@ -264,12 +264,6 @@ export interface MembershipWritten {
 const hasMemberChanges = (members: MembershipWritten): boolean =>
   members.added.length + members.removed.length + members.adopted.length > 0;
 
-/** Where a door's memberships and roles come from: the sync writes as Active Directory. */
-function roleSourceOf(context: ChangeContext): 'ad' | 'scim' | 'local' {
-  if (context.door === 'sync') return 'ad';
-  return context.door === 'scim' ? 'scim' : 'local';
-}
-
 /**
  * System roles are immutable; a role made from an Active Directory group is AD's to rename or
  * delete (SCIM renaming it would leave the sync unable to find it, deleting it would wipe the
@@ -297,7 +291,7 @@ async function applyMemberChanges(
   changes: readonly MemberChange[],
 ): Promise<MembershipWritten> {
   const written: MembershipWritten = { added: [], removed: [], adopted: [] };
-  const source = roleSourceOf(context);
+  const source = sourceOf(context);
   for (const change of changes) {
     if (change.kind === 'add' || change.kind === 'replace') await assertUsersMayJoin(manager, role, change.ids);
     if (change.kind === 'remove') {

@@ -2,7 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
-import { nowIso, type ChangeContext } from './change-context';
+import { nowIso, sourceOf, type ChangeContext } from './change-context';
 import type { UserProfile } from './user-profile';
 import { auditView, checkProfile, columnsOf, indexedValueRows } from './user-rows';
 
@@ -43,12 +43,6 @@ export interface UserChange {
 const USERS_PER_INSERT = 100;
 const VALUES_PER_INSERT = 200;
 
-/** The source of authority a door's writes carry: what the sync writes belongs to Active Directory. */
-export function userSourceOf(context: ChangeContext): 'ad' | 'scim' | 'local' {
-  if (context.door === 'sync') return 'ad';
-  return context.door === 'scim' ? 'scim' : 'local';
-}
-
 /**
  * Inserts users with their indexed values and returns their rows and audit records. The rows are
  * built here with their ids, and TypeORM is told not to read anything back: its read-back of
@@ -62,7 +56,7 @@ export async function insertUsers(
     throw invalidError('Only the directory sync links users to directory objects');
   }
   const now = nowIso();
-  const source = userSourceOf(context);
+  const source = sourceOf(context);
   const rows = users.map((user) => Object.assign(new UserEntity(), {
     id: user.id, ...columnsOf(checkProfile(user.profile)), passwordHash: user.passwordHash, source,
     sourceAnchor: user.directory?.anchor ?? null, sourceDn: user.directory?.dn ?? null,
