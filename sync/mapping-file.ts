@@ -13,18 +13,46 @@
  * }
  * ```
  * `attributes` overrides and extends the default attribute map (SCIM path → AD attribute; `null`
- * removes a default). `groups` lists the group → role rules (required, may be empty).
+ * removes a default). An Enterprise User attribute may be written `enterprise.department` or with its
+ * schema URN, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department` (RFC 7644 §3.10
+ * attribute notation); the URN is compared without regard to case, as SCIM compares schema URNs, and
+ * becomes the shorthand. `groups` lists the group → role rules; a file without it has none.
  */
 import Ajv, { type ErrorObject } from 'ajv';
+import { ENTERPRISE_USER_SCHEMA_URN } from '../scim/schema/enterprise-user';
 
-/** SCIM attribute paths the sync can fill from one AD attribute. */
+// The SCIM attributes the sync can fill from one AD attribute, by shape. The schema's pattern and the
+// list an unknown path's error quotes are both made from these, so they cannot disagree.
+const SINGLE_VALUED = ['userName', 'externalId', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'] as const;
+const NAME_PARTS = ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'] as const;
+const ENTERPRISE_ATTRIBUTES = ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'] as const;
+/** Multi-valued attributes whose `value` the sync fills, one type at a time. */
+const TYPED_VALUES = ['emails', 'phoneNumbers', 'ims', 'photos'] as const;
+const ADDRESS_PARTS = ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'] as const;
+/** The type in `emails[type eq "work"].value`: work, home, mobile, … */
+const TYPE_WORD = '[A-Za-z0-9_-]+';
+
+/** Every path the file accepts, as the error for an unknown one lists them (`<type>` is work, home, mobile, …). */
+export const MAPPABLE_PATHS: readonly string[] = Object.freeze([
+  ...SINGLE_VALUED,
+  ...NAME_PARTS.map((part) => `name.${part}`),
+  ...ENTERPRISE_ATTRIBUTES.map((attribute) => `enterprise.${attribute}`),
+  ...TYPED_VALUES.map((attribute) => `${attribute}[type eq "<type>"].value`),
+  ...ADDRESS_PARTS.map((part) => `addresses[type eq "<type>"].${part}`),
+]);
+
+/** SCIM attribute paths the sync can fill from one AD attribute, in the shorthand the map uses. */
 export const SCIM_PATH = new RegExp([
-  '^(?:userName|externalId|displayName|nickName|profileUrl|title|userType|preferredLanguage|locale|timezone',
-  'name\\.(?:formatted|familyName|givenName|middleName|honorificPrefix|honorificSuffix)',
-  'enterprise\\.(?:employeeNumber|costCenter|organization|division|department|manager)',
-  '(?:emails|phoneNumbers|ims|photos)\\[type eq "[A-Za-z0-9_-]+"\\]\\.value',
-  'addresses\\[type eq "[A-Za-z0-9_-]+"\\]\\.(?:formatted|streetAddress|locality|region|postalCode|country))$',
+  `^(?:${SINGLE_VALUED.join('|')}`,
+  `name\\.(?:${NAME_PARTS.join('|')})`,
+  `enterprise\\.(?:${ENTERPRISE_ATTRIBUTES.join('|')})`,
+  `(?:${TYPED_VALUES.join('|')})\\[type eq "${TYPE_WORD}"\\]\\.value`,
+  `addresses\\[type eq "${TYPE_WORD}"\\]\\.(?:${ADDRESS_PARTS.join('|')}))$`,
 ].join('|'));
+
+/** `urn:…:enterprise:2.0:User:` in any case (ajv patterns take no flags, so each letter is a class). */
+const ENTERPRISE_URN_PREFIX = new RegExp(`^${escapeRegExp(`${ENTERPRISE_USER_SCHEMA_URN}:`)}`, 'i');
+const ENTERPRISE_URN_PATH = `^${caseless(`${ENTERPRISE_USER_SCHEMA_URN}:`)}(?:${ENTERPRISE_ATTRIBUTES.join('|')})$`;
 
 /** An LDAP attribute description: a name (letters, digits, hyphens) or a numeric OID. */
 const AD_ATTRIBUTE = '^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\\.[0-9]+)+)$';
@@ -32,10 +60,19 @@ const GUID = '^\\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[
 /** Loose DN shape: at least one `type=value` RDN. */
 const DN = '^\\s*[A-Za-z0-9.-]+\\s*=\\s*\\S';
 
-/** What the file holds once it passed the schema. */
+/**
+ * The file once it passed the schema, normalised: Enterprise User URN keys in the `enterprise.` shorthand,
+ * and `groups` present (empty when the file has none).
+ */
 export interface MappingFile {
   readonly attributes?: Readonly<Record<string, string | null>>;
   readonly groups: readonly MappingFileRule[];
+}
+
+/** The file as written, once it passed the schema. */
+interface MappingFileText {
+  readonly attributes?: Readonly<Record<string, string | null>>;
+  readonly groups?: readonly MappingFileRule[];
 }
 
 export interface MappingFileRule {
@@ -52,7 +89,7 @@ export const MAPPING_FILE_SCHEMA = {
     description: { type: 'string' },
     attributes: {
       type: 'object',
-      propertyNames: { pattern: SCIM_PATH.source },
+      propertyNames: { pattern: `${SCIM_PATH.source}|${ENTERPRISE_URN_PATH}` },
       additionalProperties: { type: ['string', 'null'], pattern: AD_ATTRIBUTE },
     },
     groups: {
@@ -81,16 +118,16 @@ export const MAPPING_FILE_SCHEMA = {
       },
     },
   },
-  required: ['groups'],
   additionalProperties: false,
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-const validate = ajv.compile<MappingFile>(MAPPING_FILE_SCHEMA);
+const validate = ajv.compile<MappingFileText>(MAPPING_FILE_SCHEMA);
 
 /**
- * Parses and checks the mapping file's text. Throws an Error listing every problem, each naming
- * its key, e.g. `Invalid sync mapping file: groups[1].role is required`.
+ * Parses and checks the mapping file's text and returns it normalised (see MappingFile). Throws an
+ * Error listing every problem, each naming its key as written, e.g.
+ * `Invalid sync mapping file: groups[1].role is required`.
  */
 export function parseMappingFile(jsonText: string): MappingFile {
   let data: unknown;
@@ -99,9 +136,43 @@ export function parseMappingFile(jsonText: string): MappingFile {
   } catch (error) {
     throw new Error(`Invalid sync mapping file: not JSON (${(error as Error).message})`);
   }
-  if (validate(data)) return data;
-  const messages = [...new Set((validate.errors ?? []).map(describe).filter((m): m is string => m !== null))];
-  throw new Error(`Invalid sync mapping file: ${messages.length > 0 ? messages.join('; ') : 'it does not match the schema'}`);
+  if (!validate(data)) {
+    const errors = validate.errors ?? [];
+    const messages = [...new Set(errors.map(describe).filter((m): m is string => m !== null))];
+    if (errors.some(isUnknownPath)) messages.push(allowedPathsNote());
+    throw new Error(`Invalid sync mapping file: ${messages.length > 0 ? messages.join('; ') : 'it does not match the schema'}`);
+  }
+  const { groups = [], attributes, ...rest } = data;
+  return { ...rest, ...(attributes === undefined ? {} : { attributes: toShorthand(attributes) }), groups };
+}
+
+/** Enterprise User URN keys → `enterprise.<attribute>`, in file order; two keys naming one attribute are refused. */
+function toShorthand(attributes: Readonly<Record<string, string | null>>): Record<string, string | null> {
+  const result: Record<string, string | null> = {};
+  const writtenAs = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [key, adAttribute] of Object.entries(attributes)) {
+    const path = key.replace(ENTERPRISE_URN_PREFIX, 'enterprise.');
+    const earlier = writtenAs.get(path);
+    if (earlier !== undefined) {
+      problems.push(`attributes["${earlier}"] and attributes["${key}"] name the same attribute (${path}); keep one`);
+      continue;
+    }
+    writtenAs.set(path, key);
+    result[path] = adAttribute;
+  }
+  if (problems.length > 0) throw new Error(`Invalid sync mapping file: ${problems.join('; ')}`);
+  return result;
+}
+
+/** A key of `attributes` that is no path the sync can map (ajv reports the propertyNames pattern on the name). */
+function isUnknownPath(error: ErrorObject): boolean {
+  return error.keyword === 'pattern' && error.propertyName !== undefined && error.propertyName !== 'active';
+}
+
+function allowedPathsNote(): string {
+  return `the paths the sync can map are ${MAPPABLE_PATHS.join(', ')} (<type> is a word such as work, home or mobile; `
+    + `enterprise.<attribute> may also be written ${ENTERPRISE_USER_SCHEMA_URN}:<attribute>)`;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -152,8 +223,8 @@ function patternMessage(segments: readonly string[], at: string, error: ErrorObj
   const last = segments[segments.length - 1];
   if (error.propertyName !== undefined || (segments[0] === 'attributes' && segments.length === 1)) {
     const name = error.propertyName ?? '';
-    return `attributes["${name}"] is not a SCIM attribute the sync can map (use userName, displayName, `
-      + 'name.givenName, enterprise.department, emails[type eq "work"].value, … ; "active" comes from the account flags)';
+    if (name === 'active') return 'attributes["active"] cannot be mapped: "active" comes from the account flags (userAccountControl, accountExpires)';
+    return `attributes["${name}"] is not a SCIM attribute the sync can map`;
   }
   if (segments[0] === 'attributes') return `${at} must be an AD attribute name such as "mail"`;
   if (last === 'guid') return `${at} must be an objectGUID such as "6f9619ff-8b86-d011-b42d-00c04fc964ff"`;
@@ -172,4 +243,17 @@ function keyName(segments: readonly string[]): string {
     else name += name === '' ? segment : `.${segment}`;
   }
   return name;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A pattern matching `text` in any case: `User:` → `[Uu][Ss][Ee][Rr]:`. */
+function caseless(text: string): string {
+  return [...text].map((char) => {
+    const lower = char.toLowerCase();
+    const upper = char.toUpperCase();
+    return lower === upper ? escapeRegExp(char) : `[${upper}${lower}]`;
+  }).join('');
 }

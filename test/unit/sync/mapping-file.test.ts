@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadMapping } from '../../../sync/mapping';
-import { parseMappingFile } from '../../../sync/mapping-file';
+import { MAPPABLE_PATHS, parseMappingFile } from '../../../sync/mapping-file';
 
 const GUID = '6f9619ff-8b86-d011-b42d-00c04fc964ff';
 
@@ -15,9 +15,13 @@ function errorOf(text: string): string {
 
 const file = (content: unknown): string => JSON.stringify(content);
 
+const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
 describe('sync mapping file: accepted files', () => {
   const good: ReadonlyArray<readonly [string, unknown]> = [
     ['an empty rule list', { groups: [] }],
+    ['an empty file', {}],
+    ['a file without groups', { attributes: { title: 'extensionAttribute1' } }],
     ['a rule by GUID', { groups: [{ group: { guid: GUID }, role: 'Auditor' }] }],
     ['a rule by braced upper-case GUID', { groups: [{ group: { guid: `{${GUID.toUpperCase()}}` }, role: 'Auditor' }] }],
     ['a rule by DN', { groups: [{ group: { dn: 'CN=Auditors,OU=Groups,DC=corp,DC=example' }, role: 'Auditor' }] }],
@@ -47,13 +51,73 @@ describe('sync mapping file: accepted files', () => {
     const content = { attributes: { title: null }, groups: [{ groupsUnder: 'OU=R,DC=x' }] };
     expect(parseMappingFile(file(content))).to.deep.equal(content);
   });
+
+  it('reads a file without groups as one without group rules', () => {
+    expect(parseMappingFile(file({ attributes: { title: 'extensionAttribute1' } })).groups).to.deep.equal([]);
+    const mapping = loadMapping(file({ attributes: { title: 'extensionAttribute1' } }));
+    expect(mapping.groups).to.deep.equal([]);
+    expect(mapping.attributes['title']).to.equal('extensionattribute1');
+    expect(loadMapping('{}')).to.deep.equal(loadMapping(file({ groups: [] })));
+  });
+
+  it('accepts every path it lists, and each Enterprise User attribute under its URN', () => {
+    const paths = MAPPABLE_PATHS.map((path) => path.replace('<type>', 'work'));
+    const urns = MAPPABLE_PATHS.filter((path) => path.startsWith('enterprise.'))
+      .map((path) => `${ENTERPRISE_URN}:${path.slice('enterprise.'.length)}`);
+    expect(urns).to.have.length(6);
+    for (const path of [...paths, ...urns]) {
+      expect(() => loadMapping(file({ attributes: { [path]: 'info' } })), path).not.to.throw();
+    }
+  });
+});
+
+describe('sync mapping file: the Enterprise User URN', () => {
+  it('reads the full URN, in any case, as the enterprise. shorthand', () => {
+    const urn = file({ attributes: { 'URN:IETF:params:SCIM:schemas:extension:Enterprise:2.0:user:costCenter': 'departmentNumber' } });
+    const shorthand = file({ attributes: { 'enterprise.costCenter': 'departmentNumber' } });
+    expect(loadMapping(urn)).to.deep.equal(loadMapping(shorthand));
+    expect(parseMappingFile(urn).attributes).to.deep.equal({ 'enterprise.costCenter': 'departmentNumber' });
+  });
+
+  it('removes a default given as a URN mapped to null', () => {
+    const mapping = loadMapping(file({ attributes: { [`${ENTERPRISE_URN}:manager`]: null } }));
+    expect(mapping.attributes).not.to.have.property('enterprise.manager');
+    expect(mapping.attributes).not.to.have.property(`${ENTERPRISE_URN}:manager`);
+  });
+
+  it('keeps the order of the keys as written', () => {
+    const parsed = parseMappingFile(file({ attributes: { title: 'a', [`${ENTERPRISE_URN}:division`]: 'b', nickName: 'c' } }));
+    expect(Object.keys(parsed.attributes ?? {})).to.deep.equal(['title', 'enterprise.division', 'nickName']);
+  });
+
+  const refused: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    ['an attribute the extension does not have', { attributes: { [`${ENTERPRISE_URN}:badge`]: 'x' } },
+      /attributes\["urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User:badge"\] is not a SCIM attribute the sync can map/],
+    ['an attribute name in the wrong case, as every path is', { attributes: { [`${ENTERPRISE_URN}:CostCenter`]: 'x' } },
+      /attributes\["urn:[^"]*:User:CostCenter"\] is not a SCIM attribute/],
+    ['a sub-attribute of the manager', { attributes: { [`${ENTERPRISE_URN}:manager.value`]: 'manager' } },
+      /attributes\["urn:[^"]*:User:manager\.value"\] is not a SCIM attribute/],
+    ['the URN without an attribute', { attributes: { [ENTERPRISE_URN]: 'x' } }, /attributes\["urn:[^"]*:User"\] is not a SCIM attribute/],
+    ['another schema\'s URN', { attributes: { 'urn:ietf:params:scim:schemas:core:2.0:User:title': 'x' } },
+      /attributes\["urn:ietf:params:scim:schemas:core:2\.0:User:title"\] is not a SCIM attribute/],
+    ['a URN beside the shorthand for the same attribute', { attributes: { 'enterprise.department': 'a', [`${ENTERPRISE_URN.toLowerCase()}:department`]: 'b' } },
+      /attributes\["enterprise\.department"\] and attributes\["urn:[^"]*:user:department"\] name the same attribute \(enterprise\.department\)/],
+    ['one URN twice in two cases', { attributes: { [`${ENTERPRISE_URN}:division`]: 'a', [`${ENTERPRISE_URN.toUpperCase()}:division`]: 'b' } },
+      /name the same attribute \(enterprise\.division\)/],
+    ['an AD attribute that is not a name under a URN', { attributes: { [`${ENTERPRISE_URN}:department`]: 'a b' } },
+      /attributes\["urn:[^"]*:User:department"\] must be an AD attribute name/],
+  ];
+  for (const [title, content, message] of refused) {
+    it(`refuses ${title}, naming the key as written`, () => {
+      expect(errorOf(file(content))).to.match(message);
+    });
+  }
 });
 
 describe('sync mapping file: refused files name the bad key', () => {
   const bad: ReadonlyArray<readonly [string, string, RegExp]> = [
     ['text that is not JSON', '{"groups": [', /not JSON/],
     ['a JSON array', '[]', /the file must be an object/],
-    ['a file without groups', file({ attributes: {} }), /groups is required/],
     ['groups that is not an array', file({ groups: {} }), /groups must be an array/],
     ['an unknown top-level key', file({ groups: [], roles: [] }), /roles is not a known key/],
     ['attributes that is not an object', file({ attributes: [], groups: [] }), /attributes must be an object/],
@@ -102,6 +166,24 @@ describe('sync mapping file: refused files name the bad key', () => {
       extra: 1,
     }));
     for (const key of ['attributes["bogus"]', 'groups[0].group.guid', 'groups[1].groupsUnder', 'extra']) expect(error).to.include(key);
+  });
+
+  it('lists the paths it can map, once, when a path is unknown', () => {
+    const error = errorOf(file({ attributes: { 'name.nick': 'x', mobile: 'mobile' } }));
+    expect(error).to.include('attributes["name.nick"] is not a SCIM attribute the sync can map');
+    expect(error).to.include('attributes["mobile"] is not a SCIM attribute the sync can map');
+    for (const path of MAPPABLE_PATHS) expect(error, path).to.include(path);
+    expect(error).to.include(`${ENTERPRISE_URN}:<attribute>`);
+    expect(error.split('the paths the sync can map are').length).to.equal(2);
+  });
+
+  it('does not list the paths when every key is a path it can map', () => {
+    expect(errorOf(file({ attributes: { title: 'job title' } }))).not.to.include('the paths the sync can map');
+  });
+
+  it('says where "active" comes from instead of listing the paths', () => {
+    const error = errorOf(file({ attributes: { active: 'userAccountControl' } }));
+    expect(error).to.equal('Invalid sync mapping file: attributes["active"] cannot be mapped: "active" comes from the account flags (userAccountControl, accountExpires)');
   });
 
   it('does not repeat a problem', () => {
