@@ -201,10 +201,16 @@ export class RoleDirectory {
         checkInput(attributes);
         name = attributes.displayName;
         const next = { ...current, ...attributesOf(attributes) };
+        // An identity provider that found this role by a name that reads the same ("auditor" for
+        // "Auditor") sends that spelling back with every update: where this door may not rename the
+        // role, the same name as it reads is no change, so the update's members still apply.
+        if (next.displayNameKey === current.displayNameKey && !mayChangeAttributes(context, current)) {
+          next.displayName = current.displayName;
+        }
         const changed = diffAttributes(before, attributeView(next));
         if (changed.length > 0) assertAttributesWritable(context, current, changed.map((c) => c.attribute));
         if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
-        Object.assign(current, attributesOf(attributes));
+        Object.assign(current, next);
       }
       members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
       const attributeChanges = diffAttributes(before, attributeView(current));
@@ -269,6 +275,10 @@ const hasMemberChanges = (members: MembershipWritten): boolean =>
  * delete (SCIM renaming it would leave the sync unable to find it, deleting it would wipe the
  * memberships AD grants).
  */
+function mayChangeAttributes(context: ChangeContext, role: RoleEntity): boolean {
+  return role.kind !== 'system' && (role.source !== 'ad' || context.door === 'sync');
+}
+
 function assertAttributesWritable(context: ChangeContext, role: RoleEntity, attributes: readonly string[]): void {
   if (role.kind === 'system') {
     throw mutabilityError(`"${role.displayName}" is a system role: its ${attributes.join(', ')} cannot be changed (its membership can)`);

@@ -70,6 +70,30 @@ for (const database of testDatabases()) {
       expect((contains.body.Resources as { id: string }[]).map((role) => role.id)).to.deep.equal([created.body.id]);
     });
 
+    it('applies the members of an update that spells a system role\'s name another way (as an IdP that found it so does), keeping the name', async () => {
+      const auditor = '00000000-0000-4000-8000-000000000003';
+      const user = await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'spelled@example.com' });
+      const patched = await scim.patch(`/Groups/${auditor}`, {
+        schemas: [PATCH_SCHEMA], Operations: [
+          { op: 'replace', path: 'displayName', value: 'auditor' },
+          { op: 'add', path: 'members', value: [{ value: user.body.id }] },
+        ],
+      });
+      expect(patched.status, JSON.stringify(patched.body)).to.equal(204);
+      const put = await scim.put(`/Groups/${auditor}`, {
+        schemas: [GROUP_SCHEMA], displayName: 'AUDITOR ', members: [{ value: user.body.id }],
+      });
+      expect(put.status, JSON.stringify(put.body)).to.equal(200);
+      const role = await scim.get(`/Groups/${auditor}`);
+      expect(role.body.displayName).to.equal('Auditor');
+      expect((role.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([user.body.id]);
+      const renamed = await scim.patch(`/Groups/${auditor}`, {
+        schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Auditors' }],
+      });
+      expect(renamed.status, 'a real rename of a system role is still refused').to.equal(400);
+      expect(renamed.body.scimType).to.equal('mutability');
+    });
+
     it('still accepts names that only share letters with another role', async () => {
       for (const name of ['Super Administrators', 'Super-Administrator', 'Administrator (EMEA)']) {
         const reply = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: name });
