@@ -49,6 +49,12 @@ export interface Config {
    */
   readonly publicUrl: string | undefined;
   readonly database: DatabaseConfig;
+  /**
+   * DATABASE_URL (and DATABASE_URL_FILE) unset: the database is the SQLite file data/scimd.sqlite
+   * under the working directory, whose folder the server creates on first start (src/runtime.ts).
+   * Absent: false.
+   */
+  readonly defaultDatabase?: boolean;
   readonly migrateOnStart: boolean;
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
@@ -80,6 +86,8 @@ export function readSecret(env: Env, name: string, problems: string[]): string |
   return value === '' ? undefined : value;
 }
 
+const ENCODE_HINT = 'Percent-encode the user name and password: @ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25';
+
 export function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig | undefined {
   if (value.startsWith('sqlite:')) {
     const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
@@ -90,16 +98,33 @@ export function parseDatabaseUrl(value: string, problems: string[]): DatabaseCon
     return { kind: 'sqlite', path: file };
   }
   if (/^(mysql|mariadb):\/\//.test(value)) {
+    // The URL is parsed twice: here (WHATWG URL) and by TypeORM (DriverUtils.parseConnectionUrl, which
+    // takes the user and password before the last @ of the part up to the first /, and decodes them with
+    // decodeURIComponent). Both agree only on a percent-encoded user name and password: an unencoded
+    // / ? or # ends the host part early for one parser or both, and a bare % makes TypeORM throw.
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      problems.push('DATABASE_URL: not a valid URL (expected mysql://user:password@host:3306/database)');
+      problems.push(`DATABASE_URL: not a valid URL (expected mysql://user:password@host:3306/database). ${ENCODE_HINT}`);
+      return undefined;
+    }
+    // `mysql://u:123/x@db/scimd` parses too (host u, port 123): an @ after the host means a / ? or # before it.
+    if (`${url.pathname}${url.search}${url.hash}`.includes('@')) {
+      problems.push(`DATABASE_URL: the host part ends before its last @ (an unencoded / ? or # in the user name or password). ${ENCODE_HINT}`);
       return undefined;
     }
     if (url.pathname.length <= 1) {
-      problems.push('DATABASE_URL: the URL names no database (expected mysql://user:password@host:3306/database)');
+      problems.push(`DATABASE_URL: the URL names no database (expected mysql://user:password@host:3306/database). ${ENCODE_HINT}`);
       return undefined;
+    }
+    for (const [part, text] of [['user name', url.username], ['password', url.password]] as const) {
+      try {
+        decodeURIComponent(text);
+      } catch {
+        problems.push(`DATABASE_URL: the ${part} holds a % that does not start a percent-encoding (write % as %25). ${ENCODE_HINT}`);
+        return undefined;
+      }
     }
     return { kind: 'mariadb', url: value.replace(/^mariadb:/, 'mysql:') };
   }
@@ -133,8 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const host = env.HOST || '127.0.0.1';
   const port = integer(env, 'PORT', 8080, 0, 65535, problems);
-  const databaseUrl = readSecret(env, 'DATABASE_URL', problems) ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
-  const database = parseDatabaseUrl(databaseUrl, problems);
+  const databaseUrl = readSecret(env, 'DATABASE_URL', problems);
+  const database = parseDatabaseUrl(databaseUrl ?? `sqlite:${DEFAULT_SQLITE_PATH}`, problems);
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
   let publicUrl = env.PUBLIC_URL || undefined;
@@ -152,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     publicUrl,
     database: database ?? { kind: 'sqlite', path: DEFAULT_SQLITE_PATH },
+    defaultDatabase: databaseUrl === undefined,
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true, problems),
     logLevel,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, problems),

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DriverUtils } from 'typeorm/driver/DriverUtils';
 import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';
 
@@ -49,5 +50,48 @@ describe('loadConfig()', () => {
   it('rejects a MySQL URL without a database and a port out of range', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u@db:3306' })).to.throw(ConfigError, /names no database/);
     expect(() => loadConfig({ PORT: '70000' })).to.throw(ConfigError, /PORT: 70000 is outside/);
+  });
+
+  it('marks the database as the default only when DATABASE_URL is unset (the server may then create ./data)', () => {
+    expect(loadConfig({}).defaultDatabase).to.equal(true);
+    expect(loadConfig({ DATABASE_URL: 'sqlite:data/scimd.sqlite' }).defaultDatabase, 'the default path, set explicitly').to.equal(false);
+    expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/scimd' }).defaultDatabase).to.equal(false);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'scimd-config-'));
+    const file = path.join(dir, 'url');
+    writeFileSync(file, 'sqlite:data/scimd.sqlite\n');
+    expect(loadConfig({ DATABASE_URL_FILE: file }).defaultDatabase, 'from DATABASE_URL_FILE').to.equal(false);
+  });
+
+  describe('a MariaDB password with reserved characters', () => {
+    const password = 'p@ss:w/rd?#%1';
+
+    it('percent-encoded, is accepted and reaches the driver as written (TypeORM decodes the URL)', () => {
+      const url = `mysql://${encodeURIComponent('scimd@corp')}:${encodeURIComponent(password)}@db:3306/scimd`;
+      const { database } = loadConfig({ DATABASE_URL: url });
+      expect(database.kind).to.equal('mariadb');
+      const options = DriverUtils.buildDriverOptions({ type: 'mysql', url: database.kind === 'mariadb' ? database.url : '' }) as Record<string, unknown>;
+      expect(options).to.include({ username: 'scimd@corp', password, host: 'db', port: 3306, database: 'scimd' });
+    });
+
+    for (const [what, raw] of [['#', 'pa#ss'], ['/', 'pa/ss'], ['/ after digits', '123/45'], ['?', 'pa?ss'], ['? after digits', '123?45'], ['a bare %', 'pa%ss']] as const) {
+      it(`not encoded (${what}), is refused with the rule, and the message does not quote the password`, () => {
+        let error: unknown;
+        try {
+          loadConfig({ DATABASE_URL: `mysql://scimd:${raw}@db:3306/scimd` });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).to.be.instanceOf(ConfigError);
+        const message = (error as Error).message;
+        expect(message).to.include('DATABASE_URL').and.include('Percent-encode the user name and password').and.include('# as %23');
+        expect(message).to.not.include(raw);
+      });
+    }
+
+    it('an unencoded @ is read as TypeORM reads it (the last @ ends the password)', () => {
+      const { database } = loadConfig({ DATABASE_URL: 'mysql://scimd:p@ss@db:3306/scimd' });
+      const options = DriverUtils.buildDriverOptions({ type: 'mysql', url: database.kind === 'mariadb' ? database.url : '' }) as Record<string, unknown>;
+      expect(options).to.include({ username: 'scimd', password: 'p@ss', host: 'db' });
+    });
   });
 });
