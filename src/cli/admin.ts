@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config';
 import { RoleDirectory } from '../identity/roles';
 import { openStore, describeDatabase } from '../runtime';
@@ -11,7 +11,8 @@ export function registerAdminCommands(program: Command): void {
     .description('apply pending database migrations (also done at start unless MIGRATE_ON_START=false)')
     .action(async () => {
       const config = loadConfig();
-      const dataSource = await openStore(config, { migrate: false });
+      // Like the server's first start, `migrate` may create the default database's folder.
+      const dataSource = await openStore(config, { migrate: false, createDefaultFolder: true });
       try {
         const applied = await dataSource.runMigrations({ transaction: 'each' });
         note(applied.length === 0
@@ -42,12 +43,12 @@ export function registerAdminCommands(program: Command): void {
   program.command('healthcheck')
     .description('ask the running server (HOST:PORT, or --url) whether it is ready; exit 0 when it is')
     .option('--url <url>', 'base URL of the server, default http://HOST:PORT')
-    .option('--timeout <ms>', 'give up after this many milliseconds', '3000')
-    .action(async (options: { url?: string; timeout: string }) => {
+    .option('--timeout <ms>', 'give up after this many milliseconds', milliseconds, 3000)
+    .action(async (options: { url?: string; timeout: number }) => {
       const config = loadConfig();
       const base = (options.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/+$/, '');
       try {
-        const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(Number(options.timeout) || 3000) });
+        const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(options.timeout) });
         const body = await response.text();
         process.stdout.write(`${body}\n`);
         if (!response.ok) process.exitCode = 1;
@@ -56,4 +57,11 @@ export function registerAdminCommands(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+function milliseconds(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 600_000) {
+    throw new InvalidArgumentError('Not a whole number of milliseconds from 1 to 600000.');
+  }
+  return Number(text);
 }

@@ -4,10 +4,13 @@ import { loadConfig } from '../config';
 import { localOperatorContext, type ChangeContext } from '../identity/change-context';
 import { openStore } from '../runtime';
 
-/** Opens the configured store for one CLI command (migrating first when MIGRATE_ON_START allows), then closes it. */
+/**
+ * Opens the configured store for one CLI command (migrating first when MIGRATE_ON_START allows), then
+ * closes it. It never starts the default database: that is the server's first start (or `migrate`).
+ */
 export async function withStore<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const dataSource = await openStore(config, { migrate: config.migrateOnStart });
+  const dataSource = await openStore(config, { migrate: config.migrateOnStart, createDefaultFolder: false });
   try {
     return await work(dataSource);
   } finally {

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations';
 import type { DatabaseConfig } from '../config';
+import { ConfigError } from '../errors';
+import { describeError } from '../log-error';
 import { entities } from './entities';
 
 /** Builds (but does not open) the DataSource for the configured database. */
@@ -36,14 +38,51 @@ export function createDataSource(database: DatabaseConfig): DataSource {
   return new DataSource(options);
 }
 
-/** Opens the DataSource, creating the SQLite file's folder on first start. */
-export async function openDataSource(database: DatabaseConfig): Promise<DataSource> {
+/**
+ * The database could not be opened (unreachable server, refused login, unknown database, a file
+ * SQLite cannot open). The message names the database without its credentials and gives the
+ * driver's reason with quoted text scrubbed (describeError); the driver's error is the cause.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(database: DatabaseConfig, cause: unknown) {
+    // An AggregateError (every address of a host name refused) has no message of its own.
+    const { type, message, code } = describeError(cause);
+    const reason = message || code || type;
+    super(`cannot open the database ${describeDatabase(database)} (DATABASE_URL): ${reason}`
+      + `${code && !reason.includes(code) ? ` (${code})` : ''}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface OpenOptions {
+  /**
+   * Create the SQLite file's folder when it is missing. Only for the default database (DATABASE_URL
+   * unset), when the server or `migrate` starts: an explicit path in a folder that does not exist is
+   * far more often a typo, or another process's DATABASE_URL, than a wish for a new, empty database.
+   */
+  readonly createFolder?: boolean;
+}
+
+/** Opens the DataSource; throws DatabaseUnavailableError when it cannot. */
+export async function openDataSource(database: DatabaseConfig, options: OpenOptions = {}): Promise<DataSource> {
   if (database.kind === 'sqlite' && database.path !== ':memory:') {
-    mkdirSync(path.dirname(path.resolve(database.path)), { recursive: true });
+    const folder = path.dirname(path.resolve(database.path));
+    if (options.createFolder) mkdirSync(folder, { recursive: true });
+    else if (!existsSync(folder)) throw missingFolderError(database.path, folder);
   }
   const dataSource = createDataSource(database);
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new DatabaseUnavailableError(database, error);
+  }
   return dataSource;
+}
+
+function missingFolderError(file: string, folder: string): ConfigError {
+  return new ConfigError(`DATABASE_URL: the folder ${folder} of sqlite:${file} does not exist; create it, or correct `
+    + 'DATABASE_URL (the server and the CLI must use the same one). scimd makes no folder for an explicit path, '
+    + 'so that a typo cannot start a new, empty database');
 }
 
 /** True when every known migration has been applied. */
@@ -51,9 +90,9 @@ export async function migrationsApplied(dataSource: DataSource): Promise<boolean
   return !(await dataSource.showMigrations());
 }
 
-/** Describes the database without its credentials, for logs and `healthcheck`. */
+/** Describes the database without its password, for logs, errors and `migrate`: `mariadb://scimd@db:3306/scimd`. */
 export function describeDatabase(database: DatabaseConfig): string {
   if (database.kind === 'sqlite') return `sqlite:${database.path}`;
   const url = new URL(database.url);
-  return `mariadb://${url.hostname}:${url.port || '3306'}${url.pathname}`;
+  return `mariadb://${url.username ? `${url.username}@` : ''}${url.host}${url.port ? '' : ':3306'}${url.pathname}`;
 }

@@ -194,9 +194,9 @@ describe('scimd CLI (spawned processes)', function () {
       baseline = counts(file);
     });
 
-    it('an unknown role: non-zero exit, stderr names the role and hints `roles list`', async () => {
+    it('an unknown role: exit 3 (not found), stderr names the role and hints `roles list`', async () => {
       const result = await runScimd(['service-account', 'create', 'newbie', '--role', 'Provisioning Robot', '--json'], { env: sqliteEnv(file) });
-      expect(result.code, explain(result)).to.not.equal(0);
+      expect(result.code, explain(result)).to.equal(3);
       expect(result.stdout, 'nothing on stdout').to.equal('');
       expect(result.stderr.toLowerCase()).to.include('provisioning robot');
       expect(result.stderr).to.include('roles list');
@@ -332,9 +332,9 @@ describe('scimd CLI (spawned processes)', function () {
       expect(countRows(file, 'api_tokens')).to.equal(tokensBefore);
     });
 
-    it('token create for an unknown account: non-zero exit naming it', async () => {
+    it('token create for an unknown account: exit 3 (not found), naming it', async () => {
       const result = await runScimd(['token', 'create', 'nobody'], { env: sqliteEnv(file) });
-      expect(result.code, explain(result)).to.not.equal(0);
+      expect(result.code, explain(result)).to.equal(3);
       expect(result.stderr).to.include('nobody');
     });
 
@@ -350,9 +350,9 @@ describe('scimd CLI (spawned processes)', function () {
       expect(audit).to.deep.equal([{ door: 'cli' }]);
     });
 
-    it('token revoke of an unknown id: non-zero exit naming the id', async () => {
+    it('token revoke of an unknown id: exit 3 (not found), naming the id', async () => {
       const result = await runScimd(['token', 'revoke', '0123456789abcdef'], { env: sqliteEnv(file) });
-      expect(result.code, explain(result)).to.not.equal(0);
+      expect(result.code, explain(result)).to.equal(3);
       expect(result.stderr).to.include('0123456789abcdef');
     });
   });
@@ -377,8 +377,9 @@ describe('scimd CLI (spawned processes)', function () {
   });
 
   describe('migrate', () => {
-    it('creates a fresh database (and its folder), applies the migrations, then says up to date', async () => {
-      const file = path.join(tmp, 'migrate', 'nested', 'fresh.sqlite');
+    it('creates a fresh database, applies the migrations, then says up to date', async () => {
+      // An explicit path's folder must exist (cli-errors.test.ts: scimd creates only the default ./data).
+      const file = path.join(fs.mkdtempSync(path.join(tmp, 'migrate-')), 'fresh.sqlite');
       // As in docs/operations.md: `MIGRATE_ON_START=false npx scimd migrate`.
       const first = await runScimd(['migrate'], { env: sqliteEnv(file, { MIGRATE_ON_START: 'false' }) });
       expect(first.code, explain(first)).to.equal(0);
