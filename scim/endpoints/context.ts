@@ -5,7 +5,9 @@ import type { ChangeContext } from '../../src/identity/change-context';
 import type { RoleStore, UserStore } from '../../src/identity/stores';
 import { ScimError } from '../errors';
 import type { QueryValues } from '../query/list-parameters';
+import { parseProjection } from '../query/list-parameters';
 import { versionsIn } from '../resources/meta';
+import { projectorFor, type Projector, type ResourceSchema } from '../schema';
 
 /** A SCIM request as the endpoints see it: no Koa, only what the protocol needs. */
 export interface ScimRequest {
@@ -63,4 +65,12 @@ export function notModified(request: ScimRequest, version: number): boolean {
   if (request.ifNoneMatch === undefined) return false;
   const { any, versions } = versionsIn(request.ifNoneMatch);
   return any || versions.includes(version);
+}
+
+/**
+ * The request's `attributes`/`excludedAttributes` projector, built before anything is read or
+ * written, so that a refused list (400) leaves the resource as it was.
+ */
+export function requestProjector(schema: ResourceSchema, request: ScimRequest): Projector {
+  return projectorFor(schema, parseProjection(request.query));
 }

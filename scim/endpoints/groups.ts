@@ -1,12 +1,11 @@
 import { ROLE_SORTS } from '../../src/identity/role-fields';
 import type { MemberChange, RoleRecord } from '../../src/identity/role-model';
 import { applyPatch, parsePatchRequest, splitMemberOperations } from '../patch';
-import { parseProjection } from '../query/list-parameters';
 import { scimToRoleInput, roleToScim } from '../resources/group-mapper';
 import { etagOf } from '../resources/meta';
-import { groupResourceSchema as schema, projectorFor, type Projector, type ScimObject } from '../schema';
+import { groupResourceSchema as schema, type Projector, type ScimObject } from '../schema';
 import {
-  changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
+  changeContext, expectedVersion, requestProjector, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
 } from './context';
 import { listResources, type Listing } from './list';
@@ -27,7 +26,7 @@ export function groupListing(services: ScimServices, baseUrl: string): Listing<R
 
 export async function getGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:read');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const role = await services.roles.get(id(request));
   if (notModified(request, role.version)) return { status: 304, headers: { ETag: etagOf(role.version) } };
   return respondWith(services, request, role, projector);
@@ -35,7 +34,7 @@ export async function getGroup(services: ScimServices, request: ScimRequest): Pr
 
 export async function createGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const role = await services.roles.create(changeContext(request), attributes, memberIds ?? []);
   const response = await respondWith(services, request, role, projector);
@@ -44,7 +43,7 @@ export async function createGroup(services: ScimServices, request: ScimRequest):
 
 export async function replaceGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const { attributes, memberIds } = scimToRoleInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   // PUT replaces: a body without `members` leaves the role with none (RFC 7644 §3.5.1).
@@ -62,7 +61,7 @@ export async function replaceGroup(services: ScimServices, request: ScimRequest)
  */
 export async function patchGroup(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'groups:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const operations = parsePatchRequest(await request.readBody());
   const { memberChanges, otherOperations } = splitMemberOperations(operations, schema);
   const version = expectedVersion(request);
@@ -82,14 +81,6 @@ export async function deleteGroup(services: ScimServices, request: ScimRequest):
   const version = expectedVersion(request);
   await services.roles.delete(changeContext(request), id(request), version === undefined ? {} : { expectedVersion: version });
   return { status: 204 };
-}
-
-/**
- * Built before anything is read or written, so a refused `attributes`/`excludedAttributes` list
- * (400) leaves the group as it was.
- */
-function requestProjector(request: ScimRequest): Projector {
-  return projectorFor(schema, parseProjection(request.query));
 }
 
 async function respondWith(

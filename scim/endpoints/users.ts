@@ -1,12 +1,11 @@
 import { USER_SORTS } from '../../src/identity/user-fields';
 import type { UserRecord } from '../../src/identity/user-profile';
 import { applyPatch, parsePatchRequest } from '../patch';
-import { parseProjection } from '../query/list-parameters';
 import { etagOf } from '../resources/meta';
 import { scimToUserInput, userToScim } from '../resources/user-mapper';
-import { projectorFor, userResourceSchema as schema, type Projector, type ScimObject } from '../schema';
+import { userResourceSchema as schema, type Projector, type ScimObject } from '../schema';
 import {
-  changeContext, expectedVersion, notModified, requirePermission, type ScimRequest, type ScimResponse,
+  changeContext, expectedVersion, requestProjector, notModified, requirePermission, type ScimRequest, type ScimResponse,
   type ScimServices,
 } from './context';
 import { listResources, type Listing } from './list';
@@ -27,7 +26,7 @@ export function userListing(services: ScimServices, baseUrl: string): Listing<Us
 
 export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:read');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const record = await services.users.get(id(request));
   if (notModified(request, record.version)) return { status: 304, headers: { ETag: etagOf(record.version) } };
   return respondWith(services, request, record, projector);
@@ -35,7 +34,7 @@ export async function getUser(services: ScimServices, request: ScimRequest): Pro
 
 export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'create' }));
   const record = await services.users.create(changeContext(request), input);
   // A user just created holds no roles: no need to ask the database.
@@ -45,7 +44,7 @@ export async function createUser(services: ScimServices, request: ScimRequest): 
 
 export async function replaceUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
   const record = await services.users.replace(changeContext(request), id(request), input,
@@ -55,7 +54,7 @@ export async function replaceUser(services: ScimServices, request: ScimRequest):
 
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:write');
-  const projector = requestProjector(request);
+  const projector = requestProjector(schema, request);
   const operations = parsePatchRequest(await request.readBody());
   const version = expectedVersion(request);
   // The patch is applied to the row as locked inside the write, so concurrent patches of one
@@ -71,14 +70,6 @@ export async function deleteUser(services: ScimServices, request: ScimRequest): 
   const version = expectedVersion(request);
   await services.users.delete(changeContext(request), id(request), version === undefined ? {} : { expectedVersion: version });
   return { status: 204 };
-}
-
-/**
- * Built before anything is read or written, so a refused `attributes`/`excludedAttributes` list
- * (400) leaves the user as it was.
- */
-function requestProjector(request: ScimRequest): Projector {
-  return projectorFor(schema, parseProjection(request.query));
 }
 
 async function respondWith(
