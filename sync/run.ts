@@ -81,8 +81,8 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   const progress = options.onProgress ?? (() => undefined);
   const dryRun = options.dryRun === true;
   // The sync acts with what its own account's roles allow, as stored: take Batch sync's role away and it writes nothing.
-  const permissions = await new ServiceAccounts(deps.dataSource).permissionsOf(BATCH_SYNC_ACCOUNT.id);
-  const requestedBy = options.requestedBy ?? batchSyncContext({ permissions });
+  const acting = await new ServiceAccounts(deps.dataSource).actingAs(BATCH_SYNC_ACCOUNT.id);
+  const requestedBy = options.requestedBy ?? batchSyncContext(acting);
   const state = await runs.getState();
   let mode: 'full' | 'delta' = options.mode ?? 'delta';
   let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;
@@ -148,7 +148,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       });
     }
     progress('applying');
-    const errors = await apply(deps.dataSource, batchSyncContext({ requestId: runId, permissions }), plan, runs, runId);
+    const errors = await apply(deps.dataSource, batchSyncContext({ requestId: runId, ...acting }), plan, runs, runId);
     const finished = await runs.finish(runId, {
       ...base, status: 'succeeded', message: errors > 0 ? `${errors} change(s) failed; the next run retries them` : null,
     });

@@ -1,13 +1,20 @@
-import type { ChangeContext, Door } from '../identity/change-context';
+import type { ChangeContext, Door, ManagedScope } from '../identity/change-context';
 import { allows, type Permission } from './permissions';
 
-/** The authenticated caller of a request: a service account and what its roles allow. */
+/**
+ * The authenticated caller of a request: a service account (an identity provider, an integration)
+ * or a person (a User acting with a personal access token), and what its roles allow.
+ */
 export interface Principal {
-  readonly accountId: string;
+  readonly kind: 'service-account' | 'person';
+  /** The service account's id, or the person's User id. */
+  readonly id: string;
   readonly name: string;
   readonly tokenId: string;
   readonly roles: readonly string[];
   readonly permissions: ReadonlySet<string>;
+  /** Whose roles the caller manages (its roles' managed roles). */
+  readonly manages: ManagedScope;
 }
 
 export function may(principal: Principal, permission: Permission): boolean {
@@ -17,7 +24,9 @@ export function may(principal: Principal, permission: Permission): boolean {
 /** The context of a change an authenticated caller makes through a door: who, with what permissions. */
 export function contextOf(principal: Principal, door: Door, requestId?: string): ChangeContext {
   return {
-    actor: { type: 'service-account', id: principal.accountId, name: principal.name, permissions: principal.permissions },
+    actor: {
+      type: principal.kind, id: principal.id, name: principal.name, permissions: principal.permissions, manages: principal.manages,
+    },
     door,
     ...(requestId === undefined ? {} : { requestId }),
   };

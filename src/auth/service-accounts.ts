@@ -4,7 +4,8 @@ import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEnt
 import { transaction } from '../db/transaction';
 import { conflictError, invalidError, notFoundError } from '../errors';
 import { recordAudit } from '../governance/audit';
-import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
+import { assertPermitted, nowIso, type ChangeContext, type ManagedScope } from '../identity/change-context';
+import { scopeOf } from '../identity/managed-scope';
 import { roleNameKey } from '../identity/role-name';
 import type { Principal } from './principal';
 import { issueToken, parseToken, secretMatches } from './tokens';
@@ -37,6 +38,8 @@ interface AuthenticationRow {
   disabled_at: string | null;
   role_name: string | null;
   permissions: string | null;
+  manages: string | null;
+  managed_roles: string | null;
 }
 
 /** lastUsedAt is written at most this often per token, so that reads stay reads. */
@@ -132,16 +135,20 @@ export class ServiceAccounts {
   }
 
   /**
-   * What an account's roles allow: the union of their permissions, none for a disabled or unknown
-   * account. The sync acts with its own account's (Batch sync), read at the start of each run.
+   * What an account's roles allow and manage: the union of their permissions and managed roles,
+   * nothing for a disabled or unknown account. The sync acts as its own account (Batch sync), read
+   * at the start of each run.
    */
-  async permissionsOf(accountId: string): Promise<Set<string>> {
+  async actingAs(accountId: string): Promise<{ permissions: Set<string>; manages: ManagedScope }> {
     const rows = await this.dataSource.query(
-      `SELECT r.permissions AS permissions FROM service_accounts a
+      `SELECT r.permissions AS permissions, r.manages AS manages, r.managed_roles AS managed_roles FROM service_accounts a
        JOIN service_account_roles sar ON sar.account_id = a.id JOIN roles r ON r.id = sar.role_id
        WHERE a.id = ? AND a.disabled_at IS NULL`, [accountId],
-    ) as { permissions: string }[];
-    return new Set(rows.flatMap((row) => JSON.parse(row.permissions) as string[]));
+    ) as { permissions: string; manages: string; managed_roles: string | null }[];
+    return {
+      permissions: new Set(rows.flatMap((row) => JSON.parse(row.permissions) as string[])),
+      manages: scopeOf(rows.map((row) => ({ manages: row.manages, managedRoles: row.managed_roles }))),
+    };
   }
 
   /** The principal a bearer token stands for, or undefined when it is unknown, revoked, expired or disabled. */
@@ -153,7 +160,7 @@ export class ServiceAccounts {
     const rows = await this.dataSource.query(
       `SELECT t.id AS token_id, t.secret_hash AS secret_hash, t.expires_at AS expires_at, t.last_used_at AS last_used_at,
               a.id AS account_id, a.name AS account_name, a.disabled_at AS disabled_at,
-              r.display_name AS role_name, r.permissions AS permissions
+              r.display_name AS role_name, r.permissions AS permissions, r.manages AS manages, r.managed_roles AS managed_roles
        FROM api_tokens t
        JOIN service_accounts a ON a.id = t.account_id
        LEFT JOIN service_account_roles sar ON sar.account_id = a.id
@@ -172,11 +179,13 @@ export class ServiceAccounts {
     }
     const held = rows.filter((row) => row.role_name !== null);
     return {
-      accountId: token.account_id,
+      kind: 'service-account',
+      id: token.account_id,
       name: token.account_name,
       tokenId: token.token_id,
       roles: held.map((row) => row.role_name as string).sort(),
       permissions: new Set(held.flatMap((row) => JSON.parse(row.permissions ?? '[]') as string[])),
+      manages: scopeOf(held.map((row) => ({ manages: row.manages ?? 'none', managedRoles: row.managed_roles }))),
     };
   }
 

@@ -6,12 +6,30 @@ import { forbiddenError } from '../errors';
  * event, so that floor 2 checks its rules with the acting identity in hand whatever the door.
  */
 export interface Actor {
-  /** A service account (SCIM, admin API), the sync's own identity, or the local CLI operator. */
-  readonly type: 'service-account' | 'cli' | 'sync';
+  /**
+   * A service account (SCIM, admin API), a person (a User with a personal access token), the
+   * sync's own identity, or the local CLI operator.
+   */
+  readonly type: 'service-account' | 'person' | 'cli' | 'sync';
+  /** The service account's or the person's id; null for the CLI operator. */
   readonly id: string | null;
   readonly name: string;
   /** What the actor may do: the union of its roles' permissions (`*` grants everything). */
   readonly permissions: ReadonlySet<string>;
+  /** Whose roles the actor manages and may assign: the union of its roles' managed roles. */
+  readonly manages: ManagedScope;
+}
+
+/**
+ * The roles an actor manages: every role, or these role ids. A user holding no role is managed by
+ * every manager; a user holding a role outside the scope is not (Help Desk Administrator).
+ */
+export type ManagedScope = 'all' | ReadonlySet<string>;
+
+/** Who approved a governed change that is being applied on approval (four-eyes). */
+export interface Approval {
+  readonly changeRequestId: string;
+  readonly approvedBy: { readonly type: string; readonly id: string | null; readonly name: string };
 }
 
 export type Door = 'scim' | 'cli' | 'sync' | 'admin';
@@ -20,6 +38,11 @@ export interface ChangeContext {
   readonly actor: Actor;
   readonly door: Door;
   readonly requestId?: string;
+  /**
+   * Present while an approved change request is applied: the governed change passes the four-eyes
+   * rule (every other rule is checked again), and its audit names the approver.
+   */
+  readonly approval?: Approval;
 }
 
 /** The sync's non-personal identity (seeded by migration 1763900000002, holding the Batch sync role). */
@@ -27,12 +50,17 @@ export const BATCH_SYNC_ACCOUNT = { id: '00000000-0000-4000-9000-000000000001', 
 
 /**
  * The context of the sync's writes: Batch sync through the sync's door, with the permissions its
- * account's roles hold (ServiceAccounts.permissionsOf); `requestId` names the run. Without
- * permissions it may start nothing and write nothing.
+ * account's roles hold (ServiceAccounts.actingAs); `requestId` names the run. Without permissions
+ * it may start nothing and write nothing, and without a managed scope it assigns no role.
  */
-export function batchSyncContext(options: { requestId?: string; permissions?: ReadonlySet<string> } = {}): ChangeContext {
+export function batchSyncContext(
+  options: { requestId?: string; permissions?: ReadonlySet<string>; manages?: ManagedScope } = {},
+): ChangeContext {
   return {
-    actor: { type: 'sync', id: BATCH_SYNC_ACCOUNT.id, name: BATCH_SYNC_ACCOUNT.name, permissions: options.permissions ?? new Set() },
+    actor: {
+      type: 'sync', id: BATCH_SYNC_ACCOUNT.id, name: BATCH_SYNC_ACCOUNT.name, permissions: options.permissions ?? new Set(),
+      manages: options.manages ?? new Set(),
+    },
     door: 'sync',
     ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
   };
@@ -43,7 +71,7 @@ export function batchSyncContext(options: { requestId?: string; permissions?: Re
  * database, is the root of trust (bootstrap, break-glass) and may do everything; the audit names them.
  */
 export function localOperatorContext(name: string): ChangeContext {
-  return { actor: { type: 'cli', id: null, name, permissions: new Set(['*']) }, door: 'cli' };
+  return { actor: { type: 'cli', id: null, name, permissions: new Set(['*']), manages: 'all' }, door: 'cli' };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { ChangeRequestEntity } from './change-request.entity';
 import { LeaseEntity } from './lease.entity';
+import { PersonalTokenEntity } from './personal-token.entity';
 import { RoleMemberEntity } from './role-member.entity';
 import { RoleEntity } from './role.entity';
 import { ServiceAccountRoleEntity } from './service-account-role.entity';
@@ -16,9 +18,11 @@ export {
   ServiceAccountRoleEntity, UserEntity, UserValueEntity,
 };
 export { LeaseEntity, SyncRunEntity, SyncRunEntryEntity, SyncStateEntity };
+export { ChangeRequestEntity, PersonalTokenEntity };
 
 export const entities = [
   UserEntity, UserValueEntity, RoleEntity, RoleMemberEntity, ServiceAccountEntity,
   ServiceAccountRoleEntity, ApiTokenEntity, AuditEventEntity,
   SyncRunEntity, SyncRunEntryEntity, SyncStateEntity, LeaseEntity,
+  PersonalTokenEntity, ChangeRequestEntity,
 ];

@@ -25,9 +25,20 @@ export class RoleEntity {
   @Column({ name: 'assignable_to', type: 'varchar', length: 16, default: 'any' })
   assignableTo!: string;
 
-  /** normal or high; high-risk assignments will need four-eyes approval. */
+  /** normal or high: granting a high-risk role is a governed change (four-eyes approval). */
   @Column({ name: 'risk', type: 'varchar', length: 16, default: 'normal' })
   risk!: string;
+
+  /**
+   * Whose roles the role's holders manage, and so which roles they may assign: all, none, or
+   * selected (listed in managedRoles). Users holding no role are managed by every manager.
+   */
+  @Column({ name: 'manages', type: 'varchar', length: 16, default: 'none' })
+  manages!: string;
+
+  /** JSON array of role ids when `manages` is selected. */
+  @Column({ name: 'managed_roles', type: 'text', nullable: true })
+  managedRoles!: string | null;
 
   /** JSON array of permission names (see src/auth/permissions.ts). */
   @Column({ name: 'permissions', type: 'text' })

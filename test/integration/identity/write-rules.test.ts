@@ -19,7 +19,7 @@ import { testDatabases } from '../../support/databases';
 const OPERATOR = localOperatorContext('test');
 
 function scimCaller(permissions: readonly string[]): ChangeContext {
-  return { actor: { type: 'service-account', id: 'acct', name: 'reader', permissions: new Set(permissions) }, door: 'scim', requestId: 'r1' };
+  return { actor: { type: 'service-account', id: 'acct', name: 'reader', permissions: new Set(permissions), manages: 'all' }, door: 'scim', requestId: 'r1' };
 }
 
 async function refusal(work: Promise<unknown>): Promise<DomainError> {
@@ -51,7 +51,7 @@ for (const database of testDatabases()) {
       await dataSource.runMigrations();
       users = new UserDirectory(dataSource);
       roles = new RoleDirectory(dataSource);
-      sync = batchSyncContext({ requestId: 'run-1', permissions: await new ServiceAccounts(dataSource).permissionsOf(BATCH_SYNC_ACCOUNT.id) });
+      sync = batchSyncContext({ requestId: 'run-1', ...await new ServiceAccounts(dataSource).actingAs(BATCH_SYNC_ACCOUNT.id) });
     });
 
     after(async () => {
@@ -59,7 +59,7 @@ for (const database of testDatabases()) {
     });
 
     it('gives the sync the permissions of its account\'s roles (Batch sync)', () => {
-      expect([...sync.actor.permissions].sort()).to.deep.equal(['groups:read', 'groups:write', 'sync:read', 'sync:run', 'users:read', 'users:write']);
+      expect([...sync.actor.permissions].sort()).to.deep.equal(['groups:read', 'groups:write', 'roles:assign', 'sync:read', 'sync:run', 'users:read', 'users:write']);
     });
 
     it('writes 20 new users of one batch each under its own id: values, audit rows, names', async () => {

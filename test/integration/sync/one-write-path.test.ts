@@ -205,7 +205,7 @@ for (const database of testDatabases()) {
     it('records who asked for a run through the admin API, while the changes are written and audited as Batch sync', async () => {
       await dir.modify(dns.get('temp') as string, { title: 'Asked for' });
       const requestedBy: ChangeContext = {
-        actor: { type: 'service-account', id: 'acct-1', name: 'automation', permissions: new Set(['sync:run']) }, door: 'admin', requestId: 'req-42',
+        actor: { type: 'service-account', id: 'acct-1', name: 'automation', permissions: new Set(['sync:run']), manages: new Set() }, door: 'admin', requestId: 'req-42',
       };
       const run = await sync({ trigger: 'api', requestedBy });
       expect(run).to.deep.include({ trigger: 'api', actorName: 'automation' });

@@ -5,7 +5,7 @@ import type { ScimRequest, ScimServices } from '../../../../scim/endpoints/conte
 import { roleStore, userStore } from '../endpoints/fake-stores';
 
 const PRINCIPAL: Principal = {
-  accountId: 'account-1', name: 'okta', tokenId: '0123456789abcdef', roles: ['Full API Access'], permissions: new Set(['*']),
+  kind: 'service-account', id: 'account-1', manages: 'all', name: 'okta', tokenId: '0123456789abcdef', roles: ['Full API Access'], permissions: new Set(['*']),
 };
 
 function request(body: unknown): ScimRequest {

@@ -11,7 +11,7 @@ import { groupResourceSchema, MAX_ATTRIBUTE_NAMES, projectorsBuilt, userResource
 import { roleStore, userStore } from './fake-stores';
 
 const PRINCIPAL: Principal = {
-  accountId: 'account-1', name: 'okta', tokenId: '0123456789abcdef', roles: ['Full API Access'], permissions: new Set(['*']),
+  kind: 'service-account', id: 'account-1', manages: 'all', name: 'okta', tokenId: '0123456789abcdef', roles: ['Full API Access'], permissions: new Set(['*']),
 };
 const CREATED = '2024-05-01T12:00:00.000Z';
 
