@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       host: '127.0.0.1', port: 0, publicUrl: undefined,
       database: { kind: 'mariadb', url: options.databaseUrl.replace(/^mariadb:/, 'mysql:') },
       migrateOnStart: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 5_000,
+      governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 },
     };
     server = await startServer(config, createLogger('silent'));
     const { token } = await new ServiceAccounts(server.dataSource).create(

@@ -59,7 +59,20 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly governance: GovernanceConfig;
   readonly sync?: SyncConfig;
+}
+
+/**
+ * Which role changes through the admin API wait for a second person (APPROVAL_MODE): none, the
+ * governed ones (high-risk roles, roles carrying a permission the caller lacks; the default), or all.
+ */
+export type ApprovalMode = 'none' | 'high-risk' | 'all';
+
+export interface GovernanceConfig {
+  readonly approvalMode: ApprovalMode;
+  /** A pending change request expires after this many days (APPROVAL_EXPIRY_DAYS, default 7). */
+  readonly approvalExpiryDays: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -182,12 +195,24 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
+    governance: loadGovernanceConfig(env, problems),
   };
   const sync = loadSyncConfig(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return sync ? { ...config, sync } : config;
+}
+
+const APPROVAL_MODES: readonly ApprovalMode[] = ['none', 'high-risk', 'all'];
+
+function loadGovernanceConfig(env: Env, problems: string[]): GovernanceConfig {
+  const mode = (env.APPROVAL_MODE || 'high-risk') as ApprovalMode;
+  if (!APPROVAL_MODES.includes(mode)) problems.push(`APPROVAL_MODE: must be one of ${APPROVAL_MODES.join(', ')}`);
+  return {
+    approvalMode: APPROVAL_MODES.includes(mode) ? mode : 'high-risk',
+    approvalExpiryDays: integer(env, 'APPROVAL_EXPIRY_DAYS', 7, 1, 365, problems),
+  };
 }
 
 const DEFAULT_USER_FILTER = '(&(objectCategory=person)(objectClass=user))';

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
 import type { HttpState } from '../http/state';
+import { registerAuditRoutes } from './audit-routes';
 import { registerSyncRoutes, type TriggerRun } from './sync-routes';
 
 export const ADMIN_PREFIX = '/admin/api';
@@ -24,5 +25,6 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     ...(options.triggerRun ? { triggerRun: options.triggerRun } : {}),
   });
+  registerAuditRoutes(router, { dataSource: options.dataSource });
   return router;
 }

@@ -11,7 +11,8 @@ export class TestServer {
   static async start(database: DatabaseConfig, overrides: Partial<Config> = {}): Promise<TestServer> {
     const config: Config = {
       host: '127.0.0.1', port: 0, publicUrl: undefined, database, migrateOnStart: true,
-      logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 2000, ...overrides,
+      logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 2000,
+      governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 }, ...overrides,
     };
     const running = await startServer(config, createLogger('silent'));
     return new TestServer(running);

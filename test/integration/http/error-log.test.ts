@@ -32,6 +32,7 @@ for (const database of testDatabases()) {
       const config: Config = {
         host: '127.0.0.1', port: 0, publicUrl: undefined, database: await database.fresh(), migrateOnStart: true,
         logLevel: 'info', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 2000,
+        governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 },
       };
       running = await startServer(config, createLogger('info', { write: (line: string) => lines.push(line) }));
       token = (await new ServiceAccounts(running.dataSource).create(
