@@ -3,9 +3,11 @@ import { SeedSystemRoles1763900000001 } from './1763900000001-seed-system-roles'
 import { SyncRuns1763900000002 } from './1763900000002-sync-runs';
 import { RoleNameKeys1763900000003 } from './1763900000003-role-name-keys';
 import { Governance1763900000004 } from './1763900000004-governance';
+import { AuditChain1763900000005 } from './1763900000005-audit-chain';
 
 /** Every migration, in order. Listed explicitly so they load the same under tsx and in tests. */
 export const migrations = [
   InitialSchema1763900000000, SeedSystemRoles1763900000001, SyncRuns1763900000002, RoleNameKeys1763900000003,
   Governance1763900000004,
+  AuditChain1763900000005,
 ];

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, DomainError, type DomainErrorKind } from './errors';
 import { registerAccountCommands } from './cli/accounts';
 import { registerAdminCommands } from './cli/admin';
+import { registerAuditCommands } from './cli/audit';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
 import { registerSyncRunCommand } from './cli/sync-run';
@@ -40,6 +41,7 @@ function buildProgram(): Command {
   registerAccountCommands(program);
   registerSyncReportCommands(program);
   registerSyncRunCommand(program);
+  registerAuditCommands(program);
   return program;
 }
 

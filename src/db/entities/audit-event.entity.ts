@@ -1,11 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Who changed what, through which door. Written in the same transaction as the change. */
+/**
+ * Who changed what, through which door. Written in the same transaction as the change, as a link of
+ * a hash chain (src/governance/audit-chain.ts): `seq` is its position, `hash` covers its fields and
+ * `prevHash`, the hash of the event at seq - 1 (null for the first).
+ */
 @Entity({ name: 'audit_events' })
 @Index('ix_audit_events_target', ['targetType', 'targetId'])
 export class AuditEventEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
+
+  @Index('ux_audit_events_seq', { unique: true })
+  @Column({ name: 'seq', type: 'integer' })
+  seq!: number;
 
   @Index('ix_audit_events_occurred_at')
   @Column({ name: 'occurred_at', type: 'varchar', length: 24 })
@@ -44,4 +52,11 @@ export class AuditEventEntity {
 
   @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true })
   requestId!: string | null;
+
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64, nullable: true })
+  prevHash!: string | null;
+
+  /** SHA-256 hex of the canonical encoding of the fields above and prevHash. */
+  @Column({ name: 'hash', type: 'varchar', length: 64 })
+  hash!: string;
 }

@@ -1,4 +1,5 @@
 import { ApiTokenEntity } from './api-token.entity';
+import { AuditChainEntity } from './audit-chain.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ChangeRequestEntity } from './change-request.entity';
 import { LeaseEntity } from './lease.entity';
@@ -19,10 +20,12 @@ export {
 };
 export { LeaseEntity, SyncRunEntity, SyncRunEntryEntity, SyncStateEntity };
 export { ChangeRequestEntity, PersonalTokenEntity };
+export { AuditChainEntity };
 
 export const entities = [
   UserEntity, UserValueEntity, RoleEntity, RoleMemberEntity, ServiceAccountEntity,
   ServiceAccountRoleEntity, ApiTokenEntity, AuditEventEntity,
   SyncRunEntity, SyncRunEntryEntity, SyncStateEntity, LeaseEntity,
   PersonalTokenEntity, ChangeRequestEntity,
+  AuditChainEntity,
 ];
