@@ -238,7 +238,7 @@ function plannedEntries(plan: PlannedSync): SyncRunEntryInput[] {
     objectType: 'user', action: entry.action as SyncRunEntryInput['action'], anchor: entry.anchor, dn: entry.dn,
     changes: entry.changes, message: entry.reason ?? null,
   }));
-  return [...users, ...plan.roles.flatMap((role) => memberEntries(role, { added: [...role.addAnchors], removed: [...role.removeAnchors], adopted: [] }, (anchor) => anchor))];
+  return [...users, ...plan.roles.flatMap((role) => memberEntries(role, { added: [...role.addAnchors], removed: [...role.removeAnchors], adopted: [], held: [] }, (anchor) => anchor))];
 }
 
 /** Member entries of one role, by member anchor. */
@@ -255,6 +255,10 @@ function memberEntries(
     })),
     ...written.removed.map((member): SyncRunEntryInput => ({
       objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: [{ attribute: 'roles', from: role.roleName }],
+    })),
+    ...written.held.map((grant): SyncRunEntryInput => ({
+      objectType: 'role', action: 'skip', anchor: anchorOf(grant.userId), changes: [{ attribute: 'roles', to: role.roleName }],
+      message: `not granted yet: ${grant.reason}, so a person approves it first (change request ${grant.changeRequestId})`,
     })),
   ];
 }

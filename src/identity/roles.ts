@@ -6,7 +6,11 @@ import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
 } from '../errors';
 import { diffAttributes, recordAudit, recordAudits, type AuditChange, type AuditRecord } from '../governance/audit';
+import { findPendingRequest, raiseChangeRequest } from '../governance/change-request-store';
 import { assertPermitted, nowIso, sourceOf, type ChangeContext } from './change-context';
+import {
+  approvalPath, assertManagesRole, assertManagesUsers, governedGrantReason, isGoverned,
+} from './grant-rules';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
 import { listPage } from './list-page';
@@ -154,6 +158,7 @@ export class RoleDirectory {
     context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string },
   ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
     assertPermitted(context, 'groups:write');
+    if (memberIds.length > 0) assertPermitted(context, 'roles:assign');
     checkInput(input);
     if (options.anchor !== undefined && context.door !== 'sync') throw invalidError('Only the directory sync links roles to directory groups');
     const now = nowIso();
@@ -173,62 +178,94 @@ export class RoleDirectory {
       createdAt: now,
       updatedAt: now,
     });
-    let members: MembershipWritten = { added: [], removed: [], adopted: [] };
+    let members: MembershipWritten = noMembersWritten();
     await this.write(input.displayName, async (manager) => {
       await assertNameFree(manager, input.displayName, null);
       await manager.insert(RoleEntity, row);
       members = await applyMemberChanges(manager, context, row, [{ kind: 'add', ids: memberIds }]);
-      await recordAudits(manager, context, auditRecords('role.create', row, diffAttributes({}, attributeView(row)), members));
+      await recordAudits(manager, context, auditRecords(context, 'role.create', row, diffAttributes({}, attributeView(row)), members));
     });
     return { record: toRoleRecord(row), members };
+  }
+
+  /**
+   * One user's roles changed in one transaction: roles added and withdrawn (by id), each through the
+   * same locked update as every other membership change, so every rule holds. The caller owns the
+   * transaction (an admin request, a CLI grant, or an approval that applies a change request).
+   * Returns the roles actually granted and withdrawn.
+   */
+  async editUserRoles(
+    manager: EntityManager, context: ChangeContext, userId: string, edit: { add: readonly string[]; remove: readonly string[] },
+  ): Promise<{ added: RoleEntity[]; removed: RoleEntity[] }> {
+    assertPermitted(context, 'roles:assign');
+    const added: RoleEntity[] = [];
+    const removed: RoleEntity[] = [];
+    // Roles in id order: two edits touching the same roles lock them in the same order.
+    const ids = [...new Set([...edit.add, ...edit.remove])].sort();
+    for (const roleId of ids) {
+      const adding = edit.add.includes(roleId);
+      const { row, members } = await this.changeIn(manager, context, roleId, {
+        memberChanges: [{ kind: adding ? 'add' : 'remove', ids: [userId] }],
+      }, {});
+      if (members.added.length > 0) added.push(row);
+      if (members.removed.length > 0) removed.push(row);
+    }
+    return { added, removed };
   }
 
   /** The one update of a role: attributes and membership, on the locked row, one version bump, audited by id. */
   private async change(
     context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
   ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
-    assertPermitted(context, 'groups:write');
-    let saved: RoleEntity | undefined;
-    let members: MembershipWritten = { added: [], removed: [], adopted: [] };
     let name = '';
+    let outcome: { row: RoleEntity; members: MembershipWritten } | undefined;
     await this.write(() => name, async (manager) => {
-      const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
-      if (!current) throw notFoundError(`Group ${id} not found`);
-      assertVersion(current.version, options.expectedVersion);
-      const before = attributeView(current);
-      const attributes = typeof update.attributes === 'function' ? update.attributes(toRoleRecord(current)) : update.attributes;
-      if (attributes) {
-        checkInput(attributes);
-        name = attributes.displayName;
-        const next = { ...current, ...attributesOf(attributes) };
-        // An identity provider that found this role by a name that reads the same ("auditor" for
-        // "Auditor") sends that spelling back with every update: where this door may not rename the
-        // role, the same name as it reads is no change, so the update's members still apply.
-        if (next.displayNameKey === current.displayNameKey && !mayChangeAttributes(context, current)) {
-          next.displayName = current.displayName;
-        }
-        const changed = diffAttributes(before, attributeView(next));
-        if (changed.length > 0) assertAttributesWritable(context, current, changed.map((c) => c.attribute));
-        if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
-        Object.assign(current, next);
-      }
-      members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
-      const attributeChanges = diffAttributes(before, attributeView(current));
-      if (options.link !== undefined) current.sourceAnchor = options.link;
-      if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) {
-        saved = current;
-        return;
-      }
-      current.version += 1;
-      current.updatedAt = laterThan(current.updatedAt);
-      await manager.update(RoleEntity, { id }, {
-        displayName: current.displayName, displayNameKey: current.displayNameKey, externalId: current.externalId,
-        description: current.description, sourceAnchor: current.sourceAnchor, version: current.version, updatedAt: current.updatedAt,
+      outcome = await this.changeIn(manager, context, id, update, options, (changed) => {
+        name = changed;
       });
-      await recordAudits(manager, context, auditRecords('role.update', current, attributeChanges, members));
-      saved = current;
     });
-    return { record: toRoleRecord(saved as unknown as RoleEntity), members };
+    if (!outcome) throw new Error('the role update ended without an outcome');
+    return { record: toRoleRecord(outcome.row), members: outcome.members };
+  }
+
+  private async changeIn(
+    manager: EntityManager, context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
+    naming: (name: string) => void = () => undefined,
+  ): Promise<{ row: RoleEntity; members: MembershipWritten }> {
+    if (update.attributes !== undefined) assertPermitted(context, 'groups:write');
+    if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
+    const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
+    if (!current) throw notFoundError(`Group ${id} not found`);
+    assertVersion(current.version, options.expectedVersion);
+    const before = attributeView(current);
+    const attributes = typeof update.attributes === 'function' ? update.attributes(toRoleRecord(current)) : update.attributes;
+    if (attributes) {
+      checkInput(attributes);
+      naming(attributes.displayName);
+      const next = { ...current, ...attributesOf(attributes) };
+      // An identity provider that found this role by a name that reads the same ("auditor" for
+      // "Auditor") sends that spelling back with every update: where this door may not rename the
+      // role, the same name as it reads is no change, so the update's members still apply.
+      if (next.displayNameKey === current.displayNameKey && !mayChangeAttributes(context, current)) {
+        next.displayName = current.displayName;
+      }
+      const changed = diffAttributes(before, attributeView(next));
+      if (changed.length > 0) assertAttributesWritable(context, current, changed.map((c) => c.attribute));
+      if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
+      Object.assign(current, next);
+    }
+    const members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
+    const attributeChanges = diffAttributes(before, attributeView(current));
+    if (options.link !== undefined) current.sourceAnchor = options.link;
+    if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members };
+    current.version += 1;
+    current.updatedAt = laterThan(current.updatedAt);
+    await manager.update(RoleEntity, { id }, {
+      displayName: current.displayName, displayNameKey: current.displayNameKey, externalId: current.externalId,
+      description: current.description, sourceAnchor: current.sourceAnchor, version: current.version, updatedAt: current.updatedAt,
+    });
+    await recordAudits(manager, context, auditRecords(context, 'role.update', current, attributeChanges, members));
+    return { row: current, members };
   }
 
   private async write(name: string | (() => string), work: (manager: EntityManager) => Promise<void>): Promise<void> {
@@ -265,7 +302,22 @@ export interface MembershipWritten {
   readonly removed: string[];
   /** Memberships another door had granted that Active Directory now grants too: AD's from now on. */
   readonly adopted: string[];
+  /**
+   * The sync only: grants Active Directory asks for that are governed (a high-risk role, or one
+   * carrying permissions Batch sync lacks). Not written: each waits in a change request for a
+   * person to approve, and the run reports it.
+   */
+  readonly held: HeldGrant[];
 }
+
+/** A governed grant the sync did not write, and the change request that waits for approval. */
+export interface HeldGrant {
+  readonly userId: string;
+  readonly changeRequestId: string;
+  readonly reason: string;
+}
+
+const noMembersWritten = (): MembershipWritten => ({ added: [], removed: [], adopted: [], held: [] });
 
 const hasMemberChanges = (members: MembershipWritten): boolean =>
   members.added.length + members.removed.length + members.adopted.length > 0;
@@ -300,26 +352,66 @@ async function applyMemberChanges(
   role: RoleEntity,
   changes: readonly MemberChange[],
 ): Promise<MembershipWritten> {
-  const written: MembershipWritten = { added: [], removed: [], adopted: [] };
+  const written = noMembersWritten();
   const source = sourceOf(context);
+  const withdraw = async (present: readonly string[]): Promise<void> => {
+    assertManagesRole(context, role, 'withdraw');
+    await assertManagesUsers(manager, context, present);
+  };
   for (const change of changes) {
     if (change.kind === 'add' || change.kind === 'replace') await assertUsersMayJoin(manager, role, change.ids);
     if (change.kind === 'remove') {
       if (source !== 'ad') await assertNotSyncManaged(manager, role, change.ids);
-      written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined));
+      written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined, withdraw));
     } else if (change.kind === 'removeAll' || change.kind === 'replace') {
       const owned = await manager.find(RoleMemberEntity, { where: { roleId: role.id, source }, select: { userId: true } });
       const keep = new Set(change.kind === 'replace' ? change.ids : []);
-      written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), source));
+      written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), source, withdraw));
     }
     if (change.kind === 'add' || change.kind === 'replace') {
-      const { added, adopted } = await addMembers(manager, role.id, change.ids, source);
+      const { added, adopted, held } = await addMembers(manager, role.id, change.ids, source, (fresh) => grantable(manager, context, role, fresh));
       written.added.push(...added);
       written.adopted.push(...adopted);
+      written.held.push(...held);
     }
   }
   return written;
 }
+
+/**
+ * The rules of granting a role to users who do not hold it yet (holding it already is no grant: an
+ * identity provider's PUT that repeats the members changes nothing). The role must be among those
+ * the actor manages, and so must the users; a governed grant (src/identity/grant-rules.ts) is
+ * refused with the approval path, except that the sync, which cannot ask, holds it back in a change
+ * request for a person to approve. Returns the users to write now and the grants held back.
+ */
+async function grantable(
+  manager: EntityManager, context: ChangeContext, role: RoleEntity, fresh: readonly string[],
+): Promise<{ grant: readonly string[]; held: HeldGrant[] }> {
+  assertManagesRole(context, role, 'assign');
+  await assertManagesUsers(manager, context, fresh);
+  const reason = isGoverned(context) ? governedGrantReason(context.actor, role) : undefined;
+  if (reason === undefined) return { grant: fresh, held: [] };
+  if (context.door !== 'sync') {
+    throw forbiddenError(`Granting "${role.displayName}" needs a second person's approval (${reason}): `
+      + `${approvalPath(context, fresh[0] ?? '{id}')}`);
+  }
+  const held: HeldGrant[] = [];
+  for (const userId of fresh) {
+    const payload = { userId, add: [role.id], remove: [], door: 'sync' };
+    const target = { type: 'User', id: userId };
+    const request = await findPendingRequest(manager, 'role-assignment', target, payload)
+      ?? await raiseChangeRequest(manager, context, {
+        kind: 'role-assignment', summary: `Active Directory grants "${role.displayName}" to user ${userId}`,
+        target, payload, expiryDays: HELD_GRANT_EXPIRY_DAYS,
+      });
+    held.push({ userId, changeRequestId: request.id, reason });
+  }
+  return { grant: [], held };
+}
+
+/** How long a grant the sync held back waits for approval; the next run asks again once it expires. */
+const HELD_GRANT_EXPIRY_DAYS = 7;
 
 async function assertUsersMayJoin(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
   const unique = [...new Set(ids)];
@@ -357,14 +449,19 @@ async function assertNotSyncManaged(manager: EntityManager, role: RoleEntity, id
  */
 async function addMembers(
   manager: EntityManager, roleId: string, ids: readonly string[], source: string,
-): Promise<{ added: string[]; adopted: string[] }> {
+  mayGrant: (fresh: readonly string[]) => Promise<{ grant: readonly string[]; held: HeldGrant[] }>,
+): Promise<{ added: string[]; adopted: string[]; held: HeldGrant[] }> {
   const added: string[] = [];
   const adopted: string[] = [];
+  const held: HeldGrant[] = [];
   for (const chunk of chunks([...new Set(ids)])) {
     const existing = new Map((await manager.find(RoleMemberEntity, {
       where: { roleId, userId: In(chunk) }, select: { userId: true, source: true },
     })).map((m) => [m.userId, m.source]));
-    const fresh = chunk.filter((id) => !existing.has(id));
+    const candidates = chunk.filter((id) => !existing.has(id));
+    const allowed = candidates.length === 0 ? { grant: [], held: [] } : await mayGrant(candidates);
+    held.push(...allowed.held);
+    const fresh = allowed.grant;
     if (fresh.length > 0) {
       const createdAt = nowIso();
       await manager.createQueryBuilder().insert().into(RoleMemberEntity)
@@ -377,16 +474,23 @@ async function addMembers(
       adopted.push(...taken);
     }
   }
-  return { added, adopted };
+  return { added, adopted, held };
 }
 
-/** Removes these members (only those of `source` when given); returns the ids actually removed. */
-async function removeMembers(manager: EntityManager, roleId: string, ids: readonly string[], source?: string): Promise<string[]> {
+/**
+ * Removes these members (only those of `source` when given), once `mayWithdraw` allows the ones
+ * present; returns the ids actually removed.
+ */
+async function removeMembers(
+  manager: EntityManager, roleId: string, ids: readonly string[], source: string | undefined,
+  mayWithdraw: (present: readonly string[]) => Promise<void>,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const chunk of chunks([...new Set(ids)])) {
     const where = { roleId, userId: In(chunk), ...(source === undefined ? {} : { source }) };
     const present = (await manager.find(RoleMemberEntity, { where, select: { userId: true } })).map((m) => m.userId);
     if (present.length === 0) continue;
+    await mayWithdraw(present);
     await manager.delete(RoleMemberEntity, { roleId, userId: In(present) });
     removed.push(...present);
   }
@@ -400,7 +504,9 @@ const AUDITED_IDS_PER_ROW = 1_000;
  * The audit records of a role write: attribute changes and the member ids added, removed and
  * adopted. Large membership changes take several records, each marked with its part.
  */
-function auditRecords(action: string, role: RoleEntity, attributes: AuditChange[], members: MembershipWritten): AuditRecord[] {
+function auditRecords(
+  context: ChangeContext, action: string, role: RoleEntity, attributes: AuditChange[], members: MembershipWritten,
+): AuditRecord[] {
   const lists = (['added', 'removed', 'adopted'] as const).flatMap((kind) => members[kind].map((id) => [kind, id] as const));
   const parts = Math.max(1, Math.ceil(lists.length / AUDITED_IDS_PER_ROW));
   return Array.from({ length: parts }, (_, part) => {
@@ -412,6 +518,7 @@ function auditRecords(action: string, role: RoleEntity, attributes: AuditChange[
       changes: {
         ...(part === 0 ? { attributes } : {}), added: ids('added'), removed: ids('removed'),
         ...(adopted.length > 0 ? { adopted } : {}), ...(parts > 1 ? { part: part + 1, parts } : {}),
+        ...(context.approval ? { approval: context.approval } : {}),
       },
     };
   });

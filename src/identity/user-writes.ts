@@ -3,6 +3,7 @@ import { UserEntity, UserValueEntity } from '../db/entities';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
 import { nowIso, sourceOf, type ChangeContext } from './change-context';
+import { assertManagesUsers } from './grant-rules';
 import type { UserProfile } from './user-profile';
 import { auditView, checkProfile, columnsOf, indexedValueRows } from './user-rows';
 
@@ -99,6 +100,7 @@ export async function updateUser(
     || current.sourceAnchor !== change.directory.anchor || (change.directory.dn !== null && current.sourceDn !== change.directory.dn));
   if (changes.length === 0 && !relinked) return { row: current };
   assertWritable(context, current, changes.map((item) => item.attribute), change.directory !== undefined);
+  await assertManagesUsers(manager, context, [current.id]);
   const columns = columnsOf(profile);
   const next: UserEntity = Object.assign(new UserEntity(), current, columns, {
     ...(change.passwordHash === undefined ? {} : { passwordHash: change.passwordHash }),
@@ -128,6 +130,7 @@ export async function updateUser(
 /** Deletes a locked user row (its memberships and indexed values go with it, by foreign key). */
 export async function deleteUser(manager: EntityManager, context: ChangeContext, current: UserEntity): Promise<AuditRecord> {
   assertWritable(context, current, ['the user itself'], false);
+  await assertManagesUsers(manager, context, [current.id]);
   await manager.delete(UserEntity, { id: current.id });
   return { action: 'user.delete', targetType: 'User', targetId: current.id, targetName: current.userName };
 }

@@ -11,6 +11,8 @@ import {
 
 /** Fixed ids of system roles (migrations/1763900000001-seed-system-roles.ts). */
 const AUDITOR_ID = '00000000-0000-4000-8000-000000000003';
+/** A normal-risk system role whose permissions a SCIM client holds itself: granting it is not governed. */
+const HELP_DESK_ID = '00000000-0000-4000-8000-000000000004';
 const BATCH_SYNC_ID = '00000000-0000-4000-8000-00000000000c';
 
 const SCIM_JSON = { 'Content-Type': 'application/scim+json' };
@@ -737,32 +739,32 @@ for (const database of testDatabases()) {
         expect((await scim.get(`/Groups/${AUDITOR_ID}`)).status).to.equal(200);
       });
 
-      it('lets a normal user join and leave the Auditor role: the membership of system roles is manageable', async () => {
+      it('lets a normal user join and leave the Help Desk Administrator role: the membership of system roles is manageable', async () => {
         const before = await tableCounts(server);
-        const added = await scim.patch(`/Groups/${AUDITOR_ID}`, {
+        const added = await scim.patch(`/Groups/${HELP_DESK_ID}`, {
           schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: bobId }] }],
         });
         expect(added.status, added.text).to.equal(204);
-        expect(await rows(server, 'SELECT user_id FROM role_members WHERE role_id = ?', [AUDITOR_ID])).to.deep.equal([{ user_id: bobId }]);
+        expect(await rows(server, 'SELECT user_id FROM role_members WHERE role_id = ?', [HELP_DESK_ID])).to.deep.equal([{ user_id: bobId }]);
         expect(await tableCounts(server)).to.deep.equal({
           ...before, role_members: before.role_members + 1, audit_events: before.audit_events + 1,
         });
         const bob = await scim.get(`/Users/${bobId}`);
         expect((bob.body.groups as Record<string, unknown>[]).map((group) => [group.value, group.display]))
-          .to.deep.equal([[AUDITOR_ID, 'Auditor']]);
+          .to.deep.equal([[HELP_DESK_ID, 'Help Desk Administrator']]);
 
-        const put = await scim.put(`/Groups/${AUDITOR_ID}`, {
-          schemas: [GROUP_SCHEMA], displayName: 'Auditor', members: [{ value: aliceId }],
+        const put = await scim.put(`/Groups/${HELP_DESK_ID}`, {
+          schemas: [GROUP_SCHEMA], displayName: 'Help Desk Administrator', members: [{ value: aliceId }],
         });
         expect(put.status, put.text).to.equal(200);
         expect((put.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([aliceId]);
 
-        const removed = await scim.patch(`/Groups/${AUDITOR_ID}`, {
+        const removed = await scim.patch(`/Groups/${HELP_DESK_ID}`, {
           schemas: [PATCH_SCHEMA], Operations: [{ op: 'remove', path: 'members' }],
         });
         expect(removed.status, removed.text).to.equal(204);
-        expect(await rows(server, 'SELECT user_id FROM role_members WHERE role_id = ?', [AUDITOR_ID])).to.deep.equal([]);
-        expect((await scim.get(`/Groups/${AUDITOR_ID}`)).body.displayName).to.equal('Auditor');
+        expect(await rows(server, 'SELECT user_id FROM role_members WHERE role_id = ?', [HELP_DESK_ID])).to.deep.equal([]);
+        expect((await scim.get(`/Groups/${HELP_DESK_ID}`)).body.displayName).to.equal('Help Desk Administrator');
       });
     });
 

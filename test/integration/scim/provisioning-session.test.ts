@@ -190,12 +190,13 @@ for (const database of testDatabases()) {
       });
       expect(rename.status).to.equal(200);
       expect(rename.body.displayName).to.equal('Guides');
-      const auditor = '00000000-0000-4000-8000-000000000003';
-      const join = await scim.patch(`/Groups/${auditor}`, {
+      // Help Desk Administrator: a system role whose permissions the SCIM client holds itself (not a governed grant).
+      const helpDesk = '00000000-0000-4000-8000-000000000004';
+      const join = await scim.patch(`/Groups/${helpDesk}`, {
         schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: secondUserId }] }],
       });
-      expect(join.status).to.equal(204);
-      const read = await scim.get(`/Groups/${auditor}`);
+      expect(join.status, join.text).to.equal(204);
+      const read = await scim.get(`/Groups/${helpDesk}`);
       expect((read.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([secondUserId]);
     });
 

@@ -71,24 +71,24 @@ for (const database of testDatabases()) {
     });
 
     it('applies the members of an update that spells a system role\'s name another way (as an IdP that found it so does), keeping the name', async () => {
-      const auditor = '00000000-0000-4000-8000-000000000003';
+      const helpDesk = '00000000-0000-4000-8000-000000000004';
       const user = await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'spelled@example.com' });
-      const patched = await scim.patch(`/Groups/${auditor}`, {
+      const patched = await scim.patch(`/Groups/${helpDesk}`, {
         schemas: [PATCH_SCHEMA], Operations: [
-          { op: 'replace', path: 'displayName', value: 'auditor' },
+          { op: 'replace', path: 'displayName', value: 'help desk  ADMINISTRATOR' },
           { op: 'add', path: 'members', value: [{ value: user.body.id }] },
         ],
       });
       expect(patched.status, JSON.stringify(patched.body)).to.equal(204);
-      const put = await scim.put(`/Groups/${auditor}`, {
-        schemas: [GROUP_SCHEMA], displayName: 'AUDITOR ', members: [{ value: user.body.id }],
+      const put = await scim.put(`/Groups/${helpDesk}`, {
+        schemas: [GROUP_SCHEMA], displayName: 'HELP DESK Administrator ', members: [{ value: user.body.id }],
       });
       expect(put.status, JSON.stringify(put.body)).to.equal(200);
-      const role = await scim.get(`/Groups/${auditor}`);
-      expect(role.body.displayName).to.equal('Auditor');
+      const role = await scim.get(`/Groups/${helpDesk}`);
+      expect(role.body.displayName).to.equal('Help Desk Administrator');
       expect((role.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([user.body.id]);
-      const renamed = await scim.patch(`/Groups/${auditor}`, {
-        schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Auditors' }],
+      const renamed = await scim.patch(`/Groups/${helpDesk}`, {
+        schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Help Desk Administrators' }],
       });
       expect(renamed.status, 'a real rename of a system role is still refused').to.equal(400);
       expect(renamed.body.scimType).to.equal('mutability');
