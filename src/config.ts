@@ -61,6 +61,16 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly governance: GovernanceConfig;
   readonly sync?: SyncConfig;
+  /** E-mail notices; present when SMTP_URL is set (else notices stay queued in the outbox). */
+  readonly mail?: MailConfig;
+}
+
+/** Where notices are sent from and through (SMTP_URL, MAIL_FROM). */
+export interface MailConfig {
+  /** smtp://host:587 (STARTTLS when offered) or smtps://user:password@host:465; a secret. */
+  readonly url: string;
+  /** The From of every notice: `noreply@example.com` or `scimd <noreply@example.com>`. */
+  readonly from: string;
 }
 
 /**
@@ -198,10 +208,34 @@ export function loadConfig(env: Env = process.env): Config {
     governance: loadGovernanceConfig(env, problems),
   };
   const sync = loadSyncConfig(env, problems);
+  const mail = loadMailConfig(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return sync ? { ...config, sync } : config;
+  return { ...config, ...(sync ? { sync } : {}), ...(mail ? { mail } : {}) };
+}
+
+/** `local@domain`, or `Display Name <local@domain>`; no line breaks (it becomes a header). */
+const MAIL_ADDRESS = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
+function loadMailConfig(env: Env, problems: string[]): MailConfig | undefined {
+  const url = readSecret(env, 'SMTP_URL', problems);
+  if (url === undefined) return undefined;
+  // The URL may hold a password: problems never quote it.
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push('SMTP_URL: not a valid URL (expected smtp://host:587 or smtps://user:password@host:465; '
+      + 'percent-encode the user name and password)');
+  }
+  if (parsed && (!['smtp:', 'smtps:'].includes(parsed.protocol) || parsed.hostname === '')) {
+    problems.push('SMTP_URL: must be smtp://host[:port] or smtps://host[:port] (user:password@ before the host when the server needs a login)');
+  }
+  const from = env.MAIL_FROM?.trim() ?? '';
+  if (from === '') problems.push('MAIL_FROM: required when SMTP_URL is set (e.g. scimd <noreply@example.com>)');
+  else if (!MAIL_ADDRESS.test(from)) problems.push(`MAIL_FROM: "${from}" is not an address (e.g. noreply@example.com or scimd <noreply@example.com>)`);
+  return { url, from };
 }
 
 const APPROVAL_MODES: readonly ApprovalMode[] = ['none', 'high-risk', 'all'];

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from './app';
 import type { Config } from './config';
 import { describeDatabase } from './db/data-source';
+import { startMailDelivery } from './governance/outbox';
 import type { Lifecycle } from './http/health';
 import type { Logger } from './logger';
 import { openStore } from './runtime';
@@ -43,6 +44,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   server.on('request', app.callback());
   logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
   const scheduler = config.sync?.schedulerEnabled ? startSyncScheduler(dataSource, config.sync, logger) : undefined;
+  const mailOutbox = startMailDelivery(dataSource, config.mail, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -54,6 +56,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(timer);
       await scheduler?.stop();
+      await mailOutbox?.stop();
       await dataSource.destroy();
       logger.info('scimd stopped');
     })();

@@ -3,6 +3,7 @@ import { AuditChainEntity } from './audit-chain.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ChangeRequestEntity } from './change-request.entity';
 import { LeaseEntity } from './lease.entity';
+import { MailOutboxEntity } from './mail-outbox.entity';
 import { PersonalTokenEntity } from './personal-token.entity';
 import { RoleMemberEntity } from './role-member.entity';
 import { RoleEntity } from './role.entity';
@@ -20,6 +21,7 @@ export {
 };
 export { LeaseEntity, SyncRunEntity, SyncRunEntryEntity, SyncStateEntity };
 export { ChangeRequestEntity, PersonalTokenEntity };
+export { MailOutboxEntity };
 export { AuditChainEntity };
 
 export const entities = [
@@ -28,4 +30,5 @@ export const entities = [
   SyncRunEntity, SyncRunEntryEntity, SyncStateEntity, LeaseEntity,
   PersonalTokenEntity, ChangeRequestEntity,
   AuditChainEntity,
+  MailOutboxEntity,
 ];
