@@ -209,7 +209,7 @@ export async function verifyAuditChain(dataSource: DataSource, options: { readon
       ok: false, count, broken: {
         problem: 'head-mismatch', seq: head.lastSeq, id: null,
         message: lastSeq !== head.lastSeq
-          ? `The head says the chain ends at seq ${head.lastSeq}, but it ends at seq ${lastSeq}: events ${lastSeq + 1}-${head.lastSeq} were removed`
+          ? `The head says the chain ends at seq ${head.lastSeq}, but it ends at seq ${lastSeq}: ${removedEvents(lastSeq + 1, head.lastSeq)} removed from the end`
           : `The head's hash ${String(head.lastHash)} is not the hash of the last event (seq ${lastSeq}): the head was edited`,
       },
     };
@@ -238,7 +238,7 @@ export function checkLink(row: AuditEventEntity, previousSeq: number, previousHa
   if (seq !== previousSeq + 1) {
     return {
       problem: 'seq-gap', seq, id,
-      message: `Event seq ${seq} (id ${id}) follows seq ${previousSeq}: ${seq - previousSeq - 1 === 1 ? `event ${previousSeq + 1} was` : `events ${previousSeq + 1}-${seq - 1} were`} removed`,
+      message: `Event seq ${seq} (id ${id}) follows seq ${previousSeq}: ${removedEvents(previousSeq + 1, seq - 1)} removed`,
     };
   }
   if (row.prevHash !== previousHash) {
@@ -256,6 +256,10 @@ export function checkLink(row: AuditEventEntity, previousSeq: number, previousHa
     return { problem: 'hash-mismatch', seq, id, message: `Event seq ${seq} (id ${id}) does not match its hash: it was edited after it was written` };
   }
   return undefined;
+}
+
+function removedEvents(first: number, last: number): string {
+  return first === last ? `event ${first} was` : `events ${first}-${last} were`;
 }
 
 async function readHead(dataSource: DataSource): Promise<AuditChainEntity | null> {
