@@ -15,6 +15,7 @@ export function backgroundSyncTrigger(dataSource: DataSource, config: SyncConfig
       trigger: 'api',
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}),
+      ...(options.allowDeletes === true ? { allowDeletes: true } : {}),
       onStart: (runId) => resolve({ runId }),
       ...(options.context ? { requestedBy: options.context } : {}),
     }).then((run) => {

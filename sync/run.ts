@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
-import { SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
+import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
 import { ServiceAccounts } from '../src/auth/service-accounts';
 import { BATCH_SYNC_ACCOUNT, batchSyncContext, type ChangeContext } from '../src/identity/change-context';
 import { DirectoryView } from '../src/identity/directory-view';
@@ -83,6 +83,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   // The sync acts with what its own account's roles allow, as stored: take Batch sync's role away and it writes nothing.
   const acting = await new ServiceAccounts(deps.dataSource).actingAs(BATCH_SYNC_ACCOUNT.id);
   const requestedBy = options.requestedBy ?? batchSyncContext(acting);
+  if (options.allowDeletes === true) assertMayAllowDeletes(requestedBy);
   const state = await runs.getState();
   let mode: 'full' | 'delta' = options.mode ?? 'delta';
   let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;
@@ -112,7 +113,9 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
         modeReason = `the domain controller changed or was restored (invocationId ${since.invocationId} → ${server.invocationId})`;
       }
     }
-    runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
+    runId = await runs.start({
+      trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy, allowDeletes: options.allowDeletes === true,
+    });
     options.onStart?.(runId);
     progress(`reading (${mode})`);
     let read: DirectoryRead;

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DataSource } from 'typeorm';
+import { requestSyncRelease } from '../governance/sync-release';
 import { SYNC_ENTRY_ACTIONS, SYNC_MODES, SyncRuns, type SyncEntryAction, type SyncMode } from '../governance/sync-runs';
 import { contextOf } from '../auth/principal';
 import type { ChangeContext } from '../identity/change-context';
@@ -9,10 +10,13 @@ import { readJsonObject, type JsonBodyRules } from '../http/json-body';
 import { requirePrincipal } from '../http/principal';
 import type { HttpState } from '../http/state';
 import { requirePermission } from './auth';
+import { paging } from './paging';
 
 export interface TriggerRunOptions {
   readonly mode?: SyncMode;
   readonly dryRun?: boolean;
+  /** Through the delete threshold: only on a second person's approval (a released blocked run). */
+  readonly allowDeletes?: boolean;
   /** Who asked, through the admin door: the run's actor. */
   readonly context?: ChangeContext;
 }
@@ -25,16 +29,17 @@ export interface SyncRoutesOptions {
   /** Absent while the directory sync is not configured (no LDAP_URL): POST answers 409. */
   readonly triggerRun?: TriggerRun;
   readonly maxBodyBytes: number;
+  /** How long a request to release a blocked run waits for approval. */
+  readonly approvalExpiryDays: number;
 }
-
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
 
 /**
  * GET  /sync/runs                      sync:read   runs, newest first (?page=&pageSize=)
  * GET  /sync/runs/:id                  sync:read   one run with its counters
  * GET  /sync/runs/:id/entries          sync:read   its entries (?action=error,skip&page=&pageSize=)
  * POST /sync/runs                      sync:run    start a run: {"mode"?: "full"|"delta", "dryRun"?: boolean}
+ * POST /sync/runs/:id/release          sync:run    ask to let a blocked run's deletes through: 202 with the
+ *                                                  change request; a second person's approval starts the run
  */
 export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoutesOptions): void {
   const runs = new SyncRuns(options.dataSource);
@@ -79,23 +84,17 @@ export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoute
     ctx.set('Location', `${ctx.path.replace(/\/+$/, '')}/${encodeURIComponent(runId)}`);
     ctx.body = { runId };
   });
-}
 
-function paging(ctx: Context): { page: number; pageSize: number } {
-  return {
-    page: positive(ctx, 'page', 1, Number.MAX_SAFE_INTEGER),
-    pageSize: positive(ctx, 'pageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-  };
-}
-
-function positive(ctx: Context, name: string, fallback: number, max: number): number {
-  const raw = single(ctx, name);
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
-    throw new HttpError(400, `${name} must be a whole number from 1 to ${max}, not "${raw}"`);
-  }
-  return value;
+  router.post('/sync/runs/:id/release', requirePermission('sync:run'), async (ctx: Context) => {
+    if (!options.triggerRun) {
+      throw new HttpError(409, 'The Active Directory sync is not configured on this server (set LDAP_URL and the other LDAP_* variables)');
+    }
+    const context = contextOf(requirePrincipal(ctx), 'admin', typeof ctx.state.requestId === 'string' ? ctx.state.requestId : undefined);
+    const changeRequest = await requestSyncRelease(options.dataSource, context, String(ctx.params.id), { expiryDays: options.approvalExpiryDays });
+    ctx.status = 202;
+    ctx.set('Location', `/admin/api/change-requests/${changeRequest.id}`);
+    ctx.body = { status: 'pending', changeRequest };
+  });
 }
 
 /** `?action=error` or `?action=error,skip` (or the parameter repeated). */
@@ -109,9 +108,4 @@ function actionFilter(ctx: Context): SyncEntryAction[] | undefined {
     throw new HttpError(400, `Unknown action ${unknown.map((item) => `"${item}"`).join(', ')}; one of ${SYNC_ENTRY_ACTIONS.join(', ')}`);
   }
   return raw as SyncEntryAction[];
-}
-
-function single(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  return Array.isArray(value) ? value[0] : value;
 }

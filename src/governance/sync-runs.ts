@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { SyncRunEntity, SyncRunEntryEntity, SyncStateEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
-import { conflictError, invalidError, notFoundError } from '../errors';
+import { conflictError, forbiddenError, invalidError, notFoundError } from '../errors';
 import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
+import { isGoverned } from '../identity/grant-rules';
 import { recordAudit } from './audit';
 
 /**
@@ -117,6 +118,20 @@ export interface StartRunInput {
   readonly dryRun: boolean;
   /** Who asked for the run (a person or service account through the admin API, the CLI operator, the schedule). */
   readonly requestedBy: ChangeContext;
+  /** Let this run through the accidental-delete threshold: governed (see assertMayAllowDeletes). */
+  readonly allowDeletes?: boolean;
+}
+
+/**
+ * Letting a run through the accidental-delete threshold is a governed change: the CLI operator (root
+ * of trust) may, and so may a run that a second person approved (POST /admin/api/sync/runs/{id}/release
+ * → a change request); nobody else.
+ */
+export function assertMayAllowDeletes(context: ChangeContext): void {
+  if (isGoverned(context)) {
+    throw forbiddenError('Letting a sync run through the delete threshold needs a second person\'s approval: ask for it at '
+      + 'POST /admin/api/sync/runs/{id}/release on the blocked run (or run scimd sync run --allow-deletes on the server)');
+  }
 }
 
 export interface FinishRunInput {
@@ -156,6 +171,7 @@ export class SyncRuns {
     oneOf('trigger', input.trigger, SYNC_TRIGGERS);
     oneOf('mode', input.mode, SYNC_MODES);
     assertPermitted(input.requestedBy, 'sync:run');
+    if (input.allowDeletes === true) assertMayAllowDeletes(input.requestedBy);
     const id = randomUUID();
     await transaction(this.dataSource, async (manager) => {
       // Runs are ordered by started_at: keep it strictly increasing even within one millisecond.
@@ -173,7 +189,11 @@ export class SyncRuns {
       });
       await recordAudit(manager, input.requestedBy, {
         action: 'sync.run', targetType: 'SyncRun', targetId: id, targetName: null,
-        changes: { trigger: input.trigger, mode: input.mode, dryRun: input.dryRun },
+        changes: {
+          trigger: input.trigger, mode: input.mode, dryRun: input.dryRun,
+          ...(input.allowDeletes === true ? { allowDeletes: true } : {}),
+          ...(input.requestedBy.approval ? { approval: input.requestedBy.approval } : {}),
+        },
       });
     });
     return id;

@@ -206,7 +206,7 @@ for (const database of testDatabases()) {
       operator = (await accounts.create(OPERATOR, { name: 'batch-runner', roleNames: ['Batch sync'] })).token;
       const runs = new SyncRuns(dataSource);
       const app = createApp({
-        config: { maxBodyBytes: 1024, publicUrl: 'http://127.0.0.1' }, dataSource, logger: createLogger('silent'),
+        config: { maxBodyBytes: 1024, publicUrl: 'http://127.0.0.1', governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 } }, dataSource, logger: createLogger('silent'),
         lifecycle: { shuttingDown: false },
         triggerRun: async (options) => {
           calls.push(options);
