@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, DomainError, type DomainErrorKind } from './errors';
 import { registerAccountCommands } from './cli/accounts';
 import { registerAdminCommands } from './cli/admin';
+import { registerRoleCommands } from './cli/roles';
 import { registerAuditCommands } from './cli/audit';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
@@ -38,6 +39,7 @@ function buildProgram(): Command {
     .description('serve SCIM on HOST:PORT (default 127.0.0.1:8080)')
     .action(serve);
   registerAdminCommands(program);
+  registerRoleCommands(program);
   registerAccountCommands(program);
   registerSyncReportCommands(program);
   registerSyncRunCommand(program);

@@ -43,6 +43,11 @@ export interface ChangeContext {
    * rule (every other rule is checked again), and its audit names the approver.
    */
   readonly approval?: Approval;
+  /**
+   * The operator switched the four-eyes rule off for role edits through the admin API
+   * (APPROVAL_MODE=none): governed grants apply without a change request, and their audit says so.
+   */
+  readonly approvalWaived?: true;
 }
 
 /** The sync's non-personal identity (seeded by migration 1763900000002, holding the Batch sync role). */

@@ -29,11 +29,11 @@ export function governedGrantReason(actor: Actor, role: GrantedRole): string | u
 
 /**
  * Whether the four-eyes rule applies to this context's grants: the local CLI operator is the root
- * of trust and a change applied on approval has had its second person; everyone else's governed
- * grants wait for one.
+ * of trust, a change applied on approval has had its second person, and APPROVAL_MODE=none waives
+ * it for the admin API's role edits; everyone else's governed grants wait for one.
  */
 export function isGoverned(context: ChangeContext): boolean {
-  return context.door !== 'cli' && context.approval === undefined;
+  return context.door !== 'cli' && context.approval === undefined && context.approvalWaived !== true;
 }
 
 /** Where a governed grant goes instead, as the refusal tells each door. */

@@ -7,7 +7,7 @@ import { findPendingRequest, raiseChangeRequest, type ChangeRequestView } from '
 import type { Applier } from '../governance/change-requests';
 import { enqueueRoleChangeNotice } from '../governance/notices';
 import { assertPermitted, type ChangeContext } from './change-context';
-import { assertManagesRole, assertManagesUsers, governedGrantReason } from './grant-rules';
+import { assertManagesRole, assertManagesUsers, governedGrantReason, isGoverned } from './grant-rules';
 import { RoleDirectory } from './roles';
 import { roleNameKey } from './role-name';
 
@@ -44,6 +44,15 @@ export type EditOutcome =
 export class RoleAssignments {
   constructor(private readonly dataSource: DataSource, private readonly options: RoleAssignmentOptions) {}
 
+  /** A user's id from its id or its userName (as SCIM compares it: case-insensitively). */
+  async userIdOf(reference: string): Promise<string> {
+    const repository = this.dataSource.getRepository(UserEntity);
+    const user = await repository.findOne({ where: { id: reference }, select: { id: true } })
+      ?? await repository.findOne({ where: { userNameKey: reference.toLowerCase() }, select: { id: true } });
+    if (!user) throw notFoundError(`No user "${reference}"`);
+    return user.id;
+  }
+
   async rolesOf(userId: string): Promise<HeldRole[]> {
     await this.user(this.dataSource.manager, userId);
     return heldRoles(this.dataSource.manager, userId);
@@ -58,15 +67,20 @@ export class RoleAssignments {
     const both = add.filter((role) => remove.some((other) => other.id === role.id));
     if (both.length > 0) throw invalidError(`"${both[0]?.displayName ?? ''}" is both added and removed; name each role once`);
     if (add.length + remove.length === 0) throw invalidError('Name at least one role to add or remove');
+    // The requester's scope first: a role or a user outside it is refused now, approval or not.
+    for (const role of add) assertManagesRole(context, role, 'assign');
+    for (const role of remove) assertManagesRole(context, role, 'withdraw');
+    await assertManagesUsers(manager, context, [user.id]);
     const held = new Set((await heldRoles(manager, user.id)).map((role) => role.id));
     const granting = add.filter((role) => !held.has(role.id));
     const governed = granting.map((role) => governedGrantReason(context.actor, role)).filter((reason) => reason !== undefined);
-    const needsApproval = context.door !== 'cli' && context.approval === undefined
-      && (this.options.approvalMode === 'all' ? granting.length + remove.filter((role) => held.has(role.id)).length > 0
-        : this.options.approvalMode === 'high-risk' && governed.length > 0);
     const payload = { userId: user.id, add: add.map((role) => role.id), remove: remove.map((role) => role.id), door: context.door };
+    const mode = context.door === 'admin' ? this.options.approvalMode : 'high-risk';
+    const changing = granting.length + remove.filter((role) => held.has(role.id)).length > 0;
+    const needsApproval = isGoverned(context) && mode !== 'none' && (mode === 'all' ? changing : governed.length > 0);
     if (needsApproval) return { status: 'pending', changeRequest: await this.request(context, user, add, remove, payload, governed) };
-    return transaction(this.dataSource, async (tx) => applyEdit(tx, context, payload));
+    const applying: ChangeContext = mode === 'none' && governed.length > 0 ? { ...context, approvalWaived: true } : context;
+    return transaction(this.dataSource, async (tx) => applyEdit(tx, applying, payload));
   }
 
   /** Raises the change request, once the rules the requester must meet now hold (a doomed request helps nobody). */
@@ -75,10 +89,7 @@ export class RoleAssignments {
     payload: { userId: string; add: string[]; remove: string[]; door: string }, governed: string[],
   ): Promise<ChangeRequestView> {
     assertPermitted(context, 'roles:manage');
-    for (const role of add) assertManagesRole(context, role, 'assign');
-    for (const role of remove) assertManagesRole(context, role, 'withdraw');
     return transaction(this.dataSource, async (manager) => {
-      await assertManagesUsers(manager, context, [user.id]);
       const target = { type: 'User', id: user.id, name: user.userName };
       const waiting = await findPendingRequest(manager, 'role-assignment', target, payload);
       if (waiting) return waiting;
