@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { problemFace } from './admin/problem';
 import { ADMIN_PREFIX, adminRouter } from './admin/router';
 import type { TriggerRun } from './admin/sync-routes';
-import { ServiceAccounts } from './auth/service-accounts';
+import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import { renderErrors } from './http/errors';
 import { faceByPrefix } from './http/faces';
@@ -54,7 +54,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun }:
   });
   app.use(renderErrors({ logger, faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }], scimFace) }));
   app.use(health.routes()); // public: load balancers probe without a token
-  app.use(authenticateBearer(new ServiceAccounts(dataSource)));
+  app.use(authenticateBearer(new Authenticator(dataSource)));
   app.use(admin.routes());
   app.use(scim.routes());
   // Set 405/501 with the Allow header, for routes of either router (ctx.matched collects both);

@@ -8,7 +8,8 @@ import { assertPermitted, nowIso, type ChangeContext, type ManagedScope } from '
 import { scopeOf } from '../identity/managed-scope';
 import { roleNameKey } from '../identity/role-name';
 import type { Principal } from './principal';
-import { issueToken, parseToken, secretMatches } from './tokens';
+import { grantsOf, type HeldRoleRow } from './held-roles';
+import { issueToken, lastUseDue, normalizeExpiry, parseToken, secretMatches } from './tokens';
 
 export interface ServiceAccountView {
   readonly id: string;
@@ -28,7 +29,7 @@ export interface TokenView {
   readonly lastUsedAt: string | null;
 }
 
-interface AuthenticationRow {
+interface AuthenticationRow extends HeldRoleRow {
   token_id: string;
   secret_hash: string;
   expires_at: string | null;
@@ -36,14 +37,7 @@ interface AuthenticationRow {
   account_id: string;
   account_name: string;
   disabled_at: string | null;
-  role_name: string | null;
-  permissions: string | null;
-  manages: string | null;
-  managed_roles: string | null;
 }
-
-/** lastUsedAt is written at most this often per token, so that reads stay reads. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Non-personal identities, their roles and their tokens. Tokens are shown once and stored hashed. */
 export class ServiceAccounts {
@@ -151,10 +145,13 @@ export class ServiceAccounts {
     };
   }
 
-  /** The principal a bearer token stands for, or undefined when it is unknown, revoked, expired or disabled. */
+  /**
+   * The principal a service account's bearer token (`scimd_…`) stands for, or undefined when it is
+   * unknown, revoked, expired or its account disabled. Personal tokens are PersonalTokens'.
+   */
   async authenticate(bearer: string): Promise<Principal | undefined> {
     const parsed = parseToken(bearer);
-    if (!parsed) return undefined;
+    if (parsed?.kind !== 'service') return undefined;
     // One query on every request: the token, its account and the account's roles together.
     // Plain SQL: it runs on every request.
     const rows = await this.dataSource.query(
@@ -172,21 +169,12 @@ export class ServiceAccounts {
     const now = nowIso();
     if (token.expires_at !== null && token.expires_at <= now) return undefined;
     if (token.disabled_at !== null) return undefined;
-    if (token.last_used_at === null || Date.parse(now) - Date.parse(token.last_used_at) > LAST_USED_RESOLUTION_MS) {
+    if (lastUseDue(token.last_used_at, now)) {
       // Through the transaction queue: on SQLite a bare write would join (and roll back with) a
       // transaction another request has open on the shared connection.
       await transaction(this.dataSource, (manager) => manager.update(ApiTokenEntity, { id: token.token_id }, { lastUsedAt: now }));
     }
-    const held = rows.filter((row) => row.role_name !== null);
-    return {
-      kind: 'service-account',
-      id: token.account_id,
-      name: token.account_name,
-      tokenId: token.token_id,
-      roles: held.map((row) => row.role_name as string).sort(),
-      permissions: new Set(held.flatMap((row) => JSON.parse(row.permissions ?? '[]') as string[])),
-      manages: scopeOf(held.map((row) => ({ manages: row.manages ?? 'none', managedRoles: row.managed_roles }))),
-    };
+    return { kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id, ...grantsOf(rows) };
   }
 
   private async view(account: ServiceAccountEntity): Promise<ServiceAccountView> {
@@ -237,14 +225,6 @@ async function resolveRoles(
       + 'not by a service account');
   }
   return roles;
-}
-
-/** Expiries are stored as ISO 8601 UTC so that comparing them as text compares instants. */
-function normalizeExpiry(expiresAt: string | undefined): string | null {
-  if (expiresAt === undefined) return null;
-  const time = Date.parse(expiresAt);
-  if (Number.isNaN(time)) throw invalidError(`Token expiry "${expiresAt}" is not a date and time`);
-  return new Date(time).toISOString();
 }
 
 function tokenView(token: ApiTokenEntity): TokenView {

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
+import type { BearerAuthenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
-import type { ServiceAccounts } from '../auth/service-accounts';
 import { BEARER_CHALLENGE } from '../../scim/errors';
 import { HttpError } from './http-error';
 import type { HttpState } from './state';
@@ -13,9 +13,10 @@ const unauthorized = (detail: string): HttpError => new HttpError(401, detail, {
 /**
  * Authenticates every request that reaches it, for both faces, whatever the spelling of its path:
  * mounted before the routers rather than inside them, so no route (however its path is cased) is
- * reached without a principal. Every caller is a service account with a bearer token.
+ * reached without a principal. Every caller has a bearer token: a service account's (`scimd_…`) or
+ * a person's personal access token (`scimd_p_…`).
  */
-export function authenticateBearer(accounts: ServiceAccounts) {
+export function authenticateBearer(authenticator: BearerAuthenticator) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const header = ctx.get('Authorization');
     const match = BEARER.exec(header);
@@ -24,7 +25,7 @@ export function authenticateBearer(accounts: ServiceAccounts) {
         ? 'The Authorization header must be "Bearer <token>"'
         : 'Authentication required: send "Authorization: Bearer <token>"');
     }
-    const principal = await accounts.authenticate(match[1]);
+    const principal = await authenticator.authenticate(match[1]);
     if (!principal) throw unauthorized('The bearer token is unknown, revoked or expired');
     (ctx.state as HttpState).principal = principal;
     await next();

@@ -1,3 +1,4 @@
+import { PersonalTokens } from '../../src/auth/personal-tokens';
 import { ServiceAccounts } from '../../src/auth/service-accounts';
 import type { Config, DatabaseConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -29,6 +30,15 @@ export class TestServer {
       localOperatorContext('test'),
       { name, roleNames: roles, ...(expiresAt ? { expiresAt } : {}) },
     );
+    return token;
+  }
+
+  /**
+   * Issues a personal access token (`scimd_p_…`) for an existing user, who must hold a role that
+   * grants a permission, as the local operator does (`scimd token create --user`).
+   */
+  async personToken(userName: string): Promise<string> {
+    const { token } = await new PersonalTokens(this.running.dataSource).create(localOperatorContext('test'), { userName });
     return token;
   }
 
