@@ -86,9 +86,20 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
 
   router.post('/Bulk', bind(bulk.bulk));
 
-  // RFC 7644 §3.11: /Me needs an authenticated person; scimd authenticates service accounts only.
+  // RFC 7644 §3.11: /Me is the User resource of the authenticated subject. A person (a User with a
+  // personal access token) has one, read as GET /Users/{id} is (users:read); a service account has
+  // none. Changing oneself through /Me is not supported (501).
+  router.get('/Me', bind(async (services, request) => {
+    const { principal } = request;
+    if (principal.kind !== 'person') {
+      throw new ScimError(501, undefined, '/Me is only for persons (personal access tokens): a service account is not a User');
+    }
+    const response = await users.getUser(services, { ...request, params: { id: principal.id } });
+    // The aliased resource's permanent location, as meta.location gives it.
+    return { ...response, headers: { ...response.headers, Location: `${request.baseUrl}/Users/${principal.id}` } };
+  }));
   router.all('/Me', () => {
-    throw new ScimError(501, undefined, '/Me is not supported: scimd callers are service accounts, not persons');
+    throw new ScimError(501, undefined, 'Only GET /Me is supported: change a User through /Users/{id}');
   });
   return router;
 }
