@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { allows, isPermissionGrant } from '../auth/permissions';
 import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import {
@@ -15,7 +16,10 @@ import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
 import { listPage } from './list-page';
 import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
-import type { Assignability, MemberChange, RoleInput, RoleMember, RoleRecord, RoleReference } from './role-model';
+import {
+  ASSIGNABILITIES, MANAGES_MODES, RISKS,
+  type Assignability, type MemberChange, type RoleDefinition, type RoleInput, type RoleMember, type RoleRecord, type RoleReference,
+} from './role-model';
 import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
@@ -111,7 +115,7 @@ export class RoleDirectory {
   }
 
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
-    assertPermitted(context, 'groups:write');
+    assertMayWriteRoles(context);
     await this.write('', async (manager) => {
       const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
       if (!current) throw notFoundError(`Group ${id} not found`);
@@ -124,6 +128,18 @@ export class RoleDirectory {
         action: 'role.delete', targetType: 'Group', targetId: id, targetName: current.displayName,
       });
     });
+  }
+
+  /**
+   * A role's attributes, its definition included (permissions, risk, who may hold it, managed
+   * roles), changed in the caller's transaction through the same locked, versioned, audited update
+   * as every other door's: src/identity/role-definitions.ts applies a change of definition now or
+   * on approval, after checking the rules of definitions. Returns the role's row as written.
+   */
+  async redefine(
+    manager: EntityManager, context: ChangeContext, id: string, attributes: (current: RoleRecord) => RoleInput, options: WriteOptions = {},
+  ): Promise<RoleEntity> {
+    return (await this.changeIn(manager, context, id, { attributes }, options)).row;
   }
 
   /**
@@ -157,7 +173,8 @@ export class RoleDirectory {
   private async createRole(
     context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string },
   ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
-    assertPermitted(context, 'groups:write');
+    // A role that grants something is defined with roles:manage; SCIM's plain Groups need groups:write.
+    assertPermitted(context, input.definition === undefined ? 'groups:write' : 'roles:manage');
     if (memberIds.length > 0) assertPermitted(context, 'roles:assign');
     checkInput(input);
     if (options.anchor !== undefined && context.door !== 'sync') throw invalidError('Only the directory sync links roles to directory groups');
@@ -168,9 +185,10 @@ export class RoleDirectory {
       displayNameKey: roleNameKey(input.displayName),
       description: input.description ?? null,
       kind: 'custom',
-      assignableTo: 'any',
-      risk: 'normal',
-      permissions: '[]',
+      ...definitionColumns({
+        assignableTo: 'any', risk: 'normal', permissions: [],
+        ...(input.definition?.managedRoles === undefined ? { manages: 'none' } : {}), ...input.definition,
+      }),
       externalId: input.externalId ?? null,
       source: sourceOf(context),
       sourceAnchor: options.anchor ?? null,
@@ -232,7 +250,7 @@ export class RoleDirectory {
     manager: EntityManager, context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
     naming: (name: string) => void = () => undefined,
   ): Promise<{ row: RoleEntity; members: MembershipWritten }> {
-    if (update.attributes !== undefined) assertPermitted(context, 'groups:write');
+    if (update.attributes !== undefined) assertMayWriteRoles(context);
     if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
     const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
     if (!current) throw notFoundError(`Group ${id} not found`);
@@ -240,6 +258,7 @@ export class RoleDirectory {
     const before = attributeView(current);
     const attributes = typeof update.attributes === 'function' ? update.attributes(toRoleRecord(current)) : update.attributes;
     if (attributes) {
+      if (attributes.definition !== undefined) assertPermitted(context, 'roles:manage');
       checkInput(attributes);
       naming(attributes.displayName);
       const next = { ...current, ...attributesOf(attributes) };
@@ -263,6 +282,8 @@ export class RoleDirectory {
     await manager.update(RoleEntity, { id }, {
       displayName: current.displayName, displayNameKey: current.displayNameKey, externalId: current.externalId,
       description: current.description, sourceAnchor: current.sourceAnchor, version: current.version, updatedAt: current.updatedAt,
+      permissions: current.permissions, risk: current.risk, assignableTo: current.assignableTo, manages: current.manages,
+      managedRoles: current.managedRoles,
     });
     await recordAudits(manager, context, auditRecords(context, 'role.update', current, attributeChanges, members));
     return { row: current, members };
@@ -533,7 +554,8 @@ async function assertNameFree(manager: EntityManager, name: string, ownId: strin
   }
 }
 
-function checkInput(input: RoleInput): void {
+/** The attributes of a role as written (400 for anything wrong), before any row is read. */
+export function checkInput(input: RoleInput): void {
   if (typeof input.displayName !== 'string' || input.displayName.trim() === '') {
     throw invalidError('displayName is required and must not be empty');
   }
@@ -543,10 +565,86 @@ function checkInput(input: RoleInput): void {
   if (key === '') throw invalidError('displayName must contain visible characters');
   if (key.length > 255) throw invalidError('displayName is longer than 255 characters once normalised');
   if (input.externalId !== undefined && input.externalId.length > 255) throw invalidError('externalId is longer than 255 characters');
+  if (input.description !== undefined && input.description.length > MAX_DESCRIPTION) {
+    throw invalidError(`description is longer than ${MAX_DESCRIPTION} characters`);
+  }
+  if (input.definition !== undefined) checkDefinition(input.definition);
 }
 
-function attributesOf(input: RoleInput): Pick<RoleEntity, 'displayName' | 'displayNameKey' | 'externalId'> & { description?: string } {
+const MAX_DESCRIPTION = 4000;
+/** Managed roles one role may list: far more than any real delegation, few enough to check in one query. */
+export const MAX_MANAGED_ROLES = 500;
+
+/**
+ * The shape of a role definition (the values, not who may set them or whether the roles listed
+ * exist: src/identity/role-definitions.ts checks those). Each refusal is a 400 naming the field.
+ */
+export function checkDefinition(definition: Partial<RoleDefinition>): void {
+  const { permissions, risk, assignableTo, manages, managedRoles } = definition;
+  if (permissions !== undefined) {
+    if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
+      throw invalidError('permissions must be an array of permission names');
+    }
+    const unknown = permissions.filter((p) => !isPermissionGrant(p));
+    if (unknown.length > 0) {
+      throw invalidError(`Unknown permission(s) ${unknown.slice(0, 5).map((p) => `"${p}"`).join(', ')}; `
+        + 'the catalogue is in src/auth/permissions.ts (GET /admin/api/roles shows the ones roles hold)');
+    }
+  }
+  oneOf('risk', risk, RISKS);
+  oneOf('assignableTo', assignableTo, ASSIGNABILITIES);
+  oneOf('manages', manages, MANAGES_MODES);
+  if (managedRoles !== undefined) {
+    if (!Array.isArray(managedRoles) || !managedRoles.every((id) => typeof id === 'string' && id !== '')) {
+      throw invalidError('managedRoles must be an array of role ids');
+    }
+    if (managedRoles.length > MAX_MANAGED_ROLES) throw invalidError(`managedRoles lists more than ${MAX_MANAGED_ROLES} roles`);
+    if (managedRoles.length > 0 && manages !== undefined && manages !== 'selected') {
+      throw invalidError(`managedRoles lists roles, so manages must be "selected", not "${manages}"`);
+    }
+  }
+}
+
+function oneOf(field: string, value: unknown, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    throw invalidError(`${field} must be one of ${allowed.join(', ')}`);
+  }
+}
+
+/**
+ * The definition's columns as stored: permissions and managed roles sorted without repeats (so
+ * that the same set reads the same in the audit), managed roles only when `manages` is selected.
+ * Managed roles without `manages` mean selected.
+ */
+function definitionColumns(
+  definition: Partial<RoleDefinition>,
+): Partial<Pick<RoleEntity, 'permissions' | 'risk' | 'assignableTo' | 'manages' | 'managedRoles'>> {
+  const manages = definition.manages ?? (definition.managedRoles === undefined ? undefined : 'selected');
   return {
+    ...(definition.permissions === undefined ? {} : { permissions: JSON.stringify([...new Set(definition.permissions)].sort()) }),
+    ...(definition.risk === undefined ? {} : { risk: definition.risk }),
+    ...(definition.assignableTo === undefined ? {} : { assignableTo: definition.assignableTo }),
+    ...(manages === undefined ? {} : {
+      manages,
+      managedRoles: manages === 'selected' ? JSON.stringify([...new Set(definition.managedRoles ?? [])].sort()) : null,
+    }),
+  };
+}
+
+/**
+ * Writing a role's attributes, or deleting it: SCIM's groups:write, or the admin API's roles:manage
+ * (whoever defines roles may rename and delete them). Refused naming the permission of the door.
+ */
+function assertMayWriteRoles(context: ChangeContext): void {
+  if (allows(context.actor.permissions, 'groups:write') || allows(context.actor.permissions, 'roles:manage')) return;
+  assertPermitted(context, context.door === 'admin' ? 'roles:manage' : 'groups:write');
+}
+
+function attributesOf(
+  input: RoleInput,
+): Pick<RoleEntity, 'displayName' | 'displayNameKey' | 'externalId'> & { description?: string } & ReturnType<typeof definitionColumns> {
+  return {
+    ...(input.definition === undefined ? {} : definitionColumns(input.definition)),
     displayName: input.displayName,
     displayNameKey: roleNameKey(input.displayName),
     externalId: input.externalId ?? null,
@@ -555,11 +653,18 @@ function attributesOf(input: RoleInput): Pick<RoleEntity, 'displayName' | 'displ
   };
 }
 
-function attributeView(row: Pick<RoleEntity, 'displayName' | 'externalId' | 'description'>): Record<string, unknown> {
+function attributeView(
+  row: Pick<RoleEntity, 'displayName' | 'externalId' | 'description' | 'permissions' | 'risk' | 'assignableTo' | 'manages' | 'managedRoles'>,
+): Record<string, unknown> {
   return {
     displayName: row.displayName,
     ...(row.externalId === null ? {} : { externalId: row.externalId }),
     ...(row.description === null ? {} : { description: row.description }),
+    permissions: JSON.parse(row.permissions) as unknown,
+    risk: row.risk,
+    assignableTo: row.assignableTo,
+    manages: row.manages,
+    ...(row.managedRoles === null ? {} : { managedRoles: JSON.parse(row.managedRoles) as unknown }),
   };
 }
 
