@@ -18,7 +18,7 @@ import type { Logger } from './logger';
 import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes' | 'sync'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance'> & { readonly publicUrl: string };
   readonly dataSource: DataSource;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
@@ -44,7 +44,9 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun }:
     logger,
   });
   const trigger = triggerRun ?? (config.sync ? backgroundSyncTrigger(dataSource, config.sync, logger) : undefined);
-  const admin = adminRouter({ dataSource, maxBodyBytes: config.maxBodyBytes, ...(trigger ? { triggerRun: trigger } : {}) });
+  const admin = adminRouter({
+    dataSource, maxBodyBytes: config.maxBodyBytes, governance: config.governance, ...(trigger ? { triggerRun: trigger } : {}),
+  });
   const health = healthRouter(dataSource, lifecycle);
   app.use(requestLog(logger));
   // While draining, answer with Connection: close so keep-alive clients let go now, not at their timeout.

@@ -44,7 +44,8 @@ export interface ScimServices {
 export function requirePermission(principal: Principal, permission: Permission): void {
   if (!may(principal, permission)) {
     throw new ScimError(403, undefined,
-      `Service account "${principal.name}" lacks the ${permission} permission (roles: ${principal.roles.join(', ') || 'none'})`);
+      `${principal.kind === 'person' ? 'Person' : 'Service account'} "${principal.name}" lacks the ${permission} permission `
+      + `(roles: ${principal.roles.join(', ') || 'none'})`);
   }
 }
 

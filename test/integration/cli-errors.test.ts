@@ -40,7 +40,7 @@ describe('scimd CLI: errors as a newcomer meets them (spawned processes)', funct
   describe('commands', () => {
     it('a mistyped command is an unknown command with the closest match, exit 1', async () => {
       const env = { DATABASE_URL: `sqlite:${path.join(tmp, 'unused.sqlite')}` };
-      for (const [args, word, match] of [[['rolez'], 'rolez', 'roles'], [['roles', 'lst'], 'lst', 'list']] as const) {
+      for (const [args, word, match] of [[['roels'], 'roels', 'roles'], [['roles', 'lst'], 'lst', 'list']] as const) {
         const result = await runScimd(args, { env });
         expect(result.code, explain(result)).to.equal(1);
         expect(result.stderr, explain(result)).to.include(`unknown command '${word}'`).and.include(`Did you mean ${match}?`);

@@ -7,13 +7,19 @@ import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../../../src/config';
 import { openDataSource } from '../../../src/db/data-source';
 import { acquireLease, releaseLease } from '../../../src/db/lease';
+import { ChangeRequests } from '../../../src/governance/change-requests';
 import { SYNC_LEASE, SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
+import { localOperatorContext, type ChangeContext } from '../../../src/identity/change-context';
+import { applyRoleAssignment } from '../../../src/identity/role-assignments';
 import { createLogger } from '../../../src/logger';
 import { dateToAccountExpires } from '../../../sync/ldap/account-control';
 import { runSync, SyncBusyError, type SyncRunOptions } from '../../../sync/run';
 import { testDatabases } from '../../support/databases';
 import { TestDirectory, testConnectionConfig } from '../../support/directory';
 
+/** A normal-risk role within Batch sync's own permissions: the sync grants it from AD without approval. */
+const HELP_DESK_ROLE = '00000000-0000-4000-8000-000000000004';
+/** Carries permissions Batch sync lacks (audit:read…): a grant from AD waits for a person's approval. */
 const AUDITOR_ROLE = '00000000-0000-4000-8000-000000000003';
 const BIG_GROUP_SIZE = 1600;
 
@@ -26,7 +32,7 @@ for (const database of testDatabases()) {
     let config: SyncConfig;
     let people: string;
     let outside: string;
-    type Name = 'carol' | 'alice' | 'bob' | 'dave' | 'stranger' | 'bulk0' | 'bulk1' | 'auditors' | 'big' | 'child' | 'parent' | 'cycleA' | 'cycleB';
+    type Name = 'carol' | 'alice' | 'bob' | 'dave' | 'stranger' | 'bulk0' | 'bulk1' | 'auditors' | 'readers' | 'big' | 'child' | 'parent' | 'cycleA' | 'cycleB';
     const dn = {} as Record<Name, string>;
     const logger = createLogger('silent');
 
@@ -58,7 +64,8 @@ for (const database of testDatabases()) {
       const bulk = await dir.createUsers(people, BIG_GROUP_SIZE, (i) => dir.sampleUser(`${p}bulk${String(i).padStart(4, '0')}`));
       dn.bulk0 = bulk[0] as string;
       dn.bulk1 = bulk[1] as string;
-      dn.auditors = await dir.createGroup(suite, `${p} AD Auditors`, { members: [dn.alice, dn.bob] });
+      dn.auditors = await dir.createGroup(suite, `${p} AD Help Desk`, { members: [dn.alice, dn.bob] });
+      dn.readers = await dir.createGroup(suite, `${p} AD Auditors`, { members: [dn.carol] });
       dn.big = await dir.createGroup(groups, `${p} Everyone Big`, { members: bulk });
       dn.child = await dir.createGroup(groups, `${p} Nested Child`, { members: [dn.carol] });
       dn.parent = await dir.createGroup(groups, `${p} Nested Parent`, { members: [dn.child] });
@@ -68,7 +75,10 @@ for (const database of testDatabases()) {
 
       const mappingFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'scimd-mapping-')), 'mapping.json');
       writeFileSync(mappingFile, JSON.stringify({
-        groups: [{ group: { dn: dn.auditors }, role: 'Auditor' }, { groupsUnder: groups, createRoles: true }],
+        groups: [
+          { group: { dn: dn.auditors }, role: 'Help Desk Administrator' }, { group: { dn: dn.readers }, role: 'Auditor' },
+          { groupsUnder: groups, createRoles: true },
+        ],
       }));
       const ldap = testConnectionConfig();
       config = {
@@ -113,13 +123,42 @@ for (const database of testDatabases()) {
       expect(Boolean((await userByAnchor(await dir.guidOf(dn.dave)))?.active), 'dave is disabled in AD').to.equal(false);
       expect(await userByAnchor(await dir.guidOf(dn.stranger)), 'outside the base DN').to.equal(undefined);
 
-      expect(await roleMembers('Auditor')).to.deep.equal([upn('alice'), upn('bob')]);
+      expect(await roleMembers('Help Desk Administrator')).to.deep.equal([upn('alice'), upn('bob')]);
       expect(await roleMembers(`${p} Everyone Big`)).to.have.length(BIG_GROUP_SIZE);
       expect(await roleMembers(`${p} Nested Parent`)).to.deep.equal([upn('carol')]);
       expect(await roleMembers(`${p} Cycle A`)).to.deep.equal([upn('bob')]);
       expect(await roleMembers(`${p} Cycle B`)).to.deep.equal([upn('bob')]);
       const audit = await dataSource.query("SELECT COUNT(*) AS n FROM audit_events WHERE actor_name = 'Batch sync' AND door = 'sync'") as { n: number | string }[];
       expect(Number(audit[0]?.n)).to.be.greaterThan(BIG_GROUP_SIZE);
+    });
+
+    it('holds back a governed grant from AD (Auditor carries permissions Batch sync lacks) for a person to approve', async () => {
+      expect(await roleMembers('Auditor'), 'not granted by the sync alone').to.deep.equal([]);
+      const requests = await dataSource.query(
+        "SELECT id, requested_by_name, payload FROM change_requests WHERE kind = 'role-assignment' AND status = 'pending'",
+      ) as { id: string; requested_by_name: string; payload: string }[];
+      const carol = await userByAnchor(await dir.guidOf(dn.carol));
+      expect(requests.map((request) => [request.requested_by_name, JSON.parse(request.payload)])).to.deep.equal([
+        ['Batch sync', { userId: carol?.id, add: [AUDITOR_ROLE], remove: [], door: 'sync' }],
+      ]);
+      const runs = await new SyncRuns(dataSource).list({ limit: 1, offset: 0 });
+      const skipped = (await entriesOf(runs.items[0] as SyncRunView)).filter((entry) => entry.action === 'skip' && entry.objectType === 'role');
+      expect(skipped.map((entry) => entry.message)).to.deep.equal([
+        `not granted yet: "Auditor" carries permissions Batch sync does not hold (service-accounts:read, audit:read), so a person approves it first (change request ${requests[0]?.id ?? ''})`,
+      ]);
+      const again = await sync({ mode: 'full' });
+      expect(again.status).to.equal('succeeded');
+      expect(await dataSource.query("SELECT id FROM change_requests WHERE status = 'pending'"), 'one request, not one per run').to.have.length(1);
+
+      const approver: ChangeContext = {
+        actor: { type: 'person', id: 'approver-id', name: 'vera', permissions: new Set(['approvals:decide']), manages: new Set() }, door: 'admin',
+      };
+      const approved = await new ChangeRequests(dataSource, { appliers: { 'role-assignment': applyRoleAssignment } }).approve(approver, requests[0]?.id ?? '');
+      expect(approved.status).to.equal('approved');
+      expect(await roleMembers('Auditor'), 'granted as Active Directory\'s, which takes it away when the group does').to.deep.equal([upn('carol')]);
+      await dir.removeMembers(dn.readers, [dn.carol]);
+      await sync();
+      expect(await roleMembers('Auditor')).to.deep.equal([]);
     });
 
     it('reads only changes in a delta run: an attribute change and a rename inside the scope keep the user', async () => {
@@ -167,7 +206,7 @@ for (const database of testDatabases()) {
       const [entry] = (await entriesOf(run)).filter((e) => e.action === 'deactivate');
       expect(entry?.message).to.include('left the sync scope');
       expect(Boolean((await userByAnchor(await dir.guidOf(dn.bob)))?.active)).to.equal(false);
-      expect(await roleMembers('Auditor')).to.deep.equal([upn('alice')]);
+      expect(await roleMembers('Help Desk Administrator')).to.deep.equal([upn('alice')]);
       expect(await roleMembers(`${p} Cycle A`)).to.deep.equal([]);
     });
 
@@ -189,7 +228,7 @@ for (const database of testDatabases()) {
       const run = await sync();
       expect(run.counters.memberAdds).to.equal(1);
       expect(run.counters.memberRemoves).to.equal(1);
-      expect(await roleMembers('Auditor')).to.deep.equal([upn('bulk0001')]);
+      expect(await roleMembers('Help Desk Administrator')).to.deep.equal([upn('bulk0001')]);
     });
 
     it('writes nothing but the report on a dry run', async () => {
@@ -211,7 +250,9 @@ for (const database of testDatabases()) {
       expect(blocked.message).to.include('allow-deletes');
       expect(blocked.counters.deactivated, 'the report says what would have happened').to.equal(4);
       expect(Boolean((await userByAnchor(await dir.guidOf(`CN=${p}bulk0010,${people}`)))?.active)).to.equal(true);
-      const allowed = await sync({ allowDeletes: true }, { deleteThreshold: 3 });
+      const notAlone = await sync({ allowDeletes: true }, { deleteThreshold: 3 }).then(() => undefined, (error: unknown) => error);
+      expect(String(notAlone), 'the schedule (Batch sync) cannot let deletes through on its own').to.include('second person');
+      const allowed = await sync({ allowDeletes: true, requestedBy: localOperatorContext('cli:test') }, { deleteThreshold: 3 });
       expect(allowed.status).to.equal('succeeded');
       expect(allowed.counters.deactivated).to.equal(4);
     });
@@ -287,8 +328,8 @@ for (const database of testDatabases()) {
       expect(run.mode).to.equal('full');
       expect(run.counters.created + run.counters.updated + run.counters.deactivated).to.equal(0);
       expect(run.counters.unchanged).to.be.greaterThan(BIG_GROUP_SIZE - 10);
-      const auditor = await dataSource.query('SELECT COUNT(*) AS n FROM role_members WHERE role_id = ?', [AUDITOR_ROLE]) as { n: number | string }[];
-      expect(Number(auditor[0]?.n)).to.equal(1);
+      const helpDesk = await dataSource.query('SELECT COUNT(*) AS n FROM role_members WHERE role_id = ?', [HELP_DESK_ROLE]) as { n: number | string }[];
+      expect(Number(helpDesk[0]?.n)).to.equal(1);
     });
   });
 }
