@@ -5,9 +5,11 @@ import { ChangeRequests } from '../governance/change-requests';
 import { applySyncRelease } from '../governance/sync-release';
 import type { HttpState } from '../http/state';
 import { applyRoleAssignment } from '../identity/role-assignments';
+import { applyRoleDefinition } from '../identity/role-definitions';
 import { registerAssignmentRoutes } from './assignment-routes';
 import { registerAuditRoutes } from './audit-routes';
 import { registerChangeRequestRoutes } from './change-request-routes';
+import { registerRoleRoutes } from './role-routes';
 import { registerSyncRoutes, type TriggerRun } from './sync-routes';
 
 export const ADMIN_PREFIX = '/admin/api';
@@ -35,7 +37,7 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
   const trigger = options.triggerRun;
   // What an approval applies, by kind of request; releasing a blocked run starts the run once the approval committed.
   const changeRequests = new ChangeRequests(options.dataSource, {
-    appliers: { 'role-assignment': applyRoleAssignment, 'sync-release': applySyncRelease },
+    appliers: { 'role-assignment': applyRoleAssignment, 'role-definition': applyRoleDefinition, 'sync-release': applySyncRelease },
     ...(trigger ? {
       followUps: {
         'sync-release': async (context, payload) => {
@@ -51,6 +53,7 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
     ...(trigger ? { triggerRun: trigger } : {}),
   });
   registerAuditRoutes(router, { dataSource: options.dataSource });
+  registerRoleRoutes(router, { dataSource: options.dataSource, governance, maxBodyBytes });
   registerAssignmentRoutes(router, { dataSource: options.dataSource, governance, maxBodyBytes });
   registerChangeRequestRoutes(router, { changeRequests, maxBodyBytes });
   return router;

@@ -540,6 +540,7 @@ function auditRecords(
         ...(part === 0 ? { attributes } : {}), added: ids('added'), removed: ids('removed'),
         ...(adopted.length > 0 ? { adopted } : {}), ...(parts > 1 ? { part: part + 1, parts } : {}),
         ...(context.approval ? { approval: context.approval } : {}),
+        ...(context.approvalWaived ? { approvalWaived: 'APPROVAL_MODE=none' } : {}),
       },
     };
   });
