@@ -235,6 +235,19 @@ for (const database of testDatabases()) {
         await assignments.edit(root, creatorId, { add: ['Identity Accounts - Creator'], remove: [] });
       });
 
+      it('a custom role\'s permissions change waits for approval, and the approval applies it (role-definition)', async () => {
+        const created = await creator.post('/roles', { name: 'Desk readers', permissions: ['users:read'] });
+        expect(created.status, JSON.stringify(created.body)).to.equal(201);
+        const roleId = String(created.body.id);
+        const patch = await creator.patch(`/roles/${roleId}`, { permissions: ['users:read', 'groups:read'] });
+        expect(patch.status, JSON.stringify(patch.body)).to.equal(202);
+        const requestId = String((patch.body.changeRequest as { id: string }).id);
+        expect((await creator.get(`/roles/${roleId}`)).body.permissions).to.deep.equal(['users:read']);
+        const approved = await validator.post(`/change-requests/${requestId}/approve`, {});
+        expect(approved.status, JSON.stringify(approved.body)).to.equal(200);
+        expect((await creator.get(`/roles/${roleId}`)).body.permissions).to.have.members(['users:read', 'groups:read']);
+      });
+
       it('a service account cannot decide requests, even holding every permission', async () => {
         const id = await ask('Operator');
         const automation = new AdminClient(server, await server.token('approver-bot', ['Full API Access']));
