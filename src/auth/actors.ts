@@ -15,8 +15,12 @@ export async function currentActor(
   if (who.type === 'cli') return { type: 'cli', id: null, name: who.name, permissions: new Set(['*']), manages: 'all' };
   if (who.id === null) return undefined;
   let rows: RoleRow[];
+  // A person acts only while their User exists and is active; an account while it exists and is enabled.
+  const present = who.type === 'person'
+    ? await manager.query('SELECT id FROM users WHERE id = ? AND active = ?', [who.id, true]) as unknown[]
+    : await manager.query('SELECT id FROM service_accounts WHERE id = ? AND disabled_at IS NULL', [who.id]) as unknown[];
+  if (present.length === 0) return undefined;
   if (who.type === 'person') {
-    // A person acts only while their User is active.
     rows = await manager.query(
       `SELECT r.permissions AS permissions, r.manages AS manages, r.managed_roles AS managed_roles FROM users u
        JOIN role_members m ON m.user_id = u.id JOIN roles r ON r.id = m.role_id WHERE u.id = ? AND u.active = ?`,

@@ -8,6 +8,7 @@ import type { SyncConfig } from '../../../src/config';
 import { openDataSource } from '../../../src/db/data-source';
 import { acquireLease, releaseLease } from '../../../src/db/lease';
 import { ChangeRequests } from '../../../src/governance/change-requests';
+import { applySyncRelease, requestSyncRelease } from '../../../src/governance/sync-release';
 import { SYNC_LEASE, SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
 import { localOperatorContext, type ChangeContext } from '../../../src/identity/change-context';
 import { applyRoleAssignment } from '../../../src/identity/role-assignments';
@@ -242,7 +243,7 @@ for (const database of testDatabases()) {
       expect((await sync()).counters.updated, 'the next real run applies it').to.equal(1);
     });
 
-    it('blocks a run over the delete threshold, applies nothing, and lets it through with --allow-deletes', async () => {
+    it('blocks a run over the delete threshold, applies nothing, and lets it through only on a second person\'s approval of its release', async () => {
       const victims = ['bulk0010', 'bulk0011', 'bulk0012', 'bulk0013'];
       for (const name of victims) await dir.setEnabled(`CN=${p}${name},${people}`, false);
       const blocked = await sync({}, { deleteThreshold: 3 });
@@ -252,9 +253,39 @@ for (const database of testDatabases()) {
       expect(Boolean((await userByAnchor(await dir.guidOf(`CN=${p}bulk0010,${people}`)))?.active)).to.equal(true);
       const notAlone = await sync({ allowDeletes: true }, { deleteThreshold: 3 }).then(() => undefined, (error: unknown) => error);
       expect(String(notAlone), 'the schedule (Batch sync) cannot let deletes through on its own').to.include('second person');
-      const allowed = await sync({ allowDeletes: true, requestedBy: localOperatorContext('cli:test') }, { deleteThreshold: 3 });
-      expect(allowed.status).to.equal('succeeded');
-      expect(allowed.counters.deactivated).to.equal(4);
+      // An operator asks to release the blocked run; a second person's approval starts the run that applies the deletes.
+      const operator: ChangeContext = {
+        actor: { type: 'person', id: 'operator-id', name: 'otto', permissions: new Set(['sync:run']), manages: new Set() }, door: 'admin',
+      };
+      const request = await requestSyncRelease(dataSource, operator, blocked.id, { expiryDays: 7 });
+      expect(request).to.deep.include({ kind: 'sync-release', status: 'pending' });
+      let allowed: SyncRunView | undefined;
+      const requests = new ChangeRequests(dataSource, {
+        appliers: { 'sync-release': applySyncRelease },
+        followUps: {
+          'sync-release': async (context) => {
+            allowed = await sync({ allowDeletes: true, requestedBy: context }, { deleteThreshold: 3 });
+            return { runId: allowed.id };
+          },
+        },
+      });
+      const approver: ChangeContext = {
+        actor: { type: 'person', id: 'approver-id', name: 'vera', permissions: new Set(['approvals:decide']), manages: new Set() }, door: 'admin',
+      };
+      // The requester is read again at approval: a person who is no User here cannot act, so the approval fails safe.
+      const refused = await requests.approve(approver, request.id).then(() => undefined, (error: unknown) => error);
+      expect(String(refused)).to.include('can no longer act');
+      expect(allowed, 'no run without a requester who may still ask').to.equal(undefined);
+      const again = await requestSyncRelease(dataSource, localOperatorContext('cli:test'), blocked.id, { expiryDays: 7 });
+      const decided = await requests.approve(approver, again.id);
+      expect(decided.status).to.equal('approved');
+      expect(decided.result).to.deep.include({ releasedRun: blocked.id, runId: allowed?.id });
+      expect(allowed?.status).to.equal('succeeded');
+      expect(allowed?.counters.deactivated).to.equal(4);
+      const [audit] = await dataSource.query(
+        "SELECT changes FROM audit_events WHERE action = 'sync.run' AND target_id = ?", [allowed?.id],
+      ) as { changes: string }[];
+      expect(JSON.parse(audit?.changes ?? '{}')).to.deep.include({ allowDeletes: true });
     });
 
     it('records a failed run when the directory is unreachable, loses nothing, and the next run recovers', async () => {
