@@ -32,7 +32,8 @@ export interface Approval {
   readonly approvedBy: { readonly type: string; readonly id: string | null; readonly name: string };
 }
 
-export type Door = 'scim' | 'cli' | 'sync' | 'admin';
+/** Where a change came in: SCIM, the CLI, the directory sync, the admin JSON API or the web console. */
+export type Door = 'scim' | 'cli' | 'sync' | 'admin' | 'console';
 
 export interface ChangeContext {
   readonly actor: Actor;
