@@ -5,7 +5,7 @@ import { nowIso, type ChangeContext } from '../identity/change-context';
 import { recordAudit } from './audit';
 
 /** What a change request asks for; each kind has its applier (src/governance/change-requests.ts). */
-export const CHANGE_REQUEST_KINDS = ['role-assignment', 'role-definition', 'sync-release'] as const;
+export const CHANGE_REQUEST_KINDS = ['role-assignment', 'role-definition', 'sync-release', 'service-account', 'service-token'] as const;
 export type ChangeRequestKind = (typeof CHANGE_REQUEST_KINDS)[number];
 export const CHANGE_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'failed'] as const;
 export type ChangeRequestStatus = (typeof CHANGE_REQUEST_STATUSES)[number];
