@@ -237,8 +237,10 @@ for (const database of testDatabases()) {
         shown.push(token);
         const account = await validator.get('/service-accounts/revoke-me');
         const tokenId = (account.body.tokens as { id: string }[])[0]?.id ?? '';
-        const elsewhere = await creator.post(`/service-accounts/${ids['carol@example.test'] ?? ''}/tokens/${tokenId}/revoke`, {});
-        expect(elsewhere.status).to.equal(404);
+        const other = await validator.get('/service-accounts/entra');
+        const elsewhere = await creator.post(`/service-accounts/${String(other.body.id)}/tokens/${tokenId}/revoke`, {});
+        expect(elsewhere.status, 'a token revoked under another account\'s path').to.equal(404);
+        expect(String(elsewhere.body.detail)).to.include(tokenId);
         expect(await usersWith(token)).to.equal(200);
         const reply = await creator.post(`/service-accounts/${String(account.body.id)}/tokens/${tokenId}/revoke`, {});
         expect(reply.status, JSON.stringify(reply.body)).to.equal(200);
