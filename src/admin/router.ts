@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
+import { applyServiceAccountRequest, applyServiceTokenRequest } from '../auth/service-account-requests';
 import type { GovernanceConfig } from '../config';
 import { ChangeRequests } from '../governance/change-requests';
 import { applySyncRelease } from '../governance/sync-release';
@@ -10,6 +11,7 @@ import { registerAssignmentRoutes } from './assignment-routes';
 import { registerAuditRoutes } from './audit-routes';
 import { registerChangeRequestRoutes } from './change-request-routes';
 import { registerRoleRoutes } from './role-routes';
+import { registerServiceAccountRoutes } from './service-account-routes';
 import { registerSyncRoutes, type TriggerRun } from './sync-routes';
 
 export const ADMIN_PREFIX = '/admin/api';
@@ -37,7 +39,10 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
   const trigger = options.triggerRun;
   // What an approval applies, by kind of request; releasing a blocked run starts the run once the approval committed.
   const changeRequests = new ChangeRequests(options.dataSource, {
-    appliers: { 'role-assignment': applyRoleAssignment, 'role-definition': applyRoleDefinition, 'sync-release': applySyncRelease },
+    appliers: {
+      'role-assignment': applyRoleAssignment, 'role-definition': applyRoleDefinition, 'sync-release': applySyncRelease,
+      'service-account': applyServiceAccountRequest, 'service-token': applyServiceTokenRequest,
+    },
     ...(trigger ? {
       followUps: {
         'sync-release': async (context, payload) => {
@@ -56,5 +61,6 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
   registerRoleRoutes(router, { dataSource: options.dataSource, governance, maxBodyBytes });
   registerAssignmentRoutes(router, { dataSource: options.dataSource, governance, maxBodyBytes });
   registerChangeRequestRoutes(router, { changeRequests, maxBodyBytes });
+  registerServiceAccountRoutes(router, { dataSource: options.dataSource, governance, maxBodyBytes });
   return router;
 }
