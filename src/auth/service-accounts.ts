@@ -8,8 +8,8 @@ import {
   assertPermitted, BATCH_SYNC_ACCOUNT, nowIso, type Actor, type ChangeContext, type ManagedScope,
 } from '../identity/change-context';
 import { governedGrantReason, isGoverned } from '../identity/grant-rules';
-import { scopeOf } from '../identity/managed-scope';
 import { roleNameKey } from '../identity/role-name';
+import { currentActor } from './actors';
 import type { Principal } from './principal';
 import { grantsOf, type HeldRoleRow } from './held-roles';
 import { issueToken, lastUseDue, normalizeExpiry, parseToken, secretMatches } from './tokens';
@@ -124,16 +124,9 @@ export class ServiceAccounts {
    * nothing for a disabled or unknown account. The sync acts as its own account (Batch sync), read
    * at the start of each run.
    */
-  async actingAs(accountId: string): Promise<{ permissions: Set<string>; manages: ManagedScope }> {
-    const rows = await this.dataSource.query(
-      `SELECT r.permissions AS permissions, r.manages AS manages, r.managed_roles AS managed_roles FROM service_accounts a
-       JOIN service_account_roles sar ON sar.account_id = a.id JOIN roles r ON r.id = sar.role_id
-       WHERE a.id = ? AND a.disabled_at IS NULL`, [accountId],
-    ) as { permissions: string; manages: string; managed_roles: string | null }[];
-    return {
-      permissions: new Set(rows.flatMap((row) => JSON.parse(row.permissions) as string[])),
-      manages: scopeOf(rows.map((row) => ({ manages: row.manages, managedRoles: row.managed_roles }))),
-    };
+  async actingAs(accountId: string): Promise<{ permissions: ReadonlySet<string>; manages: ManagedScope }> {
+    const actor = await currentActor(this.dataSource.manager, { type: 'service-account', id: accountId, name: '' });
+    return actor ? { permissions: actor.permissions, manages: actor.manages } : { permissions: new Set(), manages: new Set() };
   }
 
   /**
