@@ -1,14 +1,10 @@
 import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
-import { applyServiceAccountRequest, applyServiceTokenRequest } from '../auth/service-account-requests';
 import type { GovernanceConfig } from '../config';
-import { ChangeRequests } from '../governance/change-requests';
-import { applySyncRelease } from '../governance/sync-release';
 import type { HttpState } from '../http/state';
-import { applyRoleAssignment } from '../identity/role-assignments';
-import { applyRoleDefinition } from '../identity/role-definitions';
 import { registerAssignmentRoutes } from './assignment-routes';
 import { registerAuditRoutes } from './audit-routes';
+import { changeRequestsFor } from './change-requests-factory';
 import { registerChangeRequestRoutes } from './change-request-routes';
 import { registerRoleRoutes } from './role-routes';
 import { registerServiceAccountRoutes } from './service-account-routes';
@@ -37,22 +33,7 @@ export function adminRouter(options: AdminApiOptions): Router<HttpState> {
   const governance = options.governance ?? DEFAULT_GOVERNANCE;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const trigger = options.triggerRun;
-  // What an approval applies, by kind of request; releasing a blocked run starts the run once the approval committed.
-  const changeRequests = new ChangeRequests(options.dataSource, {
-    appliers: {
-      'role-assignment': applyRoleAssignment, 'role-definition': applyRoleDefinition, 'sync-release': applySyncRelease,
-      'service-account': applyServiceAccountRequest, 'service-token': applyServiceTokenRequest,
-    },
-    ...(trigger ? {
-      followUps: {
-        'sync-release': async (context, payload) => {
-          const mode = payload.mode === 'full' || payload.mode === 'delta' ? payload.mode : undefined;
-          const { runId } = await trigger({ ...(mode ? { mode } : {}), allowDeletes: true, context });
-          return { runId };
-        },
-      },
-    } : {}),
-  });
+  const changeRequests = changeRequestsFor(options.dataSource, trigger);
   registerSyncRoutes(router, {
     dataSource: options.dataSource, maxBodyBytes, approvalExpiryDays: governance.approvalExpiryDays,
     ...(trigger ? { triggerRun: trigger } : {}),

@@ -10,7 +10,7 @@ import { readJsonObject, type JsonBodyRules } from '../http/json-body';
 import { requirePrincipal } from '../http/principal';
 import type { HttpState } from '../http/state';
 import { requirePermission } from './auth';
-import { paging } from './paging';
+import { paging, queryParameter } from './paging';
 
 export interface TriggerRunOptions {
   readonly mode?: SyncMode;
@@ -36,7 +36,9 @@ export interface SyncRoutesOptions {
 /**
  * GET  /sync/runs                      sync:read   runs, newest first (?page=&pageSize=)
  * GET  /sync/runs/:id                  sync:read   one run with its counters
- * GET  /sync/runs/:id/entries          sync:read   its entries (?action=error,skip&page=&pageSize=)
+ * GET  /sync/runs/:id/entries          sync:read   its entries (?action=error,skip&q=&page=&pageSize=); q: the DN
+ *                                                  contains it, the objectGUID is it, or the user's userName starts with it
+ * GET  /sync/runs/:id/errors           sync:read   its error entries grouped by message, most frequent first (?page=&pageSize=)
  * POST /sync/runs                      sync:run    start a run: {"mode"?: "full"|"delta", "dryRun"?: boolean}
  * POST /sync/runs/:id/release          sync:run    ask to let a blocked run's deletes through: 202 with the
  *                                                  change request; a second person's approval starts the run
@@ -59,7 +61,16 @@ export function registerSyncRoutes(router: Router<HttpState>, options: SyncRoute
   router.get('/sync/runs/:id/entries', requirePermission('sync:read'), async (ctx: Context) => {
     const { page, pageSize } = paging(ctx);
     const actions = actionFilter(ctx);
-    const result = await runs.entries(String(ctx.params.id), { ...(actions ? { action: actions } : {}), page, pageSize });
+    const search = queryParameter(ctx, 'q');
+    const result = await runs.entries(String(ctx.params.id), {
+      ...(actions ? { action: actions } : {}), ...(search ? { search } : {}), page, pageSize,
+    });
+    ctx.body = { total: result.total, page, pageSize, items: result.items };
+  });
+
+  router.get('/sync/runs/:id/errors', requirePermission('sync:read'), async (ctx: Context) => {
+    const { page, pageSize } = paging(ctx);
+    const result = await runs.errorGroups(String(ctx.params.id), { limit: pageSize, offset: (page - 1) * pageSize });
     ctx.body = { total: result.total, page, pageSize, items: result.items };
   });
 

@@ -148,6 +148,30 @@ export interface FinishRunInput {
   readonly message?: string | null;
 }
 
+/** Which of a run's entries: by action (one or several) and a search by DN, objectGUID or userName. */
+export interface EntryFilter {
+  readonly action?: SyncEntryAction | readonly SyncEntryAction[];
+  readonly search?: string;
+}
+
+/** Runs by status, mode, trigger, dry or real, and start time (ISO 8601 UTC; from inclusive, to exclusive). */
+export interface RunFilter {
+  readonly status?: string;
+  readonly mode?: string;
+  readonly trigger?: string;
+  readonly dryRun?: boolean;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Error entries of a run sharing one message. */
+export interface ErrorGroup {
+  readonly message: string | null;
+  readonly count: number;
+  /** The first entry with this message (its id), to link to an example. */
+  readonly firstEntryId: number;
+}
+
 export interface Paged<T> {
   readonly total: number;
   readonly items: T[];
@@ -162,6 +186,8 @@ const MAX_CHANGES_CHARS = 15_000;
 const MAX_MESSAGE_CHARS = 4_000;
 /** Rows per INSERT: 9 parameters a row stays far below every driver's limit. */
 const INSERT_BATCH = 200;
+/** Longest entry search: a DN is at most 1,024 characters. */
+const MAX_SEARCH_CHARS = 1024;
 
 export class SyncRuns {
   constructor(private readonly dataSource: DataSource) {}
@@ -282,21 +308,133 @@ export class SyncRuns {
     return (await this.list({ limit: 1, offset: 0 })).items[0];
   }
 
-  /** A run's entries in the order they were written; `page` counts from 1. */
+  /**
+   * A run's entries in the order they were written; `page` counts from 1. `search` keeps the entries
+   * whose DN contains it or whose user's userName starts with it (see entriesWhere).
+   */
   async entries(
     runId: string,
-    options: { action?: SyncEntryAction | readonly SyncEntryAction[]; page: number; pageSize: number },
+    options: { action?: SyncEntryAction | readonly SyncEntryAction[]; search?: string; page: number; pageSize: number },
   ): Promise<Paged<SyncRunEntryView>> {
     await this.get(runId);
-    const actions = options.action === undefined ? [] : typeof options.action === 'string' ? [options.action] : options.action;
-    for (const action of actions) oneOf('action', action, SYNC_ENTRY_ACTIONS);
     const page = wholeAtLeastOne(options.page);
     const pageSize = wholeAtLeastOne(options.pageSize);
+    const query = this.entriesWhere(runId, options);
+    const [rows, total] = await query.orderBy('e.id', 'ASC').skip((page - 1) * pageSize).take(pageSize).getManyAndCount();
+    return { total, items: rows.map(entryView) };
+  }
+
+  /**
+   * A page of a run's entries by keyset (the console's run detail): those after entry `after` (or
+   * before `before`, for the page back), oldest first, and whether more lie beyond. It never counts
+   * and never skips rows, so page 2,000 of a 100,000-entry run costs what page 1 does: the run's
+   * entries are one range of the primary key (one run at a time, entries written as it goes), read
+   * from the key onwards until the page is full.
+   */
+  async entryPage(runId: string, options: EntryFilter & {
+    after?: number; before?: number; limit: number;
+  }): Promise<{ items: SyncRunEntryView[]; more: boolean }> {
+    const limit = wholeAtLeastOne(options.limit);
+    const query = this.entriesWhere(runId, options);
+    const backwards = options.before !== undefined;
+    if (options.after !== undefined) query.andWhere('e.id > :after', { after: options.after });
+    if (options.before !== undefined) query.andWhere('e.id < :before', { before: options.before });
+    const rows = await query.orderBy('e.id', backwards ? 'DESC' : 'ASC').limit(limit + 1).getMany();
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (backwards) page.reverse();
+    return { items: page.map(entryView), more };
+  }
+
+  /** How many of a run's entries match (the `total` of entries() for the same filter). */
+  async countEntries(runId: string, options: EntryFilter): Promise<number> {
+    return this.entriesWhere(runId, options).getCount();
+  }
+
+  /**
+   * A run's entries of each action counted now: the counters of a run still going (a finished run's
+   * stored counters are these numbers, see finish). One GROUP BY on the (run_id, action) index.
+   */
+  async liveCounters(runId: string): Promise<SyncCounters> {
+    return countersOf(await this.dataSource.getRepository(SyncRunEntryEntity).createQueryBuilder('e')
+      .select('e.action', 'action').addSelect('COUNT(*)', 'n')
+      .where('e.run_id = :runId', { runId }).groupBy('e.action')
+      .getRawMany<{ action: string; n: number | string }>());
+  }
+
+  /**
+   * A run's errors grouped by cause: each distinct message with how many `error` entries carry it,
+   * the most frequent first (ties by message). Reads the run's error rows through the (run_id,
+   * action) index; `total` is the number of distinct causes.
+   */
+  async errorGroups(runId: string, options: { limit: number; offset: number }): Promise<Paged<ErrorGroup>> {
+    await this.get(runId);
+    const grouped = () => this.dataSource.getRepository(SyncRunEntryEntity).createQueryBuilder('e')
+      .where('e.run_id = :runId AND e.action = :error', { runId, error: 'error' });
+    const counted = await grouped().select('COUNT(DISTINCT COALESCE(e.message, \'\'))', 'n').getRawOne<{ n: number | string }>();
+    const rows = await grouped()
+      .select('e.message', 'message').addSelect('COUNT(*)', 'n').addSelect('MIN(e.id)', 'firstId')
+      .groupBy('e.message').orderBy('n', 'DESC').addOrderBy('e.message', 'ASC')
+      .limit(wholeAtLeastOne(options.limit)).offset(Math.max(0, Math.floor(options.offset)))
+      .getRawMany<{ message: string | null; n: number | string; firstId: number | string }>();
+    return {
+      total: Number(counted?.n ?? 0),
+      items: rows.map((row) => ({ message: row.message, count: Number(row.n), firstEntryId: Number(row.firstId) })),
+    };
+  }
+
+  /** Runs matching a filter, newest first (the console's runs list): the same order as list(). */
+  async search(filter: RunFilter, options: { limit: number; offset: number }): Promise<Paged<SyncRunView>> {
+    const query = this.dataSource.getRepository(SyncRunEntity).createQueryBuilder('r');
+    if (filter.status !== undefined) query.andWhere('r.status = :status', { status: oneOfValue('status', filter.status, SYNC_STATUSES) });
+    if (filter.mode !== undefined) query.andWhere('r.mode = :mode', { mode: oneOfValue('mode', filter.mode, SYNC_MODES) });
+    if (filter.trigger !== undefined) {
+      query.andWhere('r.triggered_by = :trigger', { trigger: oneOfValue('trigger', filter.trigger, SYNC_TRIGGERS) });
+    }
+    if (filter.dryRun !== undefined) query.andWhere('r.dry_run = :dryRun', { dryRun: filter.dryRun });
+    // started_at is an ISO 8601 UTC string: ordered as text, and the index ix_sync_runs_started_at serves the range.
+    if (filter.from !== undefined) query.andWhere('r.started_at >= :from', { from: filter.from });
+    if (filter.to !== undefined) query.andWhere('r.started_at < :to', { to: filter.to });
+    const [rows, total] = await query.orderBy('r.started_at', 'DESC').addOrderBy('r.id', 'DESC')
+      .take(options.limit).skip(options.offset).getManyAndCount();
+    return { total, items: rows.map(runView) };
+  }
+
+  /**
+   * The size of the directory over time: what each of the last `limit` succeeded full runs read
+   * (users and groups in the sync's scope), oldest first. Only a full run reads the whole scope; a
+   * delta reads the changes.
+   */
+  async directorySizes(limit: number): Promise<{ runId: string; startedAt: string; read: number }[]> {
+    const rows = await this.dataSource.getRepository(SyncRunEntity).createQueryBuilder('r')
+      .select(['r.id', 'r.startedAt', 'r.readCount'])
+      .where('r.mode = :full AND r.status = :succeeded', { full: 'full', succeeded: 'succeeded' })
+      .orderBy('r.started_at', 'DESC').addOrderBy('r.id', 'DESC').limit(wholeAtLeastOne(limit)).getMany();
+    return rows.reverse().map((row) => ({ runId: row.id, startedAt: row.startedAt, read: row.readCount }));
+  }
+
+  /**
+   * The condition of a run's entries: by action through the (run_id, action) index; a search looks
+   * at the run's rows only: the DN contains the text (case-insensitively; no index holds DNs, they
+   * run beyond MariaDB's index prefix), the anchor is the text, or the entry's user (by objectGUID)
+   * has a userName starting with it (a range of the unique index on user_name_key).
+   */
+  private entriesWhere(runId: string, filter: EntryFilter) {
+    const actions = filter.action === undefined ? [] : typeof filter.action === 'string' ? [filter.action] : filter.action;
+    for (const action of actions) oneOf('action', action, SYNC_ENTRY_ACTIONS);
     const query = this.dataSource.getRepository(SyncRunEntryEntity).createQueryBuilder('e')
       .where('e.run_id = :runId', { runId });
     if (actions.length > 0) query.andWhere('e.action IN (:...actions)', { actions: [...actions] });
-    const [rows, total] = await query.orderBy('e.id', 'ASC').skip((page - 1) * pageSize).take(pageSize).getManyAndCount();
-    return { total, items: rows.map(entryView) };
+    const search = filter.search?.trim().toLowerCase() ?? '';
+    if (search !== '') {
+      if (search.length > MAX_SEARCH_CHARS) throw invalidError(`A search is at most ${MAX_SEARCH_CHARS} characters`);
+      const literal = likeLiteral(search);
+      query.andWhere('(LOWER(e.dn) LIKE :contains ESCAPE \'!\' OR e.anchor = :exact OR e.anchor IN '
+        + '(SELECT u.source_anchor FROM users u WHERE u.user_name_key LIKE :prefix ESCAPE \'!\' AND u.source_anchor IS NOT NULL))', {
+        contains: `%${literal}%`, prefix: `${literal}%`, exact: filter.search?.trim() ?? '',
+      });
+    }
+    return query;
   }
 
   /** The watermark the next delta run starts from, or undefined before the first successful run. */
@@ -346,6 +484,16 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw invalidError(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
   }
+}
+
+function oneOfValue<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  oneOf(name, value, allowed);
+  return value;
+}
+
+/** A search text as a LIKE literal whose escape character is `!` (one character on SQLite and MariaDB alike). */
+function likeLiteral(text: string): string {
+  return text.replace(/[!%_]/g, (character) => `!${character}`);
 }
 
 function count(name: string, value: unknown): number {
