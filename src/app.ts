@@ -5,6 +5,8 @@ import { ADMIN_PREFIX, adminRouter } from './admin/router';
 import type { TriggerRun } from './admin/sync-routes';
 import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
+import { consoleEdge, CONSOLE_PREFIX } from './console/router';
+import { consoleFace } from './console/error-page';
 import { renderErrors } from './http/errors';
 import { faceByPrefix } from './http/faces';
 import { healthRouter, type Lifecycle } from './http/health';
@@ -18,7 +20,9 @@ import type { Logger } from './logger';
 import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console'> & { readonly publicUrl: string };
+  /** The console sessions' clock (tests move it); the system clock by default. */
+  readonly now?: () => Date;
   readonly dataSource: DataSource;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
@@ -29,11 +33,11 @@ export interface AppDependencies {
 /**
  * The composition root of the HTTP faces. One edge in front of both: request id and log line,
  * error rendering (SCIM error bodies, or problem details under /admin/api), then bearer
- * authentication for everything but the public health routes — mounted before the routers, so
- * that every spelling of a path the case-insensitive routers accept is authenticated — then the
- * admin API and SCIM.
+ * authentication for everything but the public health routes and the web console (which has its
+ * own sessions) — mounted before the routers, so that every spelling of a path the
+ * case-insensitive routers accept is authenticated — then the admin API and SCIM.
  */
-export function createApp({ config, dataSource, logger, lifecycle, triggerRun }: AppDependencies): Koa {
+export function createApp({ config, dataSource, logger, lifecycle, triggerRun, now }: AppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -48,14 +52,25 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun }:
     dataSource, maxBodyBytes: config.maxBodyBytes, governance: config.governance, ...(trigger ? { triggerRun: trigger } : {}),
   });
   const health = healthRouter(dataSource, lifecycle);
+  const consoleMount = consoleEdge({
+    dataSource, publicUrl: config.publicUrl, governance: config.governance, maxBodyBytes: config.maxBodyBytes,
+    ...(config.console ? { console: config.console } : {}), ...(trigger ? { triggerRun: trigger } : {}),
+    ...(config.sync ? { sync: config.sync } : {}), ...(now ? { now } : {}),
+  });
   app.use(requestLog(logger));
   // While draining, answer with Connection: close so keep-alive clients let go now, not at their timeout.
   app.use(async (ctx, next) => {
     await next();
     if (lifecycle.shuttingDown) ctx.set('Connection', 'close');
   });
-  app.use(renderErrors({ logger, faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }], scimFace) }));
+  app.use(renderErrors({
+    logger,
+    faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }], scimFace),
+  }));
   app.use(health.routes()); // public: load balancers probe without a token
+  // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
+  // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
+  app.use(consoleMount);
   app.use(authenticateBearer(new Authenticator(dataSource)));
   app.use(admin.routes());
   app.use(scim.routes());

@@ -63,6 +63,34 @@ export interface Config {
   readonly sync?: SyncConfig;
   /** E-mail notices; present when SMTP_URL is set (else notices stay queued in the outbox). */
   readonly mail?: MailConfig;
+  /** The web console's sign-in and sessions; absent: the defaults, sign-in by personal access token only. */
+  readonly console?: ConsoleConfig;
+}
+
+/** The web console (/admin): how persons sign in and how long their sessions live. */
+export interface ConsoleConfig {
+  /** OpenID Connect sign-in; present when OIDC_ISSUER is set. */
+  readonly oidc?: OidcConfig;
+  /** A session ends after this many minutes without a request (CONSOLE_SESSION_IDLE_MINUTES, default 30). */
+  readonly sessionIdleMinutes: number;
+  /** A session ends this many hours after sign-in whatever happens (CONSOLE_SESSION_HOURS, default 12). */
+  readonly sessionHours: number;
+}
+
+/**
+ * The console's OpenID Connect relying party (authorization code flow with PKCE). Its redirect URI
+ * is `<PUBLIC_URL>/admin/oidc/callback`.
+ */
+export interface OidcConfig {
+  /** OIDC_ISSUER: the provider's issuer URL, whose /.well-known/openid-configuration is read at first use. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** OIDC_CLIENT_SECRET (or _FILE); absent: a public client (PKCE alone). */
+  readonly clientSecret?: string;
+  /** The ID token claim matched case-insensitively against a User's userName (OIDC_USER_CLAIM, default email). */
+  readonly userClaim: string;
+  /** The provider's name on the sign-in button (OIDC_PROVIDER_NAME, default "single sign-on"). */
+  readonly providerName: string;
 }
 
 /** Where notices are sent from and through (SMTP_URL, MAIL_FROM). */
@@ -209,10 +237,55 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const sync = loadSyncConfig(env, problems);
   const mail = loadMailConfig(env, problems);
+  const consoleConfig = loadConsoleConfig(env, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { ...config, ...(sync ? { sync } : {}), ...(mail ? { mail } : {}) };
+  return { ...config, ...(sync ? { sync } : {}), ...(mail ? { mail } : {}), console: consoleConfig };
+}
+
+/** A claim name: letters, digits and `_ - . :` (e.g. email, preferred_username, upn). */
+const CLAIM_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function loadConsoleConfig(env: Env, problems: string[]): ConsoleConfig {
+  const sessionIdleMinutes = integer(env, 'CONSOLE_SESSION_IDLE_MINUTES', 30, 1, 24 * 60, problems);
+  const sessionHours = integer(env, 'CONSOLE_SESSION_HOURS', 12, 1, 24 * 30, problems);
+  const oidc = loadOidcConfig(env, problems);
+  return { sessionIdleMinutes, sessionHours, ...(oidc ? { oidc } : {}) };
+}
+
+function loadOidcConfig(env: Env, problems: string[]): OidcConfig | undefined {
+  const issuer = env.OIDC_ISSUER || undefined;
+  const clientSecret = readSecret(env, 'OIDC_CLIENT_SECRET', problems);
+  if (issuer === undefined) {
+    for (const name of ['OIDC_CLIENT_ID', 'OIDC_USER_CLAIM']) {
+      if (env[name]) problems.push(`${name} is set but OIDC_ISSUER is not: set OIDC_ISSUER to enable sign-in with OpenID Connect`);
+    }
+    if (clientSecret !== undefined) problems.push('OIDC_CLIENT_SECRET is set but OIDC_ISSUER is not');
+    return undefined;
+  }
+  try {
+    const url = new URL(issuer);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    // OpenID Connect Discovery 1.0 §4: the issuer is an https URL; plain http only for a provider on this machine.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      problems.push('OIDC_ISSUER: must be an https:// URL (http:// only on localhost)');
+    }
+  } catch {
+    problems.push(`OIDC_ISSUER: "${issuer}" is not a valid URL`);
+  }
+  const clientId = env.OIDC_CLIENT_ID || '';
+  if (clientId === '') problems.push('OIDC_CLIENT_ID: required when OIDC_ISSUER is set (the client id registered with the provider)');
+  const userClaim = env.OIDC_USER_CLAIM || 'email';
+  if (!CLAIM_NAME.test(userClaim)) problems.push(`OIDC_USER_CLAIM: "${userClaim}" is not a claim name (e.g. email, preferred_username, upn)`);
+  if (env.PUBLIC_URL === undefined || env.PUBLIC_URL === '') {
+    problems.push('PUBLIC_URL: required when OIDC_ISSUER is set (the redirect URI <PUBLIC_URL>/admin/oidc/callback is registered with the provider)');
+  }
+  return {
+    issuer, clientId, userClaim,
+    providerName: env.OIDC_PROVIDER_NAME?.trim() || 'single sign-on',
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+  };
 }
 
 /** `local@domain`, or `Display Name <local@domain>`; no line breaks (it becomes a header). */

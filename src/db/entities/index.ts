@@ -2,6 +2,7 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuditChainEntity } from './audit-chain.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ChangeRequestEntity } from './change-request.entity';
+import { ConsoleSessionEntity } from './console-session.entity';
 import { LeaseEntity } from './lease.entity';
 import { MailOutboxEntity } from './mail-outbox.entity';
 import { PersonalTokenEntity } from './personal-token.entity';
@@ -23,6 +24,7 @@ export { LeaseEntity, SyncRunEntity, SyncRunEntryEntity, SyncStateEntity };
 export { ChangeRequestEntity, PersonalTokenEntity };
 export { MailOutboxEntity };
 export { AuditChainEntity };
+export { ConsoleSessionEntity };
 
 export const entities = [
   UserEntity, UserValueEntity, RoleEntity, RoleMemberEntity, ServiceAccountEntity,
@@ -31,4 +33,5 @@ export const entities = [
   PersonalTokenEntity, ChangeRequestEntity,
   AuditChainEntity,
   MailOutboxEntity,
+  ConsoleSessionEntity,
 ];
