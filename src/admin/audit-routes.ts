@@ -51,7 +51,7 @@ export function registerAuditRoutes(router: Router<HttpState>, options: { dataSo
   });
 }
 
-function auditFilter(ctx: Context): AuditFilter {
+export function auditFilter(ctx: Context): AuditFilter {
   const text = (name: (typeof FILTERS)[number]): string | undefined => {
     const value = single(ctx, name);
     if (value === undefined || value === '') return undefined;
@@ -90,7 +90,7 @@ function wantsCsv(ctx: Context): boolean {
   return ctx.get('Accept') !== '' && ctx.accepts('application/json', 'text/csv') === 'text/csv';
 }
 
-async function* csvLines(events: AsyncIterable<AuditEventView>): AsyncGenerator<string> {
+export async function* csvLines(events: AsyncIterable<AuditEventView>): AsyncGenerator<string> {
   yield csvRow(AUDIT_CSV_COLUMNS);
   for await (const event of events) {
     yield csvRow([
