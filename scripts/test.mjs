@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-check, lint, make sure a MariaDB test database exists, start a throw-away
-// Samba AD DC (the test directory), run mocha.
+// Samba AD DC (the test directory), make sure Debian's Chromium is installed (the browser tests),
+// run mocha.
 // Stops at the first failing step. Extra arguments go to mocha (`npm test -- --grep foo`).
 // See docs/testing.md.
 
@@ -147,6 +148,43 @@ async function directory() {
   return samba.env;
 }
 
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The browser tests drive Debian's Chromium through playwright-core (Playwright's own browser builds
+ * cannot be downloaded here). Installed with apt when missing, as root, like Samba; SCIMD_TEST_CHROMIUM
+ * names another binary; SKIP_BROWSER=1 skips the install (the browser tests then fail, saying so).
+ */
+async function browser() {
+  const custom = process.env.SCIMD_TEST_CHROMIUM;
+  if (custom) {
+    if (!fs.existsSync(custom)) throw new StepFailed(`SCIMD_TEST_CHROMIUM=${custom} does not exist`);
+    return { SCIMD_TEST_CHROMIUM: custom };
+  }
+  if (fs.existsSync(DEBIAN_CHROMIUM)) return { SCIMD_TEST_CHROMIUM: DEBIAN_CHROMIUM };
+  if (truthy(process.env.SKIP_BROWSER)) {
+    log('browser install skipped (SKIP_BROWSER): the browser tests will fail');
+    return {};
+  }
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    throw new StepFailed(`${DEBIAN_CHROMIUM} is missing and only root can install it here. Install it `
+      + '(sudo apt-get install chromium), set SCIMD_TEST_CHROMIUM to a Chromium binary, or set SKIP_BROWSER=1 (the browser tests then fail).');
+  }
+  if (!fs.existsSync('/usr/bin/apt-get')) {
+    throw new StepFailed(`${DEBIAN_CHROMIUM} is missing and apt-get is not available; install Chromium and set SCIMD_TEST_CHROMIUM`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  log('chromium missing; running apt-get update && apt-get install -y --no-install-recommends chromium (about a minute)…');
+  if (await run('apt-get', ['update', '-q'], { env }) !== 0) {
+    checkSignal();
+    log('apt-get update failed; trying the install with the package lists already on this machine');
+  }
+  const code = await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { env });
+  checkSignal();
+  if (code !== 0 || !fs.existsSync(DEBIAN_CHROMIUM)) throw new StepFailed(`apt-get install chromium failed (exit ${code}; see output above)`);
+  return { SCIMD_TEST_CHROMIUM: DEBIAN_CHROMIUM };
+}
+
 async function mocha(databaseUrl, ldapEnv, extraArgs) {
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimd-test-sqlite-'));
   cleanups.push(() => fs.rmSync(sqliteDir, { recursive: true, force: true }));
@@ -167,7 +205,8 @@ try {
   await lint();
   const url = await database();
   const ldapEnv = await directory();
-  await mocha(url, ldapEnv, process.argv.slice(2));
+  const browserEnv = await browser();
+  await mocha(url, { ...ldapEnv, ...browserEnv }, process.argv.slice(2));
 } catch (e) {
   if (e instanceof StepFailed) {
     log(`FAILED: ${e.message}`);

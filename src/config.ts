@@ -266,10 +266,10 @@ function loadOidcConfig(env: Env, problems: string[]): OidcConfig | undefined {
   }
   try {
     const url = new URL(issuer);
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
     // OpenID Connect Discovery 1.0 §4: the issuer is an https URL; plain http only for a provider on this machine.
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      problems.push('OIDC_ISSUER: must be an https:// URL (http:// only on localhost)');
+      problems.push('OIDC_ISSUER: must be an https:// URL (http:// only on this machine: localhost, 127.x.x.x, [::1])');
     }
   } catch {
     problems.push(`OIDC_ISSUER: "${issuer}" is not a valid URL`);

@@ -186,8 +186,21 @@ export function registerSignInRoutes(router: Router<HttpState>, options: SignInO
   });
 }
 
-/** POST /admin/sign-out: behind the session and CSRF checks. Revokes the session server-side (audited). */
+/**
+ * GET /admin/sign-out: a page with the sign-out button (for a link, or a page without the layout);
+ * POST /admin/sign-out: behind the session and CSRF checks, revokes the session server-side (audited).
+ */
 export function registerSignOutRoute(router: Router<HttpState>, options: Pick<SignInOptions, 'sessions' | 'publicUrl'>): void {
+  router.get('/sign-out', (ctx) => {
+    const { principal, csrfToken } = consoleState(ctx);
+    ctx.type = 'html';
+    ctx.body = plainPage('Sign out', `<p>You are signed in as ${escapeText(principal.name)}.</p>\n`
+      + '<form method="post" action="/admin/sign-out">\n'
+      + `<input type="hidden" name="_csrf" value="${escapeText(csrfToken)}">\n`
+      + '<button type="submit" class="button" id="sign-out">Sign out</button>\n</form>\n'
+      + `<p><a href="${CONSOLE_PATH}">Back to the console</a></p>`);
+  });
+
   router.post('/sign-out', async (ctx) => {
     const { principal, sessionId } = consoleState(ctx);
     await options.sessions.revoke(contextOf(principal, 'console', requestIdOf(ctx)), sessionId);

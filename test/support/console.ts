@@ -119,7 +119,12 @@ export interface ConsoleApp {
  */
 export async function startConsoleApp(
   database: DatabaseConfig,
-  options: { now?: () => Date; console?: ConsoleConfig; publicUrl?: string } = {},
+  options: {
+    now?: () => Date;
+    /** The console's configuration, or a function of the app's origin (to register the OIDC redirect URI first). */
+    console?: ConsoleConfig | ((origin: string) => Promise<ConsoleConfig>);
+    publicUrl?: string;
+  } = {},
 ): Promise<ConsoleApp> {
   const dataSource = await openDataSource(database);
   await dataSource.runMigrations();
@@ -127,11 +132,12 @@ export async function startConsoleApp(
   await new Promise<void>((resolve) => http.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const address = http.address();
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const consoleConfig = typeof options.console === 'function' ? await options.console(origin) : options.console;
   const app = createApp({
     config: {
       maxBodyBytes: 64 * 1024, publicUrl: options.publicUrl ?? origin,
       governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 },
-      ...(options.console ? { console: options.console } : {}),
+      ...(consoleConfig ? { console: consoleConfig } : {}),
     },
     dataSource, logger: createLogger('silent'), lifecycle: { shuttingDown: false },
     ...(options.now ? { now: options.now } : {}),
