@@ -100,10 +100,11 @@ function resultText(result: Record<string, unknown>): Html {
 
 /** Approve and reject, each with its comment, for a person who may decide this pending request (not their own). */
 function decisionForm(frame: PageFrame, request: ChangeRequestView): Html {
-  if (request.status !== 'pending' || !may(frame.principal, 'approvals:decide')) return html``;
+  if (request.status !== 'pending') return html``;
   if (request.requestedBy.type === 'person' && request.requestedBy.id === frame.principal.id) {
     return html`<p class="notice">You asked for this change, so a second person decides it.</p>`;
   }
+  if (!may(frame.principal, 'approvals:decide')) return html``;
   return html`<section aria-labelledby="decide"><h2 id="decide">Decide</h2>
 <div class="decisions">
 ${(['approve', 'reject'] as const).map((decision) => html`<form method="post" action="/admin/approvals/${segment(request.id)}/${decision}" class="decision">
