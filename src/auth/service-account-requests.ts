@@ -7,7 +7,7 @@ import { conflictError, invalidError } from '../errors';
 import { raiseChangeRequest, type ChangeRequestView } from '../governance/change-request-store';
 import type { Applier } from '../governance/change-requests';
 import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
-import { isGoverned } from '../identity/grant-rules';
+import { approvalModeAt, isGoverned } from '../identity/grant-rules';
 import {
   accountRoles, assertNameFree, assertTokenIssuable, checkNewAccount, findAccount, governedReasons, nameKeyOf,
   resolveRoles, ServiceAccounts, writeAccount, writeToken, type AccountPlan, type MintedToken, type NewServiceAccount,
@@ -101,7 +101,7 @@ export class ServiceAccountRequests {
   /** Apply now, apply with the rule waived (APPROVAL_MODE=none), or raise a request. */
   private decide(context: ChangeContext, reasons: readonly string[]): 'apply' | 'waive' | 'request' {
     if (!isGoverned(context)) return 'apply';
-    const mode = context.door === 'admin' ? this.governance.approvalMode : 'high-risk';
+    const mode = approvalModeAt(context, this.governance.approvalMode);
     if (mode === 'none') return reasons.length > 0 ? 'waive' : 'apply';
     return mode === 'all' || reasons.length > 0 ? 'request' : 'apply';
   }

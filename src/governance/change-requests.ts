@@ -170,7 +170,7 @@ export function isChangeRequestStatus(value: string): value is ChangeRequestStat
 /** A request raised by the sync applies as the sync (its memberships are Active Directory's). */
 function doorOf(payload: Record<string, unknown>, fallback: Door): Door {
   const door = payload.door;
-  return door === 'sync' || door === 'admin' || door === 'cli' || door === 'scim' ? door : fallback;
+  return door === 'sync' || door === 'admin' || door === 'console' || door === 'cli' || door === 'scim' ? door : fallback;
 }
 
 function decided(context: ChangeContext, status: ChangeRequestStatus, comment: string | undefined) {

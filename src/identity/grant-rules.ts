@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { ApprovalMode } from '../config';
 import { forbiddenError } from '../errors';
 import type { Actor, ChangeContext } from './change-context';
 import { managesRole } from './managed-scope';
@@ -34,6 +35,14 @@ export function governedGrantReason(actor: Actor, role: GrantedRole): string | u
  */
 export function isGoverned(context: ChangeContext): boolean {
   return context.door !== 'cli' && context.approval === undefined && context.approvalWaived !== true;
+}
+
+/**
+ * APPROVAL_MODE governs the doors where people edit roles (the admin API and the console); every
+ * other door keeps the default: governed changes wait for approval.
+ */
+export function approvalModeAt(context: ChangeContext, configured: ApprovalMode): ApprovalMode {
+  return context.door === 'admin' || context.door === 'console' ? configured : 'high-risk';
 }
 
 /** Where a governed grant goes instead, as the refusal tells each door. */

@@ -7,7 +7,7 @@ import { findPendingRequest, raiseChangeRequest, type ChangeRequestView } from '
 import type { Applier } from '../governance/change-requests';
 import { enqueueRoleChangeNotice } from '../governance/notices';
 import { assertPermitted, type ChangeContext } from './change-context';
-import { assertManagesRole, assertManagesUsers, governedGrantReason, isGoverned } from './grant-rules';
+import { approvalModeAt, assertManagesRole, assertManagesUsers, governedGrantReason, isGoverned } from './grant-rules';
 import { RoleDirectory } from './roles';
 import { roleNameKey } from './role-name';
 
@@ -75,7 +75,7 @@ export class RoleAssignments {
     const granting = add.filter((role) => !held.has(role.id));
     const governed = granting.map((role) => governedGrantReason(context.actor, role)).filter((reason) => reason !== undefined);
     const payload = { userId: user.id, add: add.map((role) => role.id), remove: remove.map((role) => role.id), door: context.door };
-    const mode = context.door === 'admin' ? this.options.approvalMode : 'high-risk';
+    const mode = approvalModeAt(context, this.options.approvalMode);
     const changing = granting.length + remove.filter((role) => held.has(role.id)).length > 0;
     const needsApproval = isGoverned(context) && mode !== 'none' && (mode === 'all' ? changing : governed.length > 0);
     if (needsApproval) return { status: 'pending', changeRequest: await this.request(context, user, add, remove, payload, governed) };

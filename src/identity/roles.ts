@@ -638,7 +638,7 @@ function definitionColumns(
  */
 function assertMayWriteRoles(context: ChangeContext): void {
   if (allows(context.actor.permissions, 'groups:write') || allows(context.actor.permissions, 'roles:manage')) return;
-  assertPermitted(context, context.door === 'admin' ? 'roles:manage' : 'groups:write');
+  assertPermitted(context, context.door === 'admin' || context.door === 'console' ? 'roles:manage' : 'groups:write');
 }
 
 function attributesOf(

@@ -184,8 +184,10 @@ for (const database of testDatabases()) {
       expect(wrong.headers.get('allow')).to.match(/GET/).and.match(/POST/);
       const scim = await call(`${server.baseUrl}/Users`, full);
       expect(scim.status, scim.text).to.equal(200);
-      expect((await call(`${server.running.url}/admin/other`, full)).headers.get('content-type'), 'outside /admin/api: SCIM 404')
+      expect((await call(`${server.running.url}/other`, full)).headers.get('content-type'), 'outside /admin: SCIM 404')
         .to.match(/^application\/scim\+json/);
+      const consolePage = await fetch(`${server.running.url}/admin/other`, { redirect: 'manual' });
+      expect(consolePage.status, 'under /admin but not /admin/api: the console, which sends a signed-out browser to sign in').to.equal(303);
     });
   });
 
