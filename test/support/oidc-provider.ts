@@ -29,7 +29,11 @@ export interface TestOidcProvider {
  */
 export async function startOidcProvider(options: {
   readonly accounts: readonly TestAccount[];
-  readonly redirectUris: readonly string[];
+  /**
+   * The client's redirect URIs; a function is asked at the provider's first request, for a relying
+   * party that learns its own address only after it was given the issuer (a server on port 0).
+   */
+  readonly redirectUris: readonly string[] | (() => readonly string[]);
   readonly host?: string;
 }): Promise<TestOidcProvider> {
   const host = options.host ?? '127.0.0.2';
@@ -45,9 +49,11 @@ export async function startOidcProvider(options: {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const accounts = new Map(options.accounts.map((account) => [account.sub, account]));
-  const provider = new Provider(issuer, {
+  const redirectUris = options.redirectUris;
+  const build = (): Provider => new Provider(issuer, {
     clients: [{
-      client_id: clientId, client_secret: clientSecret, redirect_uris: [...options.redirectUris],
+      client_id: clientId, client_secret: clientSecret,
+      redirect_uris: [...(typeof redirectUris === 'function' ? redirectUris() : redirectUris)],
       response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post',
     }],
     jwks: { keys: [jwk as never] },
@@ -63,7 +69,11 @@ export async function startOidcProvider(options: {
       return account ? { accountId: sub, claims: () => ({ sub, ...account.claims }) } : undefined;
     },
   });
-  server.on('request', provider.callback());
+  let callback: ReturnType<Provider['callback']> | undefined;
+  server.on('request', (request, response) => {
+    callback ??= build().callback();
+    void callback(request, response);
+  });
   return {
     issuer, clientId, clientSecret,
     async stop() {
