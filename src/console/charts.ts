@@ -29,7 +29,11 @@ export interface ChartInput {
 
 const WIDTH = 720;
 const HEIGHT = 260;
-const MARGIN = { top: 16, right: 16, bottom: 56, left: 64 };
+/**
+ * Room for the axes' labels: the x labels are turned 30° and end under their mark, so a label of 18
+ * characters ("11-23 13:11 (dry)") reaches about 90 units to the left of and 50 below its start.
+ */
+const MARGIN = { top: 16, right: 16, bottom: 76, left: 88 };
 const PLOT_WIDTH = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_HEIGHT = HEIGHT - MARGIN.top - MARGIN.bottom;
 /** At most this many x labels are written; the others are left out evenly, so they never overlap. */
@@ -39,11 +43,10 @@ const MAX_X_LABELS = 10;
 export function barChart(input: ChartInput): Html {
   const totals = input.labels.map((_, index) => input.series.reduce((sum, series) => sum + valueAt(series, index), 0));
   const axis = yAxis(Math.max(0, ...totals));
-  const slot = PLOT_WIDTH / Math.max(1, input.labels.length);
-  const barWidth = Math.max(2, slot * 0.7);
+  const barWidth = Math.max(2, slotWidth(input) * 0.7);
   const bars = input.labels.map((label, index) => {
     let base = 0;
-    const x = MARGIN.left + slot * index + (slot - barWidth) / 2;
+    const x = xAt(input, index) - barWidth / 2;
     return input.series.map((series) => {
       const value = valueAt(series, index);
       if (value <= 0) return '';
@@ -59,8 +62,7 @@ export function barChart(input: ChartInput): Html {
 /** Lines: one polyline per series, with a dot at each value. */
 export function lineChart(input: ChartInput): Html {
   const axis = yAxis(Math.max(0, ...input.series.flatMap((series) => series.values)));
-  const step = input.labels.length > 1 ? PLOT_WIDTH / (input.labels.length - 1) : 0;
-  const xOf = (index: number) => MARGIN.left + (input.labels.length > 1 ? step * index : PLOT_WIDTH / 2);
+  const xOf = (index: number) => xAt(input, index);
   const lines = input.series.map((series) => {
     const points = input.labels.map((_, index) => `${fixed(xOf(index))},${fixed(axis.y(valueAt(series, index)))}`);
     const dots = input.labels.map((label, index) => html`<circle class="${seriesClass(series)}" cx="${fixed(xOf(index))}" cy="${fixed(axis.y(valueAt(series, index)))}" r="3"><title>${label}: ${series.label} ${formatNumber(valueAt(series, index))}${unitText(input)}</title></circle>`);
@@ -115,21 +117,32 @@ function frame(input: ChartInput, axis: YAxis, marks: Html): Html {
     return html`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y}" y2="${y}"></line><text class="tick" x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${formatNumber(tick)}</text>`;
   });
   const every = Math.max(1, Math.ceil(input.labels.length / MAX_X_LABELS));
-  const slot = PLOT_WIDTH / Math.max(1, input.labels.length);
   const xLabels = input.labels.map((label, index) => {
     if (index % every !== 0) return '';
-    const x = fixed(MARGIN.left + slot * index + slot / 2);
+    const x = fixed(xAt(input, index));
     const y = HEIGHT - MARGIN.bottom + 16;
     return html`<text class="tick" x="${x}" y="${y}" text-anchor="end" transform="rotate(-30 ${x} ${y})">${label}</text>`;
   });
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${titleId} ${descId}" focusable="false">
+  // On a narrow screen the chart keeps a readable size and scrolls sideways in its own region.
+  return html`<div class="chart-scroll" tabindex="0" role="region" aria-label="${input.title}">
+<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${titleId} ${descId}" focusable="false">
 <title id="${titleId}">${input.title}</title>
 <desc id="${descId}">${input.description}</desc>
 <g aria-hidden="true">${gridlines}
 <line class="axis" x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + PLOT_HEIGHT}"></line>
 <line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + PLOT_HEIGHT}" y2="${MARGIN.top + PLOT_HEIGHT}"></line>
 ${marks}${xLabels}</g>
-</svg>`;
+</svg></div>`;
+}
+
+/** The width of one label's slot on the x axis. */
+function slotWidth(input: ChartInput): number {
+  return PLOT_WIDTH / Math.max(1, input.labels.length);
+}
+
+/** Where label `index` is on the x axis, the middle of its slot: a bar's centre, a line's point and the label under them. */
+function xAt(input: ChartInput, index: number): number {
+  return MARGIN.left + slotWidth(input) * (index + 0.5);
 }
 
 function seriesClass(series: Series): string {

@@ -114,9 +114,9 @@ export function runCharts(runs: readonly SyncRunView[]): Html {
     labels, series: [{ key: 'duration', label: 'Duration (ms)', values: runs.map((run) => run.durationMs ?? 0) }],
   };
   return html`<section aria-labelledby="trends"><h2 id="trends">The last ${runs.length} runs</h2>
-<figure class="chart-figure">${legend(changes.series)}${barChart(changes)}
+<figure class="chart-figure">${caption(changes)}${legend(changes.series)}${barChart(changes)}
 <details><summary>Numbers of this chart</summary>${chartTable(changes)}</details></figure>
-<figure class="chart-figure">${lineChart(durations)}
+<figure class="chart-figure">${caption(durations)}${lineChart(durations)}
 <details><summary>Numbers of this chart</summary>${chartTable(durations)}</details></figure>
 </section>`;
 }
@@ -129,9 +129,14 @@ function sizeChart(sizes: readonly { startedAt: string; read: number }[]): Html 
     series: [{ key: 'size', label: 'Objects read', values: sizes.map((size) => size.read) }],
   };
   return html`<section aria-labelledby="size"><h2 id="size">Directory size</h2>
-${sizes.length === 0 ? html`<p>No succeeded full run yet.</p>` : html`<figure class="chart-figure">${lineChart(input)}
+${sizes.length === 0 ? html`<p>No succeeded full run yet.</p>` : html`<figure class="chart-figure">${caption(input)}${lineChart(input)}
 <details><summary>Numbers of this chart</summary>${chartTable(input)}</details></figure>`}
 </section>`;
+}
+
+/** A chart's title, with its unit, in sight above it (the image's own title shows only as a tooltip). */
+function caption(input: ChartInput): Html {
+  return html`<figcaption>${input.title}${input.unit ? ` (${input.unit})` : ''}</figcaption>`;
 }
 
 /** "11-23 13:11" of an ISO time (UTC): short enough for an axis label. */

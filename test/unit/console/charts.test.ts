@@ -35,7 +35,7 @@ describe('console charts', () => {
     const svg = barChart(input).text;
 
     it('is an image named by its title and description', () => {
-      expect(svg).to.match(/^<svg class="chart" viewBox="0 0 720 260" role="img" aria-labelledby="c1-title c1-desc"/);
+      expect(svg).to.match(/^<div class="chart-scroll" tabindex="0" role="region" aria-label="What &lt;runs&gt; did">\n<svg class="chart" viewBox="0 0 720 260" role="img" aria-labelledby="c1-title c1-desc"/);
       expect(svg).to.contain('<title id="c1-title">What &lt;runs&gt; did</title>');
       expect(svg).to.contain('<desc id="c1-desc">Created &amp; errors per run</desc>');
     });
@@ -70,6 +70,20 @@ describe('console charts', () => {
       expect(polylines.map((match) => match[1])).to.deep.equal(['series-created', 'series-errors']);
       expect((polylines[0]?.[2] ?? '').split(' ')).to.have.length(3);
       expect([...svg.matchAll(/<circle /g)]).to.have.length(6);
+    });
+
+    it('writes each x label under its point, as the bar chart writes it under its bar', () => {
+      const labelX = (svg: string) => [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="end" transform=/g)].map((match) => Number(match[1]));
+      const line = lineChart(input).text;
+      const dots = [...line.matchAll(/<circle class="series-created" cx="([\d.]+)"/g)].map((match) => Number(match[1]));
+      const bars = barChart(input).text;
+      const barCentres = [...bars.matchAll(/<rect class="series-errors" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)]
+        .map((match) => Number(match[1]) + Number(match[2]) / 2);
+      expect(labelX(line)).to.deep.equal(dots);
+      expect(labelX(bars)).to.deep.equal(labelX(line));
+      // The errors' bars are those of the first two labels (the third has none).
+      expect(barCentres).to.have.length(2);
+      barCentres.forEach((centre, index) => expect(centre).to.be.closeTo(labelX(bars)[index] ?? -1, 0.2));
     });
   });
 
