@@ -10,7 +10,8 @@ import { runSync } from '../../sync/run';
 import { launchBrowser, loopbackContext } from '../support/browser';
 import { ROLE_IDS } from '../support/console';
 import {
-  createPerson, lowContrastText, pageOverflow, screenshot, signInThroughProvider, tabToFirstNavLink, unlabelledControls,
+  createPerson, lowContrastText, pageOverflow, screenshot, sidewaysScrollingRegions, signInThroughProvider, smallestChartText,
+  tabToFirstNavLink, unlabelledControls,
 } from '../support/console-scenario';
 import { testDatabases } from '../support/databases';
 import { TestDirectory, testConnectionConfig } from '../support/directory';
@@ -289,8 +290,11 @@ describe('Console end-to-end in a browser (Chromium, OIDC, Samba AD, MariaDB)', 
       await page.locator('main h1').waitFor();
       expect(await unlabelledControls(page), pagePath).to.deep.equal([]);
       expect(await lowContrastText(page), pagePath).to.deep.equal([]);
+      expect(await sidewaysScrollingRegions(page), `${pagePath} at 1280 px`).to.deep.equal([]);
       await page.setViewportSize(PHONE);
       expect(await pageOverflow(page), `${pagePath} scrolls sideways at 375 px`).to.be.at.most(1);
+      // A chart's numbers stay readable on a phone (they shrink with the chart): 11 px text is about 12 px high.
+      expect(await smallestChartText(page) ?? 12, `${pagePath}: chart text at 375 px`).to.be.at.least(11);
     }
 
     await page.setViewportSize(DESKTOP);
@@ -300,6 +304,7 @@ describe('Console end-to-end in a browser (Chromium, OIDC, Samba AD, MariaDB)', 
     expect(ring?.text).to.equal('Dashboard');
     expect(ring?.outlineStyle).to.equal('solid');
     expect(ring?.outlineWidth).to.be.at.least(2);
+    await page.reload();
     await screenshot(page, 'dashboard');
     await page.goto(`${origin}/admin/audit`);
     await screenshot(page, 'audit');

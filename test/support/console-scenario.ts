@@ -47,6 +47,8 @@ interface DomElement {
   readonly title: string;
   readonly outerHTML: string;
   readonly textContent: string | null;
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
   readonly parentElement: DomElement | null;
   readonly childNodes: ArrayLike<{ readonly nodeType: number; readonly textContent: string | null }>;
   readonly labels?: ArrayLike<{ readonly textContent: string | null }> | null;
@@ -54,6 +56,7 @@ interface DomElement {
   closest(selector: string): DomElement | null;
   matches(selector: string): boolean;
   getClientRects(): ArrayLike<unknown>;
+  getBoundingClientRect(): { readonly height: number };
 }
 declare const document: {
   readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number };
@@ -148,6 +151,28 @@ export function contrastRatio(a: readonly number[], b: readonly number[]): numbe
 /** How far the document scrolls sideways (0 when the page fits its viewport). */
 export async function pageOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/**
+ * The scrolling regions (tables in their .table-wrap, charts in their .chart-scroll) that scroll
+ * sideways, by their labels: on a desktop none should, or a column (the message of an error, say)
+ * hides beyond the right edge.
+ */
+export async function sidewaysScrollingRegions(page: Page): Promise<string[]> {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.table-wrap, .chart-scroll'))
+    .filter((region) => region.scrollWidth > region.clientWidth + 1)
+    .map((region) => `${region.getAttribute('aria-label') ?? region.tagName}: ${region.scrollWidth} px in ${region.clientWidth} px`));
+}
+
+/**
+ * The height in CSS pixels of the smallest number on a chart's y axis as drawn (a chart scales
+ * with its width, and its text with it); undefined when the page has no chart.
+ */
+export async function smallestChartText(page: Page): Promise<number | undefined> {
+  const heights = await page.evaluate(() => Array.from(document.querySelectorAll('svg.chart text.tick[dominant-baseline]'))
+    .filter((tick) => tick.getClientRects().length > 0)
+    .map((tick) => tick.getBoundingClientRect().height));
+  return heights.length === 0 ? undefined : Math.min(...heights);
 }
 
 /** The focused element's outline, once Tab (from the top of the page) reached the first link of the nav. */
