@@ -4,9 +4,10 @@ import { transaction } from '../db/transaction';
 import { forbiddenError, invalidError, notFoundError } from '../errors';
 import { recordAudit } from '../governance/audit';
 import { nowIso, type ChangeContext } from '../identity/change-context';
+import { acceptStoredToken } from './token-use';
 import { grantsOf, type HeldRoleRow } from './held-roles';
 import type { Principal } from './principal';
-import { issueToken, lastUseDue, normalizeExpiry, parseToken, secretMatches } from './tokens';
+import { issueToken, normalizeExpiry, parseToken } from './tokens';
 
 /** A personal access token as it is listed: never its secret. */
 export interface PersonalTokenView {
@@ -151,15 +152,8 @@ export class PersonalTokens {
        LEFT JOIN roles r ON r.id = m.role_id AND r.assignable_to IN ${PERSON_ASSIGNABLE}
        WHERE t.id = ? AND t.revoked_at IS NULL`, [parsed.id],
     ) as AuthenticationRow[];
-    const token = rows[0];
-    if (!token || !secretMatches(parsed.secret, token.secret_hash)) return undefined;
-    const now = nowIso();
-    if (token.expires_at !== null && token.expires_at <= now) return undefined;
-    if (!isTrue(token.active)) return undefined;
-    if (lastUseDue(token.last_used_at, now)) {
-      // Through the transaction queue, as for service tokens (SQLite's shared connection).
-      await transaction(this.dataSource, (manager) => manager.update(PersonalTokenEntity, { id: token.token_id }, { lastUsedAt: now }));
-    }
+    const token = await acceptStoredToken(this.dataSource, PersonalTokenEntity, rows[0], parsed.secret, (row) => isTrue(row.active));
+    if (!token) return undefined;
     return { kind: 'person', id: token.user_id, name: token.user_name, tokenId: token.token_id, ...grantsOf(rows) };
   }
 }

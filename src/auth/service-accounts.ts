@@ -11,8 +11,9 @@ import { governedGrantReason, isGoverned } from '../identity/grant-rules';
 import { roleNameKey } from '../identity/role-name';
 import { currentActor } from './actors';
 import type { Principal } from './principal';
+import { acceptStoredToken } from './token-use';
 import { grantsOf, type HeldRoleRow } from './held-roles';
-import { issueToken, lastUseDue, normalizeExpiry, parseToken, secretMatches } from './tokens';
+import { issueToken, normalizeExpiry, parseToken } from './tokens';
 
 export interface ServiceAccountView {
   readonly id: string;
@@ -148,16 +149,8 @@ export class ServiceAccounts {
        LEFT JOIN roles r ON r.id = sar.role_id
        WHERE t.id = ? AND t.revoked_at IS NULL`, [parsed.id],
     ) as AuthenticationRow[];
-    const token = rows[0];
-    if (!token || !secretMatches(parsed.secret, token.secret_hash)) return undefined;
-    const now = nowIso();
-    if (token.expires_at !== null && token.expires_at <= now) return undefined;
-    if (token.disabled_at !== null) return undefined;
-    if (lastUseDue(token.last_used_at, now)) {
-      // Through the transaction queue: on SQLite a bare write would join (and roll back with) a
-      // transaction another request has open on the shared connection.
-      await transaction(this.dataSource, (manager) => manager.update(ApiTokenEntity, { id: token.token_id }, { lastUsedAt: now }));
-    }
+    const token = await acceptStoredToken(this.dataSource, ApiTokenEntity, rows[0], parsed.secret, (row) => row.disabled_at === null);
+    if (!token) return undefined;
     return { kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id, ...grantsOf(rows) };
   }
 
