@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { runScimd, useSpawnedProcesses, type RunResult } from '../support/processes';
+import { explain, runScimd, useSpawnedProcesses, type RunResult } from '../support/processes';
 
 /**
  * `scimd audit verify` and `scimd audit list` as an operator runs them: real child processes on a
@@ -9,10 +9,6 @@ import { runScimd, useSpawnedProcesses, type RunResult } from '../support/proces
  */
 
 let tmp: string;
-
-function explain(result: RunResult): string {
-  return `exit ${String(result.code)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
-}
 
 function parseJson<T>(result: RunResult): T {
   try {

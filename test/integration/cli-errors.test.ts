@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  childEnv, freePort, REPO_ROOT, runScimd, SCIMD_BIN, useSpawnedProcesses, type RunResult,
-} from '../support/processes';
+import { explain, childEnv, freePort, REPO_ROOT, runScimd, SCIMD_BIN, useSpawnedProcesses } from '../support/processes';
 
 /**
  * The `scimd` command line when something is wrong, as a newcomer meets it: a mistyped command, a
@@ -16,10 +14,6 @@ import {
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 let tmp: string;
-
-function explain(result: RunResult): string {
-  return `exit ${String(result.code)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
-}
 
 function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '');

@@ -4,11 +4,7 @@ import type { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/db/data-source';
 import { localOperatorContext } from '../../src/identity/change-context';
 import { UserDirectory } from '../../src/identity/users';
-import { runScimd, useSpawnedProcesses, type RunResult } from '../support/processes';
-
-function explain(result: RunResult): string {
-  return `exit ${String(result.code)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
-}
+import { explain, runScimd, useSpawnedProcesses } from '../support/processes';
 
 /**
  * `scimd role grant` and `scimd role revoke`, the local operator's bootstrap path: real child

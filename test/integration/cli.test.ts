@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDataSource } from '../../src/db/data-source';
-import { freePort, runScimd, startServe, useSpawnedProcesses, type RunResult, type ServeProcess } from '../support/processes';
+import { explain, freePort, runScimd, startServe, useSpawnedProcesses, type RunResult, type ServeProcess } from '../support/processes';
 
 /**
  * The `scimd` command line as an operator uses it: real child processes (bin/scimd.js) on real
@@ -47,10 +47,6 @@ function sqliteEnv(file: string, extra: Record<string, string> = {}): Record<str
 }
 
 /** Runs scimd and shows its output when an expectation on it fails. */
-function explain(result: RunResult): string {
-  return `exit ${String(result.code)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
-}
-
 function parseJson<T>(result: RunResult): T {
   try {
     return JSON.parse(result.stdout) as T;

@@ -66,6 +66,11 @@ function spawnScimd(args: readonly string[], options: RunOptions): ChildProcess 
   return child;
 }
 
+/** A finished run's exit code and output, for an assertion's message. */
+export function explain(result: RunResult): string {
+  return `exit ${String(result.code)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+}
+
 function describeRun(args: readonly string[], stdout: string, stderr: string): string {
   return `scimd ${args.join(' ')}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
 }
