@@ -21,7 +21,7 @@ const EXIT_NOT_FOUND = 3;
 const EXIT_BY_KIND: Readonly<Record<DomainErrorKind, number>> = {
   notFound: EXIT_NOT_FOUND,
   conflict: EXIT_FAILED, forbidden: EXIT_FAILED, mutability: EXIT_FAILED, invalid: EXIT_FAILED,
-  preconditionFailed: EXIT_FAILED, unauthorized: EXIT_FAILED,
+  preconditionFailed: EXIT_FAILED, unauthorized: EXIT_FAILED, busy: EXIT_FAILED, unavailable: EXIT_FAILED,
 };
 
 /** The `scimd` command line. Every command reads the same environment (and .env) as the server. */

@@ -84,6 +84,8 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   const acting = await new ServiceAccounts(deps.dataSource).actingAs(BATCH_SYNC_ACCOUNT.id);
   const requestedBy = options.requestedBy ?? batchSyncContext(acting);
   if (options.allowDeletes === true) assertMayAllowDeletes(requestedBy);
+  const abandoned = await runs.failAbandoned('abandoned: the process running it stopped before the run ended; the next run re-reads its changes');
+  if (abandoned.length > 0) deps.logger.warn({ runIds: abandoned }, 'marked sync runs abandoned by a stopped process as failed');
   const state = await runs.getState();
   let mode: 'full' | 'delta' = options.mode ?? 'delta';
   let modeReason: string | undefined = options.mode === 'full' ? 'full run requested' : undefined;

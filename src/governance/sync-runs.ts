@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { SyncRunEntity, SyncRunEntryEntity, SyncStateEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
-import { conflictError, forbiddenError, invalidError, notFoundError } from '../errors';
+import { conflictError, DomainError, forbiddenError, invalidError, notFoundError } from '../errors';
 import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
 import { isGoverned } from '../identity/grant-rules';
 import { recordAudit } from './audit';
@@ -286,6 +286,27 @@ export class SyncRuns {
       });
     });
     return this.get(runId);
+  }
+
+  /**
+   * Ends every run still recorded as `running` as failed, and returns their ids. Only whoever has just
+   * taken the sync lease may call it: holding the lease means no other process runs a sync, so such a
+   * run's process stopped (killed, crashed, or cut off from the database) before it could record its
+   * end. Its watermark was never advanced, so the next run re-reads what it would have applied.
+   */
+  async failAbandoned(message: string): Promise<string[]> {
+    const stale = await this.dataSource.getRepository(SyncRunEntity).find({ select: { id: true }, where: { status: 'running' } });
+    const ended: string[] = [];
+    for (const { id } of stale) {
+      try {
+        await this.finish(id, { status: 'failed', counters: { read: 0, unchanged: 0 }, message });
+        ended.push(id);
+      } catch (error) {
+        // Ended meanwhile by its own process (a slow finish, not a dead one): nothing to mark.
+        if (!(error instanceof DomainError && error.kind === 'conflict')) throw error;
+      }
+    }
+    return ended;
   }
 
   /** Runs, newest first. */

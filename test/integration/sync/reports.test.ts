@@ -221,6 +221,20 @@ for (const database of testDatabases()) {
       expect((await runs.get(runId)).status).to.equal('blocked');
     });
 
+    it('ends runs a stopped process left running as failed, with counters from their entries, and leaves ended runs alone', async () => {
+      const ended = await runs.start({ trigger: 'schedule', mode: 'full', dryRun: false, requestedBy: SCHEDULE });
+      await runs.finish(ended, { status: 'succeeded', counters: { read: 3, unchanged: 3 } });
+      const abandoned = await runs.start({ trigger: 'schedule', mode: 'delta', dryRun: false, requestedBy: SCHEDULE });
+      await runs.addEntries(abandoned, [userEntry('create', 1), userEntry('update', 2)]);
+      // Earlier tests in this block leave runs running too: they are just as abandoned.
+      expect(await runs.failAbandoned('abandoned: test')).to.include(abandoned).and.not.include(ended);
+      const view = await runs.get(abandoned);
+      expect(view).to.include({ status: 'failed', message: 'abandoned: test' });
+      expect(view.counters).to.include({ created: 1, updated: 1 });
+      expect((await runs.get(ended)).status).to.equal('succeeded');
+      expect(await runs.failAbandoned('again'), 'nothing left running').to.deep.equal([]);
+    });
+
     it('answers notFound for a run that does not exist', async () => {
       for (const attempt of [
         () => runs.get('00000000-0000-4000-8000-0000000000ff'), () => runs.entries('nope', { page: 1, pageSize: 10 }),
