@@ -7,6 +7,7 @@ import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
+import { databaseOutage, outagesAsUnavailable } from './http/database-outage';
 import { renderErrors } from './http/errors';
 import { faceByPrefix } from './http/faces';
 import { healthRouter, type Lifecycle } from './http/health';
@@ -16,6 +17,7 @@ import { scimFace } from './http/scim-face';
 import { scimRouter } from './http/scim-router';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
+import { OutageLog } from './db/outage-log';
 import type { Logger } from './logger';
 import { backgroundSyncTrigger } from './sync-trigger';
 
@@ -42,7 +44,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   app.proxy = false;
   app.silent = true;
   const scim = scimRouter({
-    services: { users: new UserDirectory(dataSource), roles: new RoleDirectory(dataSource) },
+    services: { users: outagesAsUnavailable(new UserDirectory(dataSource)), roles: outagesAsUnavailable(new RoleDirectory(dataSource)) },
     publicUrl: config.publicUrl,
     maxBodyBytes: config.maxBodyBytes,
     logger,
@@ -67,6 +69,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
     logger,
     faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }], scimFace),
   }));
+  app.use(databaseOutage(new OutageLog(logger, 'http'))); // 503 + Retry-After, never 500, while the database is down
   app.use(health.routes()); // public: load balancers probe without a token
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.

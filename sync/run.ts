@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
+import { isDatabaseOutage } from '../src/db/connection-errors';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
 import { ServiceAccounts } from '../src/auth/service-accounts';
@@ -216,6 +217,7 @@ async function apply(
       const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
       await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
     } catch (error) {
+      if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
       errors += 1;
       await runs.addEntries(runId, [{
         objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
