@@ -14,15 +14,16 @@ import type { OutageLog } from '../db/outage-log';
  */
 export function databaseOutage(outages: OutageLog) {
   return async (ctx: Context, next: Next): Promise<void> => {
+    const begunIn = outages.state;
     try {
       await next();
     } catch (error) {
       const outage = asDatabaseOutage(error);
       if (!outage) throw error;
-      outages.failed(error);
+      outages.failed(error, begunIn);
       throw outage;
     }
-    if ((ctx.state as { principal?: unknown }).principal !== undefined) outages.succeeded();
+    if ((ctx.state as { principal?: unknown }).principal !== undefined) outages.succeeded(begunIn);
   };
 }
 
