@@ -169,7 +169,9 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
       options.onStart?.(runId);
     }
-    return runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
+    // Awaited here, not returned as it is: the `finally` below awaits the LDAP unbind first, and a finish
+    // that fails meanwhile (the database is down) would be a rejection nobody handles yet, which ends the server.
+    return await runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
   } finally {
     await client?.unbind().catch(() => undefined);
   }
