@@ -20,6 +20,11 @@ export class OutageLog {
 
   constructor(private readonly logger: Logger, private readonly who: string, private readonly now: () => number = Date.now) {}
 
+  /** True between the start of an outage and the end that was reported. */
+  get down(): boolean {
+    return this.downSince !== undefined;
+  }
+
   /** The state now, to hand back to failed() or succeeded() when the work begun now ends. */
   get state(): number {
     return this.version;

@@ -26,10 +26,12 @@ export function healthRouter(dataSource: DataSource, lifecycle: Lifecycle): Rout
   router.get('/readyz', async (ctx) => {
     const checks: Record<string, string> = {};
     try {
-      await withinDeadline(dataSource.query('SELECT 1'), READINESS_PROBE_DEADLINE_MS);
+      // One deadline for both queries. Applied migrations do not un-apply: once seen, skip the check.
+      migrated = await withinDeadline((async () => {
+        await dataSource.query('SELECT 1');
+        return migrated || migrationsApplied(dataSource);
+      })(), READINESS_PROBE_DEADLINE_MS);
       checks.database = 'ok';
-      // Applied migrations do not un-apply: once seen, skip the check.
-      migrated = migrated || await withinDeadline(migrationsApplied(dataSource), READINESS_PROBE_DEADLINE_MS);
       checks.migrations = migrated ? 'ok' : 'pending';
     } catch {
       // Unreachable, or too slow to count as up; the probe's own failure is not logged (probes come every few seconds).

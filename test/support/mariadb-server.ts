@@ -115,6 +115,19 @@ export class MariadbServer {
     })]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Freezes the server (SIGSTOP): its sockets stay open and accept, but nothing answers, as with a
+   * host that hangs or a network that drops packets. thaw() (SIGCONT) lets it go on.
+   */
+  freeze(): void {
+    if (!this.running) throw new Error('mariadbd is not running');
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** A connection as root, to the database `scimd` once it exists (the caller ends it). */
   connect(options: { readonly database?: string } = {}): Promise<mysql.Connection> {
     return mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', connectTimeout: 2_000, ...options });
@@ -122,6 +135,7 @@ export class MariadbServer {
 
   /** Stops the server (SIGTERM, then SIGKILL) and removes its folder. */
   async remove(): Promise<void> {
+    this.thaw();
     await this.kill('SIGTERM').catch(() => this.kill('SIGKILL'));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

@@ -70,6 +70,8 @@ describe('Database outage (a private MariaDB stopped and started under a running
         const probe = await fetch(`${server.baseUrl}/readyz`, { signal: AbortSignal.timeout(READINESS_PROBE_DEADLINE_MS + 1_000) });
         expect(probe.status).to.equal(503);
         expect(await probe.json()).to.have.nested.property('checks.database', 'unreachable');
+        // Liveness does not depend on the database: restarting scimd would not bring it back.
+        expect((await fetch(`${server.baseUrl}/livez`)).status).to.equal(200);
 
         await db.restart();
         await server.waitFor('/readyz', EVENT_DEADLINE_MS);
@@ -89,6 +91,21 @@ describe('Database outage (a private MariaDB stopped and started under a running
       await expectWritesWhole(db, load.outcomes);
     });
   }
+
+  it('answers /readyz 503 within its deadline while the database hangs (SIGSTOP), and 200 once it goes on', async () => {
+    const db = required(database);
+    const server = required(serve);
+    db.freeze();
+    try {
+      // The client's timeout is the assertion: an answer later than the deadline plus a second fails the fetch.
+      const probe = await fetch(`${server.baseUrl}/readyz`, { signal: AbortSignal.timeout(READINESS_PROBE_DEADLINE_MS + 1_000) });
+      expect(probe.status).to.equal(503);
+      expect(await probe.json()).to.have.nested.property('checks.database', 'unreachable');
+    } finally {
+      db.thaw();
+    }
+    await server.waitFor('/readyz', EVENT_DEADLINE_MS);
+  });
 
   it('verifies the audit chain after the outages', async () => {
     const verified = await runScimd(['audit', 'verify'], { env: { DATABASE_URL: required(database).url } });
