@@ -9,6 +9,7 @@ import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
 import { databaseOutage, outagesAsUnavailable } from './http/database-outage';
 import { renderErrors } from './http/errors';
+import { requestDeadline } from './http/request-deadline';
 import { faceByPrefix } from './http/faces';
 import { healthRouter, type Lifecycle } from './http/health';
 import { authenticateBearer } from './http/principal';
@@ -70,6 +71,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
     faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }], scimFace),
   }));
   app.use(databaseOutage(new OutageLog(logger, 'http'))); // 503 + Retry-After, never 500, while the database is down
+  app.use(requestDeadline({ logger })); // nor a hang on a database that vanished without closing its connections
   app.use(health.routes()); // public: load balancers probe without a token
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
