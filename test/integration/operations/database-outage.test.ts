@@ -72,6 +72,14 @@ describe('Database outage (a private MariaDB stopped and started under a running
         expect(await probe.json()).to.have.nested.property('checks.database', 'unreachable');
         // Liveness does not depend on the database: restarting scimd would not bring it back.
         expect((await fetch(`${server.baseUrl}/livez`)).status).to.equal(200);
+        // The admin API says the same in its own format (RFC 9457 problem details).
+        const admin = await fetch(`${server.baseUrl}/admin/api/roles`, {
+          headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        expect(admin.status).to.equal(503);
+        expect(admin.headers.get('Retry-After')).to.equal('5');
+        expect(admin.headers.get('Content-Type')).to.match(/^application\/problem\+json/);
+        expect(await admin.json()).to.include({ status: 503, title: 'Service Unavailable' });
 
         await db.restart();
         await server.waitFor('/readyz', EVENT_DEADLINE_MS);
