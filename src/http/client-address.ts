@@ -46,3 +46,29 @@ export function plainAddress(text: string): string {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   return mapped?.[1] ?? address;
 }
+
+/**
+ * The key an address is counted under: an IPv4 address itself, an IPv6 address by its /64 network
+ * (`2001:db8:0:1::/64`), since one subscriber is routinely given a whole /64 and could otherwise
+ * take a fresh address for every few requests.
+ */
+export function addressKey(address: string): string {
+  if (!net.isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded; a trailing dotted IPv4 part read as two groups). */
+function ipv6Groups(address: string): number[] {
+  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  let text = address;
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${address.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}

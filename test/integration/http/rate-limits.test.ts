@@ -141,6 +141,16 @@ describe('Rate limits over HTTP', () => {
       expect((await wrong.get('/Users', fromAddress('203.0.113.10, 198.51.100.78'))).status).to.equal(401);
     });
 
+    it('counts an IPv6 client by its /64 network, so new addresses from one network do not earn a new budget', async () => {
+      const replies: number[] = [];
+      for (const address of ['2001:db8:0:5::1', '2001:db8:0:5::2', '2001:db8:0:5:ffff::3']) {
+        replies.push(...await statuses(wrong, 1, fromAddress(address)));
+      }
+      expect(replies).to.deep.equal([401, 401, 401]);
+      expectTooManyRequests(await wrong.get('/Users', fromAddress('2001:db8:0:5::4')));
+      expect((await wrong.get('/Users', fromAddress('2001:db8:0:6::1'))).status).to.equal(401);
+    });
+
     it('never counts requests with a valid token, however many', async () => {
       const busyIdp = fromAddress('203.0.113.20');
       expect(await statuses(valid, 8, busyIdp)).to.deep.equal(Array(8).fill(200));

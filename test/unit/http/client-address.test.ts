@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clientAddressResolver, plainAddress } from '../../../src/http/client-address';
+import { addressKey, clientAddressResolver, plainAddress } from '../../../src/http/client-address';
 import type { ProxySubnet } from '../../../src/rate-limit-config';
 
 const LOAD_BALANCERS: ProxySubnet[] = [
@@ -68,5 +68,24 @@ describe('plainAddress()', () => {
     expect(plainAddress('[2001:db8::1]')).to.equal('2001:db8::1');
     expect(plainAddress('::FFFF:203.0.113.5')).to.equal('203.0.113.5');
     expect(plainAddress('2001:db8::1')).to.equal('2001:db8::1');
+  });
+});
+
+describe('addressKey()', () => {
+  it('counts an IPv4 address by itself', () => {
+    expect(addressKey('203.0.113.5')).to.equal('203.0.113.5');
+  });
+
+  it('counts an IPv6 address by its /64 network, however it is written', () => {
+    expect(addressKey('2001:db8:0:1::7')).to.equal('2001:db8:0:1::/64');
+    expect(addressKey('2001:0db8:0000:0001:ffff:0:0:9')).to.equal('2001:db8:0:1::/64');
+    expect(addressKey('2001:db8::1')).to.equal('2001:db8:0:0::/64');
+    expect(addressKey('::1')).to.equal('0:0:0:0::/64');
+    expect(addressKey('fe80:1:2:3:4:5:6:7')).to.equal('fe80:1:2:3::/64');
+    expect(addressKey('64:ff9b::192.0.2.1')).to.equal('64:ff9b:0:0::/64');
+  });
+
+  it('tells different /64 networks apart', () => {
+    expect(addressKey('2001:db8:0:1::7')).to.not.equal(addressKey('2001:db8:0:2::7'));
   });
 });
