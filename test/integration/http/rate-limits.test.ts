@@ -23,7 +23,7 @@ function rateLimitsFrom(env: Record<string, string>): RateLimitConfig {
   return config;
 }
 
-async function startServer(env: Record<string, string>): Promise<TestServer> {
+async function startLimitedServer(env: Record<string, string>): Promise<TestServer> {
   const [database] = testDatabases();
   if (!database) throw new Error('SCIMD_TEST_DATABASES names no database');
   return TestServer.start(await database.fresh(), { rateLimit: rateLimitsFrom(env) });
@@ -70,7 +70,7 @@ describe('Rate limits over HTTP', () => {
     let server: TestServer;
 
     before(async () => {
-      server = await startServer({ RATE_LIMIT_RPS: '0.05', RATE_LIMIT_BURST: '3', RATE_LIMIT_ADDRESS_RPS: '0' });
+      server = await startLimitedServer({ RATE_LIMIT_RPS: '0.05', RATE_LIMIT_BURST: '3', RATE_LIMIT_ADDRESS_RPS: '0' });
     });
 
     after(async () => {
@@ -114,7 +114,7 @@ describe('Rate limits over HTTP', () => {
     let wrong: ScimClient;
 
     before(async () => {
-      server = await startServer({ RATE_LIMIT_ADDRESS_RPS: '0.05', RATE_LIMIT_ADDRESS_BURST: '3', TRUSTED_PROXIES: '127.0.0.1' });
+      server = await startLimitedServer({ RATE_LIMIT_ADDRESS_RPS: '0.05', RATE_LIMIT_ADDRESS_BURST: '3', TRUSTED_PROXIES: '127.0.0.1' });
       valid = server.client(await server.token('idp', ['SCIM Provisioning']));
       wrong = server.client(WRONG_TOKEN);
     });
@@ -174,7 +174,7 @@ describe('Rate limits over HTTP', () => {
     let server: TestServer;
 
     before(async () => {
-      server = await startServer({ RATE_LIMIT_ADDRESS_RPS: '0.05', RATE_LIMIT_ADDRESS_BURST: '3' });
+      server = await startLimitedServer({ RATE_LIMIT_ADDRESS_RPS: '0.05', RATE_LIMIT_ADDRESS_BURST: '3' });
     });
 
     after(async () => {
