@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import path from 'node:path';
 import { ServiceAccounts } from '../../../src/auth/service-accounts';
 import { localOperatorContext } from '../../../src/identity/change-context';
 import { loadRateLimitConfig, type RateLimitConfig } from '../../../src/rate-limit-config';
 import { expectScimError, rawRequest } from '../../support/assertions';
 import { testDatabases } from '../../support/databases';
+import { explain, runScimd, startServe, useSpawnedProcesses, type ServeProcess } from '../../support/processes';
 import { TestServer, type ScimClient, type ScimReply } from '../../support/test-server';
 
 /**
@@ -203,5 +205,48 @@ describe('Rate limits over HTTP', () => {
       }
       expectTooManyRequests(await server.client(WRONG_TOKEN).get('/Users'));
     });
+  });
+});
+
+describe('scimd serve takes its rate limits from the environment (spawned processes)', function () {
+  this.timeout(90_000);
+  let dir = '';
+  useSpawnedProcesses('scimd-rate-limits-', (created) => {
+    dir = created;
+  });
+
+  async function getUsers(server: ServeProcess, token: string): Promise<ScimReply> {
+    return rawRequest(`${server.baseUrl}/scim/v2/Users`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } });
+  }
+
+  it('limits a token and a failing address as RATE_LIMIT_* say', async () => {
+    const env = { DATABASE_URL: `sqlite:${path.join(dir, 'limits.sqlite')}` };
+    const created = await runScimd(['service-account', 'create', 'idp', '--role', 'SCIM Provisioning', '--json'], { env });
+    expect(created.code, explain(created)).to.equal(0);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    const server = await startServe({
+      env: { ...env, RATE_LIMIT_RPS: '0.05', RATE_LIMIT_BURST: '2', RATE_LIMIT_ADDRESS_RPS: '0.05', RATE_LIMIT_ADDRESS_BURST: '2' },
+    });
+    try {
+      const tokenReplies = [await getUsers(server, token), await getUsers(server, token), await getUsers(server, token)];
+      expect(tokenReplies.map((reply) => reply.status), server.describe()).to.deep.equal([200, 200, 429]);
+      expectTooManyRequests(tokenReplies[2] as ScimReply);
+      const failures = [await getUsers(server, WRONG_TOKEN), await getUsers(server, WRONG_TOKEN), await getUsers(server, WRONG_TOKEN)];
+      expect(failures.map((reply) => reply.status)).to.deep.equal([401, 401, 429]);
+      expectTooManyRequests(failures[2] as ScimReply);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start with a bad value, naming each variable', async () => {
+    const result = await runScimd(['serve'], {
+      env: { DATABASE_URL: `sqlite:${path.join(dir, 'refused.sqlite')}`, RATE_LIMIT_RPS: 'fast', TRUSTED_PROXIES: 'lb.example.com' },
+      timeoutMs: 20_000,
+    });
+    expect(result.code, explain(result)).to.equal(1);
+    expect(result.stderr).to.include('Invalid configuration')
+      .and.include('RATE_LIMIT_RPS: "fast"').and.include('TRUSTED_PROXIES: "lb.example.com"');
+    expect(result.stdout).to.equal('');
   });
 });
