@@ -5,11 +5,11 @@ import { HttpError } from './http-error';
 
 /**
  * An in-memory limiter for a budget of `burst` requests earned back at `perSecond`:
- * rate-limiter-flexible's counter of `burst` points per window of burst / perSecond seconds. Over
- * any longer stretch it admits what a token bucket of that rate and size does (the rate, plus one
- * burst), and a caller that waited out its Retry-After finds the whole burst again; the difference
- * is that a caller may spend one burst at the end of a window and the next at the start of the
- * following one. Each process counts on its own (the library's memory store).
+ * rate-limiter-flexible's counter of `burst` points per window of burst / perSecond seconds (the
+ * library has no token bucket). Over a long stretch it admits the rate, as a token bucket of that
+ * rate and size does, and a caller that waited out its Retry-After finds the whole burst again; the
+ * difference is the worst case around a window's end, two bursts (the end of one window and the
+ * start of the next) where a bucket allows one. Each process counts on its own (the memory store).
  */
 export function budgetLimiter(limit: RateLimit, keyPrefix: string): RateLimiterMemory {
   return new RateLimiterMemory({ keyPrefix, points: limit.burst, duration: limit.burst / limit.perSecond });
