@@ -22,11 +22,16 @@ export async function diagnoseOidc(oidc: OidcConfig, deadlineMs: number): Promis
   }
 }
 
-/** openid-client wraps a network failure ("fetch failed"); its cause says what happened. */
+/**
+ * openid-client wraps a network failure ("fetch failed") with the error as its cause, and an
+ * unexpected answer with the HTTP response as its cause: either says what happened.
+ */
 function describeCause(error: unknown): string {
   const reason = reasonOf(error);
   const cause = (error as { cause?: unknown } | null)?.cause;
-  return cause instanceof Error && !reason.includes(cause.message) ? `${reason}: ${reasonOf(cause)}` : reason;
+  if (cause instanceof Error && !reason.includes(cause.message)) return `${reason}: ${reasonOf(cause)}`;
+  if (cause instanceof Response) return `${reason}: HTTP ${cause.status}${cause.statusText ? ` ${cause.statusText}` : ''}`;
+  return reason;
 }
 
 function fixFor(error: unknown): string {

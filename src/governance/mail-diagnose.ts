@@ -34,6 +34,10 @@ function fixFor(code: string | undefined, reason: string): string {
   if (/ECONNREFUSED/.test(reason)) {
     return 'nothing listens there: check the host and port in SMTP_URL (smtp://host:587 with STARTTLS, smtps://host:465) and that the mail server runs';
   }
+  if (/Greeting never received/i.test(reason)) {
+    return 'the server accepted the connection but sent no SMTP greeting: smtp:// to a port that speaks TLS at once (465) '
+      + 'waits so; use smtps:// there, or check that an SMTP server listens on that port';
+  }
   if (code === 'ETLS' || /certificate|SSL|TLS/i.test(reason)) {
     return 'the TLS connection failed: smtps:// needs a port speaking TLS at once (465), smtp:// one that offers STARTTLS (587), '
       + 'and the server\'s certificate must be trusted here (NODE_EXTRA_CA_CERTS for a private CA)';

@@ -99,8 +99,10 @@ export async function checkTls(config: LdapConnectionConfig, address: string, de
     }
     return ok(TLS, what);
   } catch (error) {
-    const problem = certificateProblem(codeOf(error) ?? reasonOf(error), undefined, expected);
-    return fail(TLS, `${problem.detail}: ${reasonOf(error)}`, problem.fix);
+    // Without a verification code (a reset, a timeout, a server that speaks no TLS), the reason says it all.
+    const problem = certificateProblem(codeOf(error) ?? 'no code', undefined, expected);
+    const detail = problem.kind === 'other' ? `the TLS handshake with ${host}:${port} failed: ${reasonOf(error)}` : `${problem.detail}: ${reasonOf(error)}`;
+    return fail(TLS, detail, problem.fix);
   } finally {
     socket?.destroy();
   }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { CheckResult } from '../../src/diagnosis';
@@ -151,6 +152,35 @@ describe('scimd doctor', function () {
     expect(lines.at(-2), run.stdout).to.match(/^\d+ ok, \d+ warnings?, 1 failed, 0 skipped$/);
   });
 
+  it('checks StartTLS on the LDAP port instead of LDAPS, verified the same way', async () => {
+    const { run, report } = await doctor({ LDAP_URL: `ldap://${new URL(ldap().url).hostname}:389`, LDAP_START_TLS: 'true' });
+    expect(run.code, explain(run)).to.equal(0);
+    expect(check(report, 'directory.starttls')).to.deep.include({ status: 'ok' });
+    expect(check(report, 'directory.bind').status).to.equal('ok');
+    expect(report.checks.map((c) => c.id)).not.to.include('directory.tls');
+  });
+
+  it('gives up on a server that accepts the connection and never answers, at each step\'s deadline', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const run = await runScimd(['doctor', '--json', '--timeout', '1000'], {
+        env: { ...healthy, LDAP_URL: `ldaps://127.0.0.1:${port}`, SMTP_URL: `smtp://127.0.0.1:${port}` }, cwd: tmp, timeoutMs: 15_000,
+      });
+      expect(run.code, explain(run)).to.equal(1);
+      const report = JSON.parse(run.stdout) as DoctorJson;
+      expect(check(report, 'directory.tcp').status).to.equal('ok');
+      expect(check(report, 'directory.tls'), explain(run)).to.deep.include({ status: 'fail' });
+      expect(check(report, 'directory.tls').detail, explain(run)).to.match(/^the TLS handshake with 127\.0\.0\.1:\d+ failed: .*(timed out|no answer within 1000 ms)/);
+      expect(check(report, 'smtp.verify'), explain(run)).to.deep.include({ status: 'fail' });
+      expect(check(report, 'smtp.verify').detail, explain(run)).to.match(/Greeting never received|no answer within/i);
+      expect(check(report, 'smtp.verify').fix, explain(run)).to.match(/sent no SMTP greeting|check SMTP_URL/);
+    } finally {
+      silent.close();
+    }
+  });
+
   describe('with one thing broken', () => {
     it('a wrong bind password: the bind fails and says which variable to correct', async () => {
       const result = await doctor({ LDAP_BIND_PASSWORD: 'not-the-password-4711' });
@@ -179,6 +209,14 @@ describe('scimd doctor', function () {
       const certificateName = ldap().servername ?? new URL(ldap().url).hostname;
       expectOnlyFailure(result, 'directory.tls', /is not for other-dc\.example\.test; it names /,
         new RegExp(`LDAP_TLS_SERVERNAME=${certificateName.replace(/\./g, '\\.')}`, 'i'));
+    });
+
+    it('StartTLS with a CA that did not issue the certificate: the StartTLS check says it is untrusted', async () => {
+      const otherCa = path.join(tmp, 'other-ca-starttls.pem');
+      fs.writeFileSync(otherCa, rootCertificates[0] ?? '');
+      const result = await doctor({ LDAP_URL: `ldap://${new URL(ldap().url).hostname}:389`, LDAP_START_TLS: 'true', LDAP_CA_FILE: otherCa });
+      expectOnlyFailure(result, 'directory.starttls', /StartTLS failed/, /set LDAP_CA_FILE to the PEM file of the CA that issued/);
+      expect(check(result.report, 'directory.bind').status).to.equal('skip');
     });
 
     it('a port nothing listens on: the TCP check fails and names the LDAPS port', async () => {
@@ -225,7 +263,7 @@ describe('scimd doctor', function () {
 
     it('a wrong OIDC issuer: discovery fails and the fix names OIDC_ISSUER', async () => {
       const result = await doctor({ OIDC_ISSUER: `${oidc.issuer}/wrong-tenant` });
-      expectOnlyFailure(result, 'oidc.discovery', /\/wrong-tenant\/\.well-known\/openid-configuration: /, /OIDC_ISSUER/);
+      expectOnlyFailure(result, 'oidc.discovery', /\/wrong-tenant\/\.well-known\/openid-configuration: .*HTTP 404/, /OIDC_ISSUER/);
     });
   });
 });
