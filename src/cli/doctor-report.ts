@@ -24,12 +24,13 @@ export function doctorExitCode(results: readonly CheckResult[]): number {
 export function formatReport(results: readonly CheckResult[]): string {
   const counts = countStatuses(results);
   const idWidth = Math.max(0, ...results.map((result) => result.id.length));
+  const indent = ' '.repeat(4 + 2 + idWidth + 2);
   const lines = [headline(counts), ''];
   for (const result of results) {
-    lines.push(`${LABELS[result.status].padEnd(4)}  ${result.id.padEnd(idWidth)}  ${result.detail}`);
-    if (result.fix !== undefined && result.status !== 'ok' && result.status !== 'skip') {
-      lines.push(`${' '.repeat(4 + 2 + idWidth + 2)}fix: ${result.fix}`);
-    }
+    // A detail of several lines (the configuration's problems, one per line) stays in its column.
+    const [first, ...more] = result.detail.split('\n');
+    lines.push(`${LABELS[result.status].padEnd(4)}  ${result.id.padEnd(idWidth)}  ${first ?? ''}`, ...more.map((line) => `${indent}${line.trim()}`));
+    if (result.fix !== undefined && result.status !== 'ok' && result.status !== 'skip') lines.push(`${indent}fix: ${result.fix}`);
   }
   lines.push('', tally(counts));
   return `${lines.join('\n')}\n`;

@@ -182,6 +182,13 @@ describe('scimd doctor', function () {
   });
 
   describe('with one thing broken', () => {
+    it('an invalid configuration: every problem is listed and nothing is connected to', async () => {
+      const result = await doctor({ LDAP_URL: 'ftp://dc1.example.test', PORT: 'eighty' });
+      expectOnlyFailure(result, 'config', /PORT: "eighty" is not a whole number/, /correct each variable named/);
+      expect(check(result.report, 'config').detail).to.include('LDAP_URL: must be ldaps://');
+      expect(result.report.checks).to.have.length(1);
+    });
+
     it('a wrong bind password: the bind fails and says which variable to correct', async () => {
       const result = await doctor({ LDAP_BIND_PASSWORD: 'not-the-password-4711' });
       expectOnlyFailure(result, 'directory.bind', /LDAP bind refused .*invalid credentials/i, /LDAP_BIND_PASSWORD/);

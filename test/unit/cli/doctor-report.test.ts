@@ -45,6 +45,16 @@ describe('doctor report', () => {
       ].join('\n'));
     });
 
+    it('keeps every line of a detail of several lines in the detail column', () => {
+      const report = formatReport([fail('config', 'Invalid configuration:\n  - PORT: "x" is not a whole number\n  - LOG_LEVEL: must be one of …', 'correct each variable')]);
+      expect(report.split('\n').slice(2, 6)).to.deep.equal([
+        'FAIL  config  Invalid configuration:',
+        '              - PORT: "x" is not a whole number',
+        '              - LOG_LEVEL: must be one of …',
+        '              fix: correct each variable',
+      ]);
+    });
+
     it('says the configuration works when there are only warnings', () => {
       const [headline] = formatReport([ok('config', 'valid'), warn('directory.controls', 'no ranged retrieval', 'check big groups')]).split('\n');
       expect(headline).to.equal('scimd doctor: scimd can work with this configuration; 1 warning below');
