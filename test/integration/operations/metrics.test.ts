@@ -124,6 +124,19 @@ for (const database of testDatabases()) {
       expectProblem(await get(`${server.running.url}/metrics`, metricsToken, { method: 'POST' }), 405, /not allowed/);
     });
 
+    it('serves a token whose only permission is metrics:read (a custom role, as docs/operations.md sets up)', async () => {
+      const role = await get(`${server.running.url}/admin/api/roles`, metricsToken, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Metrics reader', permissions: ['metrics:read'], assignableTo: 'service' }),
+      });
+      expect(role.status, role.text).to.equal(201);
+      const scraper = await server.token('prometheus-scraper', ['Metrics reader']);
+      const reply = await get(`${server.running.url}/metrics`, scraper);
+      expect(reply.status, reply.text.slice(0, 300)).to.equal(200);
+      expect(parseExposition(reply.text).types.get(REQUESTS)).to.equal('histogram');
+      expect((await server.client(scraper).get('/Users')).status, 'and nothing else').to.equal(403);
+    });
+
     it('serves /metrics without a token on METRICS_PORT, and only /metrics', async () => {
       const metricsUrl = server.running.metricsUrl;
       expect(metricsUrl, 'the metrics listener').to.be.a('string');
