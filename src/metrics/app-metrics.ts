@@ -42,6 +42,9 @@ export class AppMetrics {
   private readonly detach: (() => void)[] = [];
 
   constructor(dataSource: DataSource, options: AppMetricsOptions = {}) {
+    // The process's collectors start now, not at the first scrape: LDAP operations of a sync run
+    // that ends before Prometheus first scrapes are counted too.
+    processRegistry();
     const registers = [this.registry];
     this.requests = new Histogram({
       name: 'scimd_http_request_duration_seconds',
