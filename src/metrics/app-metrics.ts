@@ -4,15 +4,7 @@ import { attachQueryTimer } from '../db/query-timer';
 import { onSyncRunFinished } from '../governance/sync-run-events';
 import type { SyncCounters, SyncRunView } from '../governance/sync-runs';
 import { processRegistry } from './process-metrics';
-import { readStoreFigures, registerStoreGauges, STORE_READ_DEADLINE_MS, type StoreFigures } from './store-gauges';
-
-export interface AppMetricsOptions {
-  /** The clock of the "seconds since" gauge; the system clock by default. */
-  readonly now?: () => Date;
-  /** What the scrape-time gauges read; by default the database's figures (store-gauges.ts). */
-  readonly readStore?: () => Promise<StoreFigures>;
-  readonly storeDeadlineMs?: number;
-}
+import { readStoreFigures, registerStoreGauges, STORE_READ_DEADLINE_MS } from './store-gauges';
 
 /** A request as the HTTP histogram labels it: never a raw path, an id or a query. */
 export interface ObservedRequest {
@@ -41,7 +33,7 @@ export class AppMetrics {
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
   private readonly detach: (() => void)[] = [];
 
-  constructor(dataSource: DataSource, options: AppMetricsOptions = {}) {
+  constructor(dataSource: DataSource) {
     // The process's collectors start now, not at the first scrape: LDAP operations of a sync run
     // that ends before Prometheus first scrapes are counted too.
     processRegistry();
@@ -73,9 +65,7 @@ export class AppMetrics {
       registers,
     });
     registerStoreGauges(this.registry, {
-      read: options.readStore ?? (() => readStoreFigures(dataSource, (options.now ?? (() => new Date()))())),
-      now: options.now ?? (() => new Date()),
-      deadlineMs: options.storeDeadlineMs ?? STORE_READ_DEADLINE_MS,
+      read: () => readStoreFigures(dataSource, new Date()), now: () => new Date(), deadlineMs: STORE_READ_DEADLINE_MS,
     });
     this.detach.push(attachQueryTimer(dataSource, ({ operation, outcome, seconds }) => {
       queries.observe({ operation, outcome }, seconds);
