@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, ResultCodeError } from 'ldapts';
+import { type Client, ResultCodeError } from 'ldapts';
+import { TimedLdapClient } from './timed-client';
 
 export interface LdapConnectionConfig {
   /** `ldaps://host[:port]` or `ldap://host[:port]`. */
@@ -137,7 +138,7 @@ export async function openLdap(config: LdapConnectionConfig): Promise<Client> {
   validateLdapConnectionConfig(config);
   const { secure, host } = parseLdapUrl(config.url);
   const tls = secure || config.startTls ? tlsOptions(config, host) : undefined;
-  const client = new Client({
+  const client = new TimedLdapClient({
     url: config.url,
     timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     connectTimeout: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
