@@ -105,6 +105,13 @@ describe('Rate limits over HTTP', () => {
       expect(await statuses(server.client(other), 1)).to.deep.equal([200]);
     });
 
+    it('shows the refusals in the request metrics with status 429', async () => {
+      const scraper = await server.token('prometheus', ['Full API Access']);
+      const reply = await rawRequest(`${server.running.url}/metrics`, { method: 'GET', headers: { Authorization: `Bearer ${scraper}` } });
+      expect(reply.status, reply.text.slice(0, 300)).to.equal(200);
+      expect(reply.text).to.match(/scimd_http_request_duration_seconds_count\{[^}]*route="\/scim\/v2\/Users"[^}]*status="429"[^}]*\} [1-9]/);
+    });
+
     it('still answers 401 to a request without a valid token (the token limit runs after authentication)', async () => {
       expect(await statuses(server.client(WRONG_TOKEN), 5)).to.deep.equal([401, 401, 401, 401, 401]);
     });
