@@ -9,11 +9,13 @@ import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
 import { renderErrors } from './http/errors';
 import { faceByPrefix } from './http/faces';
+import { limitFailedAuthenticationPerAddress } from './http/address-limit';
 import { healthRouter, type Lifecycle } from './http/health';
 import { authenticateBearer } from './http/principal';
 import { requestLog } from './http/request-log';
 import { scimFace } from './http/scim-face';
 import { scimRouter } from './http/scim-router';
+import { limitRequestsPerToken } from './http/token-limit';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
 import type { Logger } from './logger';
@@ -23,7 +25,7 @@ import { METRICS_PATH, metricsRouter } from './metrics/metrics-route';
 import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console' | 'rateLimit'> & { readonly publicUrl: string };
   /** The console sessions' clock (tests move it); the system clock by default. */
   readonly now?: () => Date;
   readonly dataSource: DataSource;
@@ -78,10 +80,12 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
     ], scimFace),
   }));
   app.use(health.routes()); // public: load balancers probe without a token
+  app.use(limitFailedAuthenticationPerAddress(config.rateLimit)); // never limits the health routes above
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
   app.use(consoleMount);
   app.use(authenticateBearer(new Authenticator(dataSource)));
+  app.use(limitRequestsPerToken(config.rateLimit?.perToken));
   app.use(metricsRoutes.routes());
   app.use(admin.routes());
   app.use(scim.routes());

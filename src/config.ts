@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cron from 'node-cron';
 import { ConfigError } from './errors';
+import { loadRateLimitConfig, type RateLimitConfig } from './rate-limit-config';
 
 /**
  * Runtime configuration, read from the environment once at start and validated as a whole so an
@@ -65,6 +66,8 @@ export interface Config {
   readonly mail?: MailConfig;
   /** The web console's sign-in and sessions; absent: the defaults, sign-in by personal access token only. */
   readonly console?: ConsoleConfig;
+  /** Per-token and per-address request limits (src/rate-limit-config.ts); absent: nothing is limited. */
+  readonly rateLimit?: RateLimitConfig;
   /** A listener serving /metrics without a token; present when METRICS_PORT is set. */
   readonly metrics?: MetricsListenerConfig;
 }
@@ -242,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
     governance: loadGovernanceConfig(env, problems),
+    rateLimit: loadRateLimitConfig(env, problems),
   };
   const sync = loadSyncConfig(env, problems);
   const mail = loadMailConfig(env, problems);
