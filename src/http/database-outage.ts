@@ -38,12 +38,12 @@ export function outagesAsUnavailable<Store extends object>(store: Store): Store 
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return async (...args: unknown[]): Promise<unknown> => {
-        try {
-          return await (value as (...parameters: unknown[]) => unknown).apply(target, args);
-        } catch (error) {
-          throw asDatabaseOutage(error) ?? error;
-        }
+      return (...args: unknown[]): unknown => {
+        const result: unknown = (value as (...parameters: unknown[]) => unknown).apply(target, args);
+        // The store's calls return promises; anything else (a synchronous helper) passes as it is.
+        return result instanceof Promise
+          ? result.catch((error: unknown) => { throw asDatabaseOutage(error) ?? error; })
+          : result;
       };
     },
   });
