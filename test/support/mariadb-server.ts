@@ -98,7 +98,15 @@ export class MariadbServer {
       `--log-error=${this.errorLog}`, ...SERVER_OPTIONS,
     ], { stdio: 'ignore' });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // A test run that ends without after() (a crash, process.exit) must not leave the server behind.
+    const killOnExit = (): void => {
+      child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    this.exited = new Promise((resolve) => child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }));
     await this.waitUntilAnswering();
   }
 
