@@ -8,6 +8,7 @@ import { createLogger } from '../../../src/logger';
 import { runSync } from '../../../sync/run';
 import { TestDirectory, testConnectionConfig } from '../../support/directory';
 import { MariadbServer, MARIADB_TEST_DATABASE } from '../../support/mariadb-server';
+import { explain, runScimd } from '../../support/processes';
 
 /**
  * Issue 11, "Database outage", for the directory sync: a run caught by an outage while it applies
@@ -135,6 +136,32 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     const abandoned = await new SyncRuns(required(dataSource)).get(required(runId));
     expect(abandoned.status).to.equal('failed');
     expect(abandoned.message).to.include('abandoned');
+  });
+
+  it('tells the operator of `scimd sync run` that the database went away: exit 1 with the unavailable message', async () => {
+    const db = required(database);
+    const ldap = testConnectionConfig();
+    const blocked = await blockAuditAppends();
+    // Held before the command starts: the run's first audited write (recording the run) waits for it.
+    blocked.hold();
+    const cli = runScimd(['sync', 'run'], {
+      env: {
+        DATABASE_URL: db.url, LDAP_URL: ldap.url, LDAP_BIND_DN: ldap.bindDn, LDAP_BIND_PASSWORD: ldap.bindPassword,
+        ...(ldap.caFile ? { LDAP_CA_FILE: ldap.caFile } : {}), ...(ldap.servername ? { LDAP_TLS_SERVERNAME: ldap.servername } : {}),
+        SYNC_BASE_DNS: people, SYNC_SCHEDULER: 'false',
+      },
+    });
+    try {
+      await blocked.waitingThread();
+      await db.kill('SIGKILL');
+    } finally {
+      await blocked.release();
+    }
+    const result = await cli;
+    expect(result.code, explain(result)).to.equal(1);
+    expect(result.stderr, explain(result)).to.include('scimd: The database cannot be reached at the moment; send the request again in a few seconds');
+    expect(result.stderr, 'no unexpected-error report').to.not.match(/scimd: (Error|QueryFailedError)/);
+    await db.restart();
   });
 
   /** The next run succeeds from the old watermark, stores every directory user and moves the watermark. */
