@@ -10,4 +10,4 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-process.exit(await runWithCluster({ name: 'bench:cluster', samba: false, command: tsx, args: ['bench/cluster.bench.ts', ...process.argv.slice(2)] }));
+process.exit(await runWithCluster({ name: 'bench:cluster', samba: false, singleServer: true, command: tsx, args: ['bench/cluster.bench.ts', ...process.argv.slice(2)] }));

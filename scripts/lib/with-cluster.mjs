@@ -1,16 +1,19 @@
 // Runs one command (mocha for `npm run test:cluster`, the benchmark for `npm run bench:cluster`)
 // against a throw-away Galera cluster, and the Samba test directory when asked, then stops them,
 // also when the run is interrupted (SIGINT, SIGTERM, SIGHUP): the nodes get SIGTERM, their folder
-// is removed. The command gets TEST_CLUSTER_URLS: one database URL per node, separated by spaces.
+// is removed. The command gets TEST_CLUSTER_URLS: one database URL per node, separated by spaces;
+// with `singleServer`, also TEST_DATABASE_URL: a throw-away database on the ordinary MariaDB server
+// that `npm test` uses (scripts/lib/ensure-mariadb.mjs), for comparisons with one server.
 
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { createGaleraCluster, GaleraSetupError } from './galera-cluster.mjs';
+import { ensureTestDatabase, SetupError } from './ensure-mariadb.mjs';
 import { ensureTestDirectory, SambaSetupError } from './ensure-samba.mjs';
 
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
-export async function runWithCluster({ name, samba, command, args }) {
+export async function runWithCluster({ name, samba, singleServer = false, command, args }) {
   const log = (msg) => process.stderr.write(`[${name}] ${msg}\n`);
   const cleanups = [];
   let child = null;
@@ -29,16 +32,22 @@ export async function runWithCluster({ name, samba, command, args }) {
     const cluster = createGaleraCluster({ log });
     cleanups.push(() => cluster.stop());
     const started = await cluster.start({ shouldAbort });
-    let ldapEnv = {};
+    let extraEnv = {};
     if (samba) {
       log('starting the test directory (Samba AD DC)…');
       const directory = await ensureTestDirectory({ log, shouldAbort });
       cleanups.push(directory.cleanup);
-      ldapEnv = directory.env;
+      extraEnv = { ...directory.env };
+    }
+    if (singleServer) {
+      log('checking the single MariaDB server…');
+      const single = await ensureTestDatabase({ log, shouldAbort });
+      cleanups.push(single.cleanup);
+      extraEnv = { ...extraEnv, TEST_DATABASE_URL: single.url };
     }
     if (signalled) throw new GaleraSetupError(`interrupted by ${signalled}`);
     log(`${command} ${args.join(' ')}…`);
-    const env = { ...process.env, ...ldapEnv, TEST_CLUSTER_URLS: started.urls.join(' ') };
+    const env = { ...process.env, ...extraEnv, TEST_CLUSTER_URLS: started.urls.join(' ') };
     exitCode = await new Promise((resolve) => {
       child = spawn(command, args, { stdio: 'inherit', env });
       child.once('error', (error) => {
@@ -50,7 +59,7 @@ export async function runWithCluster({ name, samba, command, args }) {
     child = null;
     if (exitCode !== 0) log(`FAILED: ${command} exited ${exitCode}`);
   } catch (error) {
-    if (error instanceof GaleraSetupError || error instanceof SambaSetupError) log(`FAILED: ${error.message}`);
+    if (error instanceof GaleraSetupError || error instanceof SambaSetupError || error instanceof SetupError) log(`FAILED: ${error.message}`);
     else log(`FAILED: unexpected error: ${error?.stack || error}`);
     exitCode = 1;
   }
