@@ -6,8 +6,8 @@ import { SCIM } from './names';
 /**
  * `npm run bench:cluster` (scripts/bench-cluster.mjs starts the databases): two scimd replicas,
  * real processes, loaded at the same time with the same SCIM requests, first both on one MariaDB
- * server (TEST_DATABASE_URL), then each on its own node of a three-node Galera cluster
- * (TEST_CLUSTER_URLS). Prints requests per second per replica and in all, latency, and every
+ * server with the nodes' settings but no Galera (TEST_SINGLE_URL), then each on its own node of a three-node Galera cluster
+ * (TEST_CLUSTER_URLS), then both on node 1 of that cluster. Prints requests per second per replica and in all, latency, and every
  * status that was not the expected one (503 = conflict retries ran out). See docs/scaling.md.
  *
  * Options: --seconds N (each measurement, default 10), --connections N (per replica, default 8).
@@ -175,12 +175,14 @@ function render(rows: readonly Row[], options: { seconds: number; connections: n
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const single = process.env.TEST_DATABASE_URL;
+  const single = process.env.TEST_SINGLE_URL;
   const cluster = (process.env.TEST_CLUSTER_URLS ?? '').split(' ').filter((url) => url !== '');
-  if (!single || cluster.length < 2) throw new Error('run through `npm run bench:cluster`, which sets TEST_DATABASE_URL and TEST_CLUSTER_URLS');
+  if (!single || cluster.length < 2) throw new Error('run through `npm run bench:cluster`, which sets TEST_SINGLE_URL and TEST_CLUSTER_URLS');
   const rows = [
     ...await benchTopology('one server', [single, single], options),
     ...await benchTopology('Galera, node 1 and node 2', [cluster[0] as string, cluster[1] as string], options),
+    // The single-writer layout: every replica writes through one node, the others stand by.
+    ...await benchTopology('Galera, both on node 1', [cluster[0] as string, cluster[0] as string], options),
   ];
   process.stdout.write(`${render(rows, options)}\n`);
 }

@@ -10,6 +10,8 @@
 // Order: node 1 bootstraps a new cluster (gcomm:// empty), the others join it one at a time (a
 // joiner receives a full copy from a donor; two at once would queue on the one donor anyway).
 // Stop: SIGTERM to each node's own PID, the joiners first, waiting for each to exit.
+// With `standalone`, a fourth server with the same settings but no Galera (127.0.0.<S>0:3310) is
+// started beside the cluster, as the one-server baseline of the benchmark.
 // See docs/testing.md ("The cluster suite").
 
 import { spawn } from 'node:child_process';
@@ -53,13 +55,13 @@ function portTaken(host, port) {
 async function freeAddressSet() {
   for (const set of ADDRESS_SETS) {
     let taken = false;
-    for (let index = 1; index <= NODES && !taken; index++) {
+    for (let index = 0; index <= NODES && !taken; index++) { // 0: the standalone server's place
       const node = nodeAddress(set, index);
       for (const port of [node.port, node.gcomm, node.ist, node.sst]) if (await portTaken(node.host, port)) taken = true;
     }
     if (!taken) return set;
   }
-  throw new GaleraSetupError(`every address set (127.0.0.{${ADDRESS_SETS.join(',')}}1-3, ports 3311-3313, 4561-4583) is in use; `
+  throw new GaleraSetupError(`every address set (127.0.0.{${ADDRESS_SETS.join(',')}}0-3, ports 3310-3313, 4560-4583) is in use; `
     + 'stop the other cluster (see docs/testing.md)');
 }
 
@@ -123,23 +125,28 @@ async function ensureGalera(log) {
  * A cluster that is not started yet. Register `stop()` for cleanup before `start()`, so that an
  * interrupted start still stops the nodes already running and removes the folder.
  */
-export function createGaleraCluster({ log }) {
+export function createGaleraCluster({ log, standalone = false }) {
   const processes = [];
   let dir;
   let nodes = [];
   const database = `scimd_cluster_${randomBytes(3).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
 
+  /** Index 0 is the standalone server: the same settings without wsrep. */
   function nodeArgs(node, index, bootstrap) {
     const nodeDir = path.join(dir, `node${index}`);
     const members = nodes.map((other) => `${other.host}:${other.gcomm}`).join(',');
-    return [
+    const common = [
       '--no-defaults', '--user=mysql', `--datadir=${path.join(nodeDir, 'data')}`,
       `--socket=${path.join(nodeDir, 'mysqld.sock')}`, `--pid-file=${path.join(nodeDir, 'mysqld.pid')}`,
       `--log-error=${path.join(nodeDir, 'error.log')}`, `--tmpdir=${nodeDir}`,
       `--bind-address=${node.host}`, `--port=${node.port}`, '--skip-name-resolve',
       // Small buffers: three servers share a small machine with the tests.
       '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=32M', '--performance-schema=OFF', '--max-connections=200',
+    ];
+    if (index === 0) return common;
+    return [
+      ...common,
       // What Galera requires of every node.
       '--binlog-format=ROW', '--default-storage-engine=InnoDB', '--innodb-autoinc-lock-mode=2',
       '--wsrep-on=ON', `--wsrep-provider=${GALERA_PROVIDER}`, `--wsrep-cluster-name=${path.basename(dir)}`,
@@ -149,6 +156,38 @@ export function createGaleraCluster({ log }) {
       ...(bootstrap ? ['--wsrep-new-cluster', '--wsrep-cluster-address=gcomm://'] : [`--wsrep-cluster-address=gcomm://${members}`]),
     ];
   }
+
+  /** Waits until the standalone server answers on its socket. */
+  async function waitAnswering(shouldAbort) {
+    const deadline = Date.now() + JOIN_SECONDS * 1000;
+    const child = processes[processes.length - 1];
+    while (Date.now() < deadline) {
+      if (shouldAbort()) throw new GaleraSetupError('interrupted');
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new GaleraSetupError(`the standalone server exited while starting:\n${tail(path.join(dir, 'node0', 'error.log'))}`);
+      }
+      try {
+        await (await connectRoot(0)).end();
+        return;
+      } catch {
+        await sleep(250);
+      }
+    }
+    throw new GaleraSetupError(`the standalone server did not answer within ${JOIN_SECONDS}s:\n${tail(path.join(dir, 'node0', 'error.log'))}`);
+  }
+
+  async function createDatabase(index) {
+    const conn = await connectRoot(index);
+    try {
+      await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+      await conn.query(`CREATE USER '${APP_USER}'@'%' IDENTIFIED BY '${password}'`);
+      await conn.query(`GRANT ALL ON \`${database}\`.* TO '${APP_USER}'@'%'`);
+    } finally {
+      await conn.end();
+    }
+  }
+
+  const urlOf = (node) => `mysql://${APP_USER}:${password}@${node.host}:${node.port}/${database}`;
 
   async function connectRoot(index) {
     return mysql.createConnection({ socketPath: path.join(dir, `node${index}`, 'mysqld.sock'), user: 'root', connectTimeout: 2000 });
@@ -191,14 +230,14 @@ export function createGaleraCluster({ log }) {
     const ids = mysqlIds();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimd-galera-'));
     log(`Galera cluster in ${dir} on ${nodes.map((node) => `${node.host}:${node.port}`).join(', ')}`);
-    for (let index = 1; index <= NODES; index++) fs.mkdirSync(path.join(dir, `node${index}`, 'data'), { recursive: true });
+    for (let index = standalone ? 0 : 1; index <= NODES; index++) fs.mkdirSync(path.join(dir, `node${index}`, 'data'), { recursive: true });
     chownTree(dir, ids); // mariadb-install-db and mariadbd run as mysql
     // One system schema, copied: the joiners' data is replaced by the donor's copy when they join anyway.
     const installLog = path.join(dir, 'install-db.log');
     const code = await runCommand('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${path.join(dir, 'node1', 'data')}`,
       '--auth-root-authentication-method=normal', '--skip-test-db', '--cross-bootstrap'], { logFile: installLog, env: { ...process.env, TMPDIR: '' } });
     if (code !== 0) throw new GaleraSetupError(`mariadb-install-db failed (exit ${code}):\n${tail(installLog)}`);
-    for (let index = 2; index <= NODES; index++) fs.cpSync(path.join(dir, 'node1', 'data'), path.join(dir, `node${index}`, 'data'), { recursive: true });
+    for (let index = standalone ? 0 : 2; index <= NODES; index++) if (index !== 1) fs.cpSync(path.join(dir, 'node1', 'data'), path.join(dir, `node${index}`, 'data'), { recursive: true });
     chownTree(dir, ids);
 
     for (let index = 1; index <= NODES; index++) {
@@ -210,21 +249,24 @@ export function createGaleraCluster({ log }) {
       log(`node ${index} synced (cluster size ${index})`);
     }
 
-    const conn = await connectRoot(1);
-    try {
-      // Created on node 1, replicated to the others (DDL and account changes run on every node in order).
-      await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
-      await conn.query(`CREATE USER '${APP_USER}'@'%' IDENTIFIED BY '${password}'`);
-      await conn.query(`GRANT ALL ON \`${database}\`.* TO '${APP_USER}'@'%'`);
-    } finally {
-      await conn.end();
+    // Created on node 1, replicated to the others (DDL and account changes run on every node in order).
+    await createDatabase(1);
+    let standaloneUrl;
+    if (standalone) {
+      const single = nodeAddress(set, 0);
+      processes.push(spawn(MARIADBD, nodeArgs(single, 0, false), { stdio: 'ignore' }));
+      await waitAnswering(shouldAbort);
+      await createDatabase(0);
+      standaloneUrl = urlOf(single);
+      log(`standalone server ready on ${single.host}:${single.port}`);
     }
     return {
       dir,
       database,
       /** One URL per node, in node order: replica i writes through node i. */
-      urls: nodes.map((node) => `mysql://${APP_USER}:${password}@${node.host}:${node.port}/${database}`),
-      nodes: nodes.map((node, i) => ({ ...node, pid: processes[i].pid })),
+      urls: nodes.map(urlOf),
+      /** With `standalone`: the server without Galera. */
+      standaloneUrl,
     };
   }
 
@@ -236,7 +278,7 @@ export function createGaleraCluster({ log }) {
       child.kill('SIGTERM');
       const timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), STOP_SECONDS * 1000).unref());
       if (await Promise.race([exited, timer]) === 'timeout') {
-        log(`node ${i + 1} (pid ${child.pid}) did not stop within ${STOP_SECONDS}s of SIGTERM; sending SIGKILL`);
+        log(`mariadbd ${i + 1} (pid ${child.pid}) did not stop within ${STOP_SECONDS}s of SIGTERM; sending SIGKILL`);
         child.kill('SIGKILL');
         await exited;
       }

@@ -2,13 +2,12 @@
 // against a throw-away Galera cluster, and the Samba test directory when asked, then stops them,
 // also when the run is interrupted (SIGINT, SIGTERM, SIGHUP): the nodes get SIGTERM, their folder
 // is removed. The command gets TEST_CLUSTER_URLS: one database URL per node, separated by spaces;
-// with `singleServer`, also TEST_DATABASE_URL: a throw-away database on the ordinary MariaDB server
-// that `npm test` uses (scripts/lib/ensure-mariadb.mjs), for comparisons with one server.
+// with `singleServer`, also TEST_SINGLE_URL: a database on a MariaDB server with the nodes' settings
+// but without Galera, started beside them, for comparisons with one server.
 
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { createGaleraCluster, GaleraSetupError } from './galera-cluster.mjs';
-import { ensureTestDatabase, SetupError } from './ensure-mariadb.mjs';
 import { ensureTestDirectory, SambaSetupError } from './ensure-samba.mjs';
 
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -29,21 +28,15 @@ export async function runWithCluster({ name, samba, singleServer = false, comman
 
   let exitCode = 0;
   try {
-    const cluster = createGaleraCluster({ log });
+    const cluster = createGaleraCluster({ log, standalone: singleServer });
     cleanups.push(() => cluster.stop());
     const started = await cluster.start({ shouldAbort });
-    let extraEnv = {};
+    let extraEnv = started.standaloneUrl ? { TEST_SINGLE_URL: started.standaloneUrl } : {};
     if (samba) {
       log('starting the test directory (Samba AD DC)…');
       const directory = await ensureTestDirectory({ log, shouldAbort });
       cleanups.push(directory.cleanup);
-      extraEnv = { ...directory.env };
-    }
-    if (singleServer) {
-      log('checking the single MariaDB server…');
-      const single = await ensureTestDatabase({ log, shouldAbort });
-      cleanups.push(single.cleanup);
-      extraEnv = { ...extraEnv, TEST_DATABASE_URL: single.url };
+      extraEnv = { ...extraEnv, ...directory.env };
     }
     if (signalled) throw new GaleraSetupError(`interrupted by ${signalled}`);
     log(`${command} ${args.join(' ')}…`);
@@ -59,7 +52,7 @@ export async function runWithCluster({ name, samba, singleServer = false, comman
     child = null;
     if (exitCode !== 0) log(`FAILED: ${command} exited ${exitCode}`);
   } catch (error) {
-    if (error instanceof GaleraSetupError || error instanceof SambaSetupError || error instanceof SetupError) log(`FAILED: ${error.message}`);
+    if (error instanceof GaleraSetupError || error instanceof SambaSetupError) log(`FAILED: ${error.message}`);
     else log(`FAILED: unexpected error: ${error?.stack || error}`);
     exitCode = 1;
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { clusterUrls, prepareCluster, startReplica } from '../support/cluster';
-import { useSpawnedProcesses, type ServeProcess } from '../support/processes';
+import { explain, runScimd, useSpawnedProcesses, type ServeProcess } from '../support/processes';
 import { GROUP_SCHEMA, PATCH_SCHEMA, ScimClient, USER_SCHEMA, type ScimReply } from '../support/test-server';
 
 /**
@@ -104,6 +104,13 @@ describe('Scale-out › SCIM writes through two replicas on a Galera cluster', f
         expect(after.body.title, `round ${round}: the winner's write, read through either replica`).to.equal(`round ${round} by replica ${winner}`);
       }
     }
+  });
+
+  it('kept one unbroken audit chain through all of it, read on the third node', async () => {
+    const verified = await runScimd(['audit', 'verify', '--json'], { env: { DATABASE_URL: clusterUrls()[2] } });
+    expect(verified.code, explain(verified)).to.equal(0);
+    // Each write above appended its events to the chain while racing the other replica's.
+    expect((JSON.parse(verified.stdout) as { count: number }).count).to.be.greaterThan(140);
   });
 
   it('answered no request with a 500', () => {
