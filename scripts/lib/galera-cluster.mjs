@@ -32,6 +32,8 @@ const ADDRESS_SETS = [1, 2, 3, 4];
 /** Seconds a node may take to join (measured: under 12 s each on an idle 2-core machine). */
 const JOIN_SECONDS = Number(process.env.SCIMD_TEST_GALERA_WAIT || 90);
 const STOP_SECONDS = 30;
+/** A node still joining (receiving its copy) ignores SIGTERM until the transfer ends: its data is a throw-away anyway. */
+const STOP_JOINING_SECONDS = 3;
 /** The account scimd connects as: test-only, on a cluster bound to loopback that lives for one run. */
 const APP_USER = 'scimd_cluster';
 
@@ -127,6 +129,8 @@ async function ensureGalera(log) {
  */
 export function createGaleraCluster({ log, standalone = false }) {
   const processes = [];
+  /** The processes that reached Synced (or, standalone, answered). */
+  const up = new Set();
   let dir;
   let nodes = [];
   const database = `scimd_cluster_${randomBytes(3).toString('hex')}`;
@@ -246,6 +250,7 @@ export function createGaleraCluster({ log, standalone = false }) {
       child.once('error', (error) => log(`node ${index}: ${error.message}`));
       processes.push(child);
       await waitSynced(index, index, shouldAbort);
+      up.add(child);
       log(`node ${index} synced (cluster size ${index})`);
     }
 
@@ -256,6 +261,7 @@ export function createGaleraCluster({ log, standalone = false }) {
       const single = nodeAddress(set, 0);
       processes.push(spawn(MARIADBD, nodeArgs(single, 0, false), { stdio: 'ignore' }));
       await waitAnswering(shouldAbort);
+      up.add(processes[processes.length - 1]);
       await createDatabase(0);
       standaloneUrl = urlOf(single);
       log(`standalone server ready on ${single.host}:${single.port}`);
@@ -276,9 +282,10 @@ export function createGaleraCluster({ log, standalone = false }) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      const timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), STOP_SECONDS * 1000).unref());
+      const seconds = up.has(child) ? STOP_SECONDS : STOP_JOINING_SECONDS;
+      const timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), seconds * 1000).unref());
       if (await Promise.race([exited, timer]) === 'timeout') {
-        log(`mariadbd ${i + 1} (pid ${child.pid}) did not stop within ${STOP_SECONDS}s of SIGTERM; sending SIGKILL`);
+        log(`mariadbd ${i + 1} (pid ${child.pid}) did not stop within ${seconds}s of SIGTERM; sending SIGKILL`);
         child.kill('SIGKILL');
         await exited;
       }
