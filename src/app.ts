@@ -9,18 +9,23 @@ import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
 import { renderErrors } from './http/errors';
 import { faceByPrefix } from './http/faces';
+import { limitFailedAuthenticationPerAddress } from './http/address-limit';
 import { healthRouter, type Lifecycle } from './http/health';
 import { authenticateBearer } from './http/principal';
 import { requestLog } from './http/request-log';
 import { scimFace } from './http/scim-face';
 import { scimRouter } from './http/scim-router';
+import { limitRequestsPerToken } from './http/token-limit';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
 import type { Logger } from './logger';
+import { AppMetrics } from './metrics/app-metrics';
+import { httpMetrics } from './metrics/http-metrics';
+import { METRICS_PATH, metricsRouter } from './metrics/metrics-route';
 import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console' | 'rateLimit'> & { readonly publicUrl: string };
   /** The console sessions' clock (tests move it); the system clock by default. */
   readonly now?: () => Date;
   readonly dataSource: DataSource;
@@ -28,6 +33,8 @@ export interface AppDependencies {
   readonly lifecycle: Lifecycle;
   /** Starts sync runs for POST /admin/api/sync/runs; by default a background run of the configured sync. */
   readonly triggerRun?: TriggerRun;
+  /** The app's metrics (the server shares them with its METRICS_PORT listener); by default its own. */
+  readonly metrics?: AppMetrics;
 }
 
 /**
@@ -37,7 +44,7 @@ export interface AppDependencies {
  * own sessions) — mounted before the routers, so that every spelling of a path the
  * case-insensitive routers accept is authenticated — then the admin API and SCIM.
  */
-export function createApp({ config, dataSource, logger, lifecycle, triggerRun, now }: AppDependencies): Koa {
+export function createApp({ config, dataSource, logger, lifecycle, triggerRun, now, metrics }: AppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -57,6 +64,9 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
     ...(config.console ? { console: config.console } : {}), ...(trigger ? { triggerRun: trigger } : {}),
     ...(config.sync ? { sync: config.sync } : {}), ...(now ? { now } : {}),
   });
+  const measured = metrics ?? new AppMetrics(dataSource);
+  const metricsRoutes = metricsRouter(measured);
+  app.use(httpMetrics(measured, [health, admin, scim, metricsRoutes]));
   app.use(requestLog(logger));
   // While draining, answer with Connection: close so keep-alive clients let go now, not at their timeout.
   app.use(async (ctx, next) => {
@@ -65,18 +75,24 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   });
   app.use(renderErrors({
     logger,
-    faceOf: faceByPrefix([{ prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }], scimFace),
+    faceOf: faceByPrefix([
+      { prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }, { prefix: METRICS_PATH, face: problemFace },
+    ], scimFace),
   }));
   app.use(health.routes()); // public: load balancers probe without a token
+  app.use(limitFailedAuthenticationPerAddress(config.rateLimit)); // never limits the health routes above
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
   app.use(consoleMount);
   app.use(authenticateBearer(new Authenticator(dataSource)));
+  app.use(limitRequestsPerToken(config.rateLimit?.perToken));
+  app.use(metricsRoutes.routes());
   app.use(admin.routes());
   app.use(scim.routes());
   // Set 405/501 with the Allow header, for routes of either router (ctx.matched collects both);
   // renderErrors gives those responses the body of the path's face.
   app.use(admin.allowedMethods());
   app.use(scim.allowedMethods());
+  app.use(metricsRoutes.allowedMethods());
   return app;
 }

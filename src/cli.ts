@@ -5,6 +5,7 @@ import { registerAccountCommands } from './cli/accounts';
 import { registerAdminCommands } from './cli/admin';
 import { registerRoleCommands } from './cli/roles';
 import { registerAuditCommands } from './cli/audit';
+import { registerDoctorCommand } from './cli/doctor';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
 import { registerSyncRunCommand } from './cli/sync-run';
@@ -44,6 +45,7 @@ function buildProgram(): Command {
   registerSyncReportCommands(program);
   registerSyncRunCommand(program);
   registerAuditCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cron from 'node-cron';
 import { ConfigError } from './errors';
+import { loadRateLimitConfig, type RateLimitConfig } from './rate-limit-config';
 
 /**
  * Runtime configuration, read from the environment once at start and validated as a whole so an
@@ -73,6 +74,16 @@ export interface Config {
   readonly mail?: MailConfig;
   /** The web console's sign-in and sessions; absent: the defaults, sign-in by personal access token only. */
   readonly console?: ConsoleConfig;
+  /** Per-token and per-address request limits (src/rate-limit-config.ts); absent: nothing is limited. */
+  readonly rateLimit?: RateLimitConfig;
+  /** A listener serving /metrics without a token; present when METRICS_PORT is set. */
+  readonly metrics?: MetricsListenerConfig;
+}
+
+/** METRICS_PORT and METRICS_HOST (default 127.0.0.1): where Prometheus scrapes without a token. */
+export interface MetricsListenerConfig {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** The web console (/admin): how persons sign in and how long their sessions live. */
@@ -242,14 +253,27 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
     governance: loadGovernanceConfig(env, problems),
+    rateLimit: loadRateLimitConfig(env, problems),
   };
   const sync = loadSyncConfig(env, problems);
   const mail = loadMailConfig(env, problems);
   const consoleConfig = loadConsoleConfig(env, problems);
+  const metrics = loadMetricsListenerConfig(env, port, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { ...config, ...(sync ? { sync } : {}), ...(mail ? { mail } : {}), console: consoleConfig };
+  return { ...config, ...(sync ? { sync } : {}), ...(mail ? { mail } : {}), console: consoleConfig, ...(metrics ? { metrics } : {}) };
+}
+
+function loadMetricsListenerConfig(env: Env, mainPort: number, problems: string[]): MetricsListenerConfig | undefined {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT === '') {
+    if (env.METRICS_HOST) problems.push('METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to serve /metrics on a listener of its own');
+    return undefined;
+  }
+  const port = integer(env, 'METRICS_PORT', 0, 1, 65535, problems);
+  // The metrics listener answers without a token: it must never be the port SCIM is served on.
+  if (port === mainPort) problems.push(`METRICS_PORT: ${port} is PORT as well; the metrics listener needs a port of its own`);
+  return { host: env.METRICS_HOST || '127.0.0.1', port };
 }
 
 /** A claim name: letters, digits and `_ - . :` (e.g. email, preferred_username, upn). */

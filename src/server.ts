@@ -6,6 +6,8 @@ import { describeDatabase } from './db/data-source';
 import { startMailDelivery } from './governance/outbox';
 import type { Lifecycle } from './http/health';
 import type { Logger } from './logger';
+import { AppMetrics } from './metrics/app-metrics';
+import { startMetricsListener } from './metrics/metrics-listener';
 import { openStore } from './runtime';
 import { startSyncScheduler } from '../sync/scheduler';
 
@@ -13,6 +15,8 @@ export interface RunningServer {
   readonly server: Server;
   readonly dataSource: DataSource;
   readonly url: string;
+  /** The METRICS_PORT listener's `http://host:port`, when METRICS_PORT is set. */
+  readonly metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>;
 }
@@ -40,7 +44,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // The app is built once the port is known, so that locations name the real address when
   // PUBLIC_URL is not set (and PORT=0 picked a free port).
-  const app = createApp({ config: { ...config, publicUrl: config.publicUrl ?? url }, dataSource, logger, lifecycle });
+  const metrics = new AppMetrics(dataSource);
+  // A taken METRICS_PORT stops the start, as a taken PORT does.
+  const metricsListener = config.metrics
+    ? await startMetricsListener(metrics, config.metrics, logger).catch(async (error: unknown) => {
+      server.close();
+      metrics.close();
+      await dataSource.destroy();
+      throw error;
+    })
+    : undefined;
+  const app = createApp({ config: { ...config, publicUrl: config.publicUrl ?? url }, dataSource, logger, lifecycle, metrics });
   server.on('request', app.callback());
   logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
   const scheduler = config.sync?.schedulerEnabled ? startSyncScheduler(dataSource, config.sync, logger) : undefined;
@@ -57,10 +71,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clearTimeout(timer);
       await scheduler?.stop();
       await mailOutbox?.stop();
+      await metricsListener?.stop();
+      metrics.close();
       await dataSource.destroy();
       logger.info('scimd stopped');
     })();
     return stopping;
   };
-  return { server, dataSource, url, stop };
+  return { server, dataSource, url, stop, ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }

@@ -15,6 +15,7 @@ export const PERMISSIONS = {
   'sync:read': 'Read Active Directory sync runs and reports',
   'sync:run': 'Start Active Directory sync runs',
   'approvals:decide': 'Approve or reject high-risk changes requested by someone else (four-eyes)',
+  'metrics:read': 'Read the Prometheus metrics at /metrics',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

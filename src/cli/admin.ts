@@ -59,7 +59,8 @@ export function registerAdminCommands(program: Command): void {
     });
 }
 
-function milliseconds(text: string): number {
+/** A commander option parser: whole milliseconds from 1 to 600000 (10 minutes). */
+export function milliseconds(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 600_000) {
     throw new InvalidArgumentError('Not a whole number of milliseconds from 1 to 600000.');
   }

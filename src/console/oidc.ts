@@ -114,12 +114,17 @@ export class OidcRelyingParty {
   }
 
   private discover(): Promise<client.Configuration> {
-    const issuer = new URL(this.config.issuer);
-    const authentication = this.config.clientSecret === undefined ? client.None() : client.ClientSecretPost(this.config.clientSecret);
-    // Plain http is accepted by the configuration only for a provider on this machine (tests, development).
-    const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
-    return client.discovery(issuer, this.config.clientId, undefined, authentication, { execute, timeout: 10 });
+    return discoverOidc(this.config);
   }
+}
+
+/** Reads the provider's /.well-known/openid-configuration (openid-client), as sign-in and the doctor do. */
+export function discoverOidc(config: OidcConfig, timeoutSeconds = 10): Promise<client.Configuration> {
+  const issuer = new URL(config.issuer);
+  const authentication = config.clientSecret === undefined ? client.None() : client.ClientSecretPost(config.clientSecret);
+  // Plain http is accepted by the configuration only for a provider on this machine (tests, development).
+  const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
+  return client.discovery(issuer, config.clientId, undefined, authentication, { execute, timeout: timeoutSeconds });
 }
 
 /** The state, nonce and PKCE verifier of a login, each a labelled SHA-256 of its secret (43 base64url characters). */

@@ -6,6 +6,7 @@ import { conflictError, DomainError, forbiddenError, invalidError, notFoundError
 import { assertPermitted, nowIso, type ChangeContext } from '../identity/change-context';
 import { isGoverned } from '../identity/grant-rules';
 import { recordAudit } from './audit';
+import { announceSyncRunFinished } from './sync-run-events';
 
 /**
  * The sync's reports: one `sync_runs` row per run, one `sync_run_entries` row per object the run
@@ -285,7 +286,9 @@ export class SyncRuns {
         errorCount: counted.errors, memberAddCount: counted.memberAdds, memberRemoveCount: counted.memberRemoves,
       });
     });
-    return this.get(runId);
+    const finished = await this.get(runId);
+    announceSyncRunFinished(this.dataSource, finished);
+    return finished;
   }
 
   /**

@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, ResultCodeError } from 'ldapts';
+import { type Client, ResultCodeError } from 'ldapts';
+import { TimedLdapClient } from './timed-client';
 
 export interface LdapConnectionConfig {
   /** `ldaps://host[:port]` or `ldap://host[:port]`. */
@@ -47,19 +48,25 @@ export class LdapConfigError extends Error {
 
 /** Connecting, the TLS handshake/verification, StartTLS or the bind failed. `cause` holds the original error. */
 export class LdapConnectError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** Where it failed: the StartTLS upgrade, or the bind (which also connects, with TLS for ldaps://). */
+    readonly stage: 'startTls' | 'connect' | 'bind' = 'connect',
+  ) {
     super(message, options);
     this.name = 'LdapConnectError';
   }
 }
 
-interface ParsedUrl {
+export interface ParsedUrl {
   readonly secure: boolean;
   readonly host: string;
   readonly port: number;
 }
 
-function parseLdapUrl(url: string): ParsedUrl {
+/** The URL's transport, host and port (636 for ldaps://, 389 for ldap:// by default); throws LdapConfigError. */
+export function parseLdapUrl(url: string): ParsedUrl {
   if (typeof url !== 'string' || url.trim() === '') throw new LdapConfigError('the LDAP URL is required (ldaps://host[:port])');
   let parsed: URL;
   try {
@@ -90,7 +97,8 @@ export function describeLdapConnection(config: LdapConnectionConfig): string {
   return `${transport} to ${host}:${port} as ${config.bindDn}${verify}`;
 }
 
-function tlsOptions(config: LdapConnectionConfig, host: string): ConnectionOptions {
+/** The TLS options every connection verifies the DC with (CA file, server name); throws LdapConfigError. */
+export function tlsOptions(config: LdapConnectionConfig, host: string): ConnectionOptions {
   const options: ConnectionOptions = { rejectUnauthorized: true, minVersion: 'TLSv1.2' };
   if (config.caFile) {
     try {
@@ -130,7 +138,7 @@ export async function openLdap(config: LdapConnectionConfig): Promise<Client> {
   validateLdapConnectionConfig(config);
   const { secure, host } = parseLdapUrl(config.url);
   const tls = secure || config.startTls ? tlsOptions(config, host) : undefined;
-  const client = new Client({
+  const client = new TimedLdapClient({
     url: config.url,
     timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     connectTimeout: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -143,15 +151,16 @@ export async function openLdap(config: LdapConnectionConfig): Promise<Client> {
       try {
         await client.startTLS({ ...tls });
       } catch (error) {
-        throw new LdapConnectError(`StartTLS failed (${where}): ${errorText(error)}`, { cause: error });
+        throw new LdapConnectError(`StartTLS failed (${where}): ${errorText(error)}`, { cause: error }, 'startTls');
       }
     }
     try {
       // ldapts connects on the first operation: without StartTLS, connection and TLS errors surface here too.
       await client.bind(config.bindDn, config.bindPassword);
     } catch (error) {
-      const what = error instanceof ResultCodeError ? 'LDAP bind refused' : 'cannot connect';
-      throw new LdapConnectError(`${what} (${where}): ${errorText(error)}`, { cause: error });
+      const refused = error instanceof ResultCodeError;
+      throw new LdapConnectError(`${refused ? 'LDAP bind refused' : 'cannot connect'} (${where}): ${errorText(error)}`,
+        { cause: error }, refused ? 'bind' : 'connect');
     }
     return client;
   } catch (error) {

@@ -19,6 +19,7 @@ export const SCIMD_BIN = path.join(REPO_ROOT, 'bin', 'scimd.js');
 const SCIMD_VARIABLES = [
   'HOST', 'PORT', 'PUBLIC_URL', 'DATABASE_URL', 'DATABASE_URL_FILE', 'MIGRATE_ON_START', 'LOG_LEVEL',
   'MAX_BODY_BYTES', 'SHUTDOWN_TIMEOUT_MS', 'TSX_TSCONFIG_PATH',
+  'RATE_LIMIT_RPS', 'RATE_LIMIT_BURST', 'RATE_LIMIT_ADDRESS_RPS', 'RATE_LIMIT_ADDRESS_BURST', 'TRUSTED_PROXIES',
 ];
 
 export type EnvOverrides = Readonly<Record<string, string | undefined>>;
