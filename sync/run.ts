@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
-import type { SyncConfig } from '../src/config';
+import { DEFAULT_SYNC_LEASE_TTL_SECONDS, type SyncConfig } from '../src/config';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
 import { ServiceAccounts } from '../src/auth/service-accounts';
@@ -21,8 +21,6 @@ import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import { buildStoreView } from './store-view';
 import type { DirectoryRead, SyncMapping, Watermark } from './types';
-
-const LEASE_TTL_MS = 10 * 60_000;
 
 export interface SyncRunOptions {
   readonly trigger: 'schedule' | 'cli' | 'api';
@@ -63,10 +61,11 @@ export class SyncBusyError extends Error {
  */
 export async function runSync(deps: SyncDependencies, options: SyncRunOptions): Promise<SyncRunView> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  if (!await acquireLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS)) throw new SyncBusyError('lease held');
+  const leaseTtlMs = (deps.config.leaseTtlSeconds ?? DEFAULT_SYNC_LEASE_TTL_SECONDS) * 1000;
+  if (!await acquireLease(deps.dataSource, SYNC_LEASE, holder, leaseTtlMs)) throw new SyncBusyError('lease held');
   const keepAlive = setInterval(() => {
-    renewLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS).catch(() => undefined);
-  }, LEASE_TTL_MS / 3);
+    renewLease(deps.dataSource, SYNC_LEASE, holder, leaseTtlMs).catch(() => undefined);
+  }, leaseTtlMs / 3);
   try {
     return await runHoldingLease(deps, options);
   } finally {

@@ -7,6 +7,7 @@ import type { DatabaseConfig } from '../config';
 import { ConfigError } from '../errors';
 import { describeError } from '../log-error';
 import { entities } from './entities';
+import { mysql2WithSessionSettings } from './session-settings';
 
 /** Builds (but does not open) the DataSource for the configured database. */
 export function createDataSource(database: DatabaseConfig): DataSource {
@@ -29,6 +30,8 @@ export function createDataSource(database: DatabaseConfig): DataSource {
     options = {
       ...common,
       type: 'mariadb',
+      // Per-connection settings a Galera cluster needs for reads after writes (session-settings.ts).
+      driver: mysql2WithSessionSettings(),
       url: database.url,
       charset: 'utf8mb4_bin',
       timezone: 'Z',
