@@ -37,7 +37,15 @@ export interface SyncConfig {
   readonly softMatchByUserName: boolean;
   /** Run the schedules in this process (SYNC_SCHEDULER=false leaves them to other replicas or to cron + CLI). */
   readonly schedulerEnabled: boolean;
+  /**
+   * How long the sync lease lasts without renewal (SYNC_LEASE_TTL_SECONDS); a run renews it every
+   * third of that, so a replica takes over a dead holder's lease at most this long after it died.
+   * Absent (configurations built in code): DEFAULT_SYNC_LEASE_TTL_SECONDS.
+   */
+  readonly leaseTtlSeconds?: number;
 }
+
+export const DEFAULT_SYNC_LEASE_TTL_SECONDS = 600;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -406,6 +414,8 @@ function loadSyncConfig(env: Env, problems: string[]): SyncConfig | undefined {
     deletePolicy: deletePolicy === 'delete' ? 'delete' : 'deactivate',
     softMatchByUserName: boolean(env, 'SYNC_SOFT_MATCH', false, problems),
     schedulerEnabled: boolean(env, 'SYNC_SCHEDULER', true, problems),
+    // At least 3 s (renewed each second); at most a day, beyond which a dead holder blocks the sync too long.
+    leaseTtlSeconds: integer(env, 'SYNC_LEASE_TTL_SECONDS', DEFAULT_SYNC_LEASE_TTL_SECONDS, 3, 86_400, problems),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
-import type { SyncConfig } from '../src/config';
+import { DEFAULT_SYNC_LEASE_TTL_SECONDS, type SyncConfig } from '../src/config';
 import { isDatabaseOutage } from '../src/db/connection-errors';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
@@ -22,8 +22,6 @@ import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import { buildStoreView } from './store-view';
 import type { DirectoryRead, SyncMapping, Watermark } from './types';
-
-const LEASE_TTL_MS = 10 * 60_000;
 
 export interface SyncRunOptions {
   readonly trigger: 'schedule' | 'cli' | 'api';
@@ -64,10 +62,11 @@ export class SyncBusyError extends Error {
  */
 export async function runSync(deps: SyncDependencies, options: SyncRunOptions): Promise<SyncRunView> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  if (!await acquireLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS)) throw new SyncBusyError('lease held');
+  const leaseTtlMs = (deps.config.leaseTtlSeconds ?? DEFAULT_SYNC_LEASE_TTL_SECONDS) * 1000;
+  if (!await acquireLease(deps.dataSource, SYNC_LEASE, holder, leaseTtlMs)) throw new SyncBusyError('lease held');
   const keepAlive = setInterval(() => {
-    renewLease(deps.dataSource, SYNC_LEASE, holder, LEASE_TTL_MS).catch(() => undefined);
-  }, LEASE_TTL_MS / 3);
+    renewLease(deps.dataSource, SYNC_LEASE, holder, leaseTtlMs).catch(() => undefined);
+  }, leaseTtlMs / 3);
   try {
     return await runHoldingLease(deps, options);
   } finally {

@@ -7,6 +7,7 @@ import type { DatabaseConfig } from '../config';
 import { ConfigError } from '../errors';
 import { describeError } from '../log-error';
 import { entities } from './entities';
+import { mysql2WithSessionSettings } from './session-settings';
 
 /**
  * mysql2 pool bounds, so that a database outage costs a request seconds, not a hang (docs/operations.md,
@@ -50,6 +51,8 @@ export function createDataSource(database: DatabaseConfig): DataSource {
     options = {
       ...common,
       type: 'mariadb',
+      // Per-connection settings a Galera cluster needs for reads after writes (session-settings.ts).
+      driver: mysql2WithSessionSettings(),
       url: database.url,
       charset: 'utf8mb4_bin',
       timezone: 'Z',

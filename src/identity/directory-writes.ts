@@ -96,7 +96,10 @@ class DirectoryBatches {
 
   async commit(dataSource: DataSource, batch: readonly DirectoryUserWrite[]): Promise<DirectoryWriteOutcome[]> {
     const late: DirectoryUserWrite[] = [];
-    const outcomes = await transaction(dataSource, (manager) => this.write(manager, batch, late));
+    const outcomes = await transaction(dataSource, (manager) => {
+      late.length = 0; // a transaction rerun after a conflict (src/db/conflict-retry.ts) starts from nothing
+      return this.write(manager, batch, late);
+    });
     for (const outcome of outcomes) if (outcome.userId !== null) this.known.set(anchorKey(outcome.anchor), outcome.userId);
     this.late.push(...late);
     return outcomes;

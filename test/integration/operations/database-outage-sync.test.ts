@@ -128,8 +128,8 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     const left = await new SyncRuns(required(dataSource)).get(required(runId));
     expect(left.status).to.equal('running');
     expect(await watermarkNow()).to.deep.equal(watermark);
-    // Its lease could not be released either: it runs out after LEASE_TTL (10 minutes), which this
-    // test does not wait for; the next run after that is the one that ends the abandoned run.
+    // Its lease could not be released either: it runs out after SYNC_LEASE_TTL_SECONDS (10 minutes by
+    // default), which this test does not wait for; the next run after that ends the abandoned run.
     await required(dataSource).query('UPDATE leases SET expires_at = ? WHERE name = ?', ['2000-01-01T00:00:00.000Z', SYNC_LEASE]);
 
     await expectNextRunConverges();
