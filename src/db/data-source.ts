@@ -23,8 +23,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
  */
 const POOL_QUEUE_LIMIT = 200;
 /**
- * TCP keep-alive on idle connections, so a connection whose server vanished without a FIN (a host
- * that died, a dropped network) is found dead within about a minute instead of at its next use.
+ * TCP keep-alive on idle connections from 10 s of silence on, so that a connection whose server
+ * vanished without a FIN (a host that died, a dropped network) is found dead and leaves the pool
+ * while idle, once the operating system's probes go unanswered (its interval and count: about 11
+ * minutes with Linux defaults), instead of only when a request next uses it.
  */
 const KEEP_ALIVE_INITIAL_DELAY_MS = 10_000;
 /** Idle connections are closed after this long, so a pool full of connections to a restarted server does not linger. */
