@@ -7,7 +7,9 @@ import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
+import { databaseOutage, outagesAsUnavailable } from './http/database-outage';
 import { renderErrors } from './http/errors';
+import { requestDeadline } from './http/request-deadline';
 import { faceByPrefix } from './http/faces';
 import { limitFailedAuthenticationPerAddress } from './http/address-limit';
 import { healthRouter, type Lifecycle } from './http/health';
@@ -18,6 +20,7 @@ import { scimRouter } from './http/scim-router';
 import { limitRequestsPerToken } from './http/token-limit';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
+import { OutageLog } from './db/outage-log';
 import type { Logger } from './logger';
 import { AppMetrics } from './metrics/app-metrics';
 import { httpMetrics } from './metrics/http-metrics';
@@ -49,7 +52,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   app.proxy = false;
   app.silent = true;
   const scim = scimRouter({
-    services: { users: new UserDirectory(dataSource), roles: new RoleDirectory(dataSource) },
+    services: { users: outagesAsUnavailable(new UserDirectory(dataSource)), roles: outagesAsUnavailable(new RoleDirectory(dataSource)) },
     publicUrl: config.publicUrl,
     maxBodyBytes: config.maxBodyBytes,
     logger,
@@ -79,6 +82,8 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
       { prefix: ADMIN_PREFIX, face: problemFace }, { prefix: CONSOLE_PREFIX, face: consoleFace }, { prefix: METRICS_PATH, face: problemFace },
     ], scimFace),
   }));
+  app.use(databaseOutage(new OutageLog(logger, 'http'))); // 503 + Retry-After, never 500, while the database is down
+  app.use(requestDeadline({ logger })); // nor a hang on a database that vanished without closing its connections
   app.use(health.routes()); // public: load balancers probe without a token
   app.use(limitFailedAuthenticationPerAddress(config.rateLimit)); // never limits the health routes above
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer

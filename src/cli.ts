@@ -9,6 +9,7 @@ import { registerDoctorCommand } from './cli/doctor';
 import { serve } from './cli/serve';
 import { registerSyncReportCommands } from './cli/sync-reports';
 import { registerSyncRunCommand } from './cli/sync-run';
+import { asDatabaseOutage } from './db/connection-errors';
 import { DatabaseUnavailableError } from './db/data-source';
 import { describeError, type ErrorDescription } from './log-error';
 
@@ -63,8 +64,11 @@ async function main(): Promise<void> {
 }
 
 /** Prints an error as one line on stderr and returns the exit code; commander has printed its own. */
-function report(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode;
+function report(thrown: unknown): number {
+  if (thrown instanceof CommanderError) return thrown.exitCode;
+  // A database lost during the command is told as the `unavailable` error it is, not as an unexpected
+  // one; one that could not be opened at all keeps its own message, which names the database.
+  const error = thrown instanceof DatabaseUnavailableError ? thrown : asDatabaseOutage(thrown) ?? thrown;
   if (error instanceof DomainError) {
     process.stderr.write(`scimd: ${error.message}\n`);
     return EXIT_BY_KIND[error.kind];

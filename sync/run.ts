@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SYNC_LEASE_TTL_SECONDS, type SyncConfig } from '../src/config';
+import { isDatabaseOutage } from '../src/db/connection-errors';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
 import { ServiceAccounts } from '../src/auth/service-accounts';
@@ -167,7 +168,9 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       runId = await runs.start({ trigger: options.trigger, mode, modeReason: modeReason ?? null, dryRun, requestedBy });
       options.onStart?.(runId);
     }
-    return runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
+    // Awaited here, not returned as it is: the `finally` below awaits the LDAP unbind first, and a finish
+    // that fails meanwhile (the database is down) would be a rejection nobody handles yet, which ends the server.
+    return await runs.finish(runId, { status: 'failed', counters: { read: 0, unchanged: 0 }, message: `failed: ${message}` });
   } finally {
     await client?.unbind().catch(() => undefined);
   }
@@ -215,6 +218,7 @@ async function apply(
       const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
       await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
     } catch (error) {
+      if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
       errors += 1;
       await runs.addEntries(runId, [{
         objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,

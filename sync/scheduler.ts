@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
+import { OutageLog } from '../src/db/outage-log';
 import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
 import { runSync, SyncBusyError } from './run';
@@ -17,16 +18,23 @@ export interface SyncScheduler {
 export function startSyncScheduler(dataSource: DataSource, config: SyncConfig, logger: Logger): SyncScheduler {
   const tasks: ScheduledTask[] = [];
   let running: Promise<unknown> | undefined;
+  // A run that cannot reach the database fails at its lease; say so when the outage begins and ends, not every tick.
+  const outages = new OutageLog(logger, 'sync scheduler');
   const trigger = (mode: 'full' | 'delta') => async () => {
     if (running) {
       logger.info({ mode }, 'sync skipped: the previous run in this process is still going');
       return;
     }
     running = runSync({ dataSource, config, logger }, { trigger: 'schedule', mode })
-      .then((run) => logger.info({ runId: run.id, status: run.status, counters: run.counters }, 'scheduled sync finished'))
+      .then((run) => {
+        outages.succeeded();
+        logger.info({ runId: run.id, status: run.status, counters: run.counters }, 'scheduled sync finished');
+      })
       .catch((error: unknown) => {
-        if (error instanceof SyncBusyError) logger.info({ mode }, 'sync skipped: another replica holds the sync lease');
-        else logger.error({ err: describeError(error), mode }, 'scheduled sync failed');
+        if (error instanceof SyncBusyError) {
+          outages.succeeded(); // the lease was read: the database answers
+          logger.info({ mode }, 'sync skipped: another replica holds the sync lease');
+        } else if (!outages.failed(error)) logger.error({ err: describeError(error), mode }, 'scheduled sync failed');
       })
       .finally(() => {
         running = undefined;

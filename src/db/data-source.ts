@@ -9,6 +9,29 @@ import { describeError } from '../log-error';
 import { entities } from './entities';
 import { mysql2WithSessionSettings } from './session-settings';
 
+/**
+ * mysql2 pool bounds, so that a database outage costs a request seconds, not a hang (docs/operations.md,
+ * "Database outages"). Connections: as before, 20 per process.
+ */
+const POOL_CONNECTION_LIMIT = 20;
+/** A new connection that has not finished its handshake by then fails (ETIMEDOUT): a silent host, not a slow one. mysql2's default is 10 s. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Requests waiting for a connection while all are busy. Beyond this the pool refuses at once ("Queue
+ * limit reached.", answered 503) instead of piling up callers behind a database that has stopped
+ * answering; 0 would mean no limit, mysql2's default.
+ */
+const POOL_QUEUE_LIMIT = 200;
+/**
+ * TCP keep-alive on idle connections from 10 s of silence on, so that a connection whose server
+ * vanished without a FIN (a host that died, a dropped network) is found dead and leaves the pool
+ * while idle, once the operating system's probes go unanswered (its interval and count: about 11
+ * minutes with Linux defaults), instead of only when a request next uses it.
+ */
+const KEEP_ALIVE_INITIAL_DELAY_MS = 10_000;
+/** Idle connections are closed after this long, so a pool full of connections to a restarted server does not linger. */
+const POOL_IDLE_TIMEOUT_MS = 60_000;
+
 /** Builds (but does not open) the DataSource for the configured database. */
 export function createDataSource(database: DatabaseConfig): DataSource {
   const common = { entities, migrations, migrationsTableName: 'scimd_migrations', logging: false } as const;
@@ -35,7 +58,10 @@ export function createDataSource(database: DatabaseConfig): DataSource {
       url: database.url,
       charset: 'utf8mb4_bin',
       timezone: 'Z',
-      extra: { connectionLimit: 20 },
+      extra: {
+        connectionLimit: POOL_CONNECTION_LIMIT, connectTimeout: CONNECT_TIMEOUT_MS, queueLimit: POOL_QUEUE_LIMIT,
+        enableKeepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS, idleTimeout: POOL_IDLE_TIMEOUT_MS,
+      },
     };
   }
   return new DataSource(options);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import { MailOutboxEntity } from '../db/entities';
+import { OutageLog } from '../db/outage-log';
 import { transaction } from '../db/transaction';
 import type { MailConfig } from '../config';
 import type { Logger } from '../logger';
@@ -128,8 +129,11 @@ export class MailOutbox {
   private running: Promise<void> | undefined;
   private runAgain = false;
   private stopping = false;
+  /** A database outage is logged when it begins and ends, not on every tick in between. */
+  private readonly outages: OutageLog;
 
   constructor(private readonly dataSource: DataSource, private readonly options: MailOutboxOptions) {
+    this.outages = new OutageLog(options.logger, 'mail outbox');
     this.batchSize = options.batchSize ?? 10;
     this.maxPerRun = options.maxPerRun ?? 200;
     this.claimMs = options.claimMs ?? 5 * 60_000;
@@ -203,8 +207,8 @@ export class MailOutbox {
       this.runAgain = true;
       return;
     }
-    this.running = this.deliverDue().then(() => undefined, (error: unknown) => {
-      this.options.logger.error({ err: error }, 'mail outbox: delivery run failed');
+    this.running = this.deliverDue().then(() => this.outages.succeeded(), (error: unknown) => {
+      if (!this.outages.failed(error)) this.options.logger.error({ err: error }, 'mail outbox: delivery run failed');
     }).finally(() => {
       this.running = undefined;
       if (this.runAgain) {

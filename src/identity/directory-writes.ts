@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from '../db/entities';
+import { asDatabaseOutage } from '../db/connection-errors';
 import { transaction } from '../db/transaction';
 import { forbiddenError, invalidError } from '../errors';
 import { recordAudits, type AuditRecord } from '../governance/audit';
@@ -62,12 +63,17 @@ export async function applyDirectoryChanges(
     const batch = ordered.slice(i, i + BATCH);
     try {
       outcomes.push(...await batches.commit(dataSource, batch));
-    } catch {
+    } catch (error) {
+      // A lost database is no bad object: retrying each change would fail each in turn (or, with the
+      // database back, report a run that skipped a batch as a success). The run stops here; the
+      // batch's transaction wrote nothing, earlier batches stay, and the next run re-reads.
+      throwIfOutage(error);
       // One bad object fails alone: the batch is retried one change at a time.
       for (const write of batch) {
         try {
           outcomes.push(...await batches.commit(dataSource, [write]));
         } catch (error) {
+          throwIfOutage(error);
           outcomes.push({ anchor: write.anchor, userId: write.userId, changed: false, error: describe(error) });
         }
       }
@@ -213,6 +219,12 @@ function withManager(profile: UserProfile, managerId: string | undefined): UserP
 function required(write: DirectoryUserWrite): UserProfile {
   if (!write.profile) throw invalidError(`The plan gave no profile to ${write.action} ${write.anchor}`);
   return write.profile;
+}
+
+function throwIfOutage(error: unknown): void {
+  const outage = asDatabaseOutage(error, 'The database connection was lost while the sync applied its changes; '
+    + 'the run stopped there, and the next run applies what it did not write');
+  if (outage) throw outage;
 }
 
 function describe(error: unknown): string {
