@@ -14,7 +14,7 @@ import {
   tabToFirstNavLink, unlabelledControls,
 } from '../support/console-scenario';
 import { testDatabases } from '../support/databases';
-import { TestDirectory, testConnectionConfig } from '../support/directory';
+import { TestDirectory, testSyncLdapConfig } from '../support/directory';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider';
 import { TestServer } from '../support/test-server';
 
@@ -92,12 +92,8 @@ describe('Console end-to-end in a browser (Chromium, OIDC, Samba AD, MariaDB)', 
     const helpDesk = await dir.createGroup(suite, 'e2e Help Desk', { members: [dn.alice, dn.bob] });
     const mappingFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'scimd-mapping-')), 'mapping.json');
     writeFileSync(mappingFile, JSON.stringify({ groups: [{ group: { dn: helpDesk }, role: 'Help Desk Administrator' }] }));
-    const ldap = testConnectionConfig();
     config = {
-      ldap: {
-        url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
-        ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
-      },
+      ldap: testSyncLdapConfig(),
       baseDns: [people], userFilter: '(&(objectCategory=person)(objectClass=user))', groupFilter: '(objectClass=group)',
       mappingFile,
       // One deactivation a run passes; two are blocked until a second person approves.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Attribute, Change, Client } from 'ldapts';
 import { dateToAccountExpires, UAC_NORMAL_DISABLED, UAC_NORMAL_ENABLED } from '../../sync/ldap/account-control';
+import type { SyncConfig } from '../../src/config';
 import { openLdap, type LdapConnectionConfig } from '../../sync/ldap/connection';
 import { TreeDeleteControl } from '../../sync/ldap/controls';
 import { guidToString } from '../../sync/ldap/guid';
@@ -48,6 +49,15 @@ export function testConnectionConfig(overrides: Partial<LdapConnectionConfig> = 
     ...(env.caFile ? { caFile: env.caFile } : {}),
     ...(env.servername ? { servername: env.servername } : {}),
     ...overrides,
+  };
+}
+
+/** The `ldap` block of a sync configuration that reads the test directory (verified LDAPS, as Administrator). */
+export function testSyncLdapConfig(): SyncConfig['ldap'] {
+  const ldap = testConnectionConfig();
+  return {
+    url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
+    ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
   };
 }
 

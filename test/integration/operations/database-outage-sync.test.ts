@@ -6,7 +6,7 @@ import { openDataSource } from '../../../src/db/data-source';
 import { SYNC_LEASE, SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
 import { createLogger } from '../../../src/logger';
 import { runSync } from '../../../sync/run';
-import { TestDirectory, testConnectionConfig } from '../../support/directory';
+import { TestDirectory, testConnectionConfig, testSyncLdapConfig } from '../../support/directory';
 import { MariadbServer, MARIADB_TEST_DATABASE } from '../../support/mariadb-server';
 import { explain, runScimd } from '../../support/processes';
 
@@ -48,12 +48,8 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     dir = await TestDirectory.open();
     const suite = await dir.createSuiteOu('db-outage');
     people = await dir.createOu('People', suite);
-    const ldap = testConnectionConfig();
     config = {
-      ldap: {
-        url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
-        ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
-      },
+      ldap: testSyncLdapConfig(),
       baseDns: [people], userFilter: '(&(objectCategory=person)(objectClass=user))', groupFilter: '(objectClass=group)',
       deleteThreshold: 500, deleteThresholdPercent: 10, deletePolicy: 'deactivate', softMatchByUserName: false, schedulerEnabled: false,
     };

@@ -5,7 +5,7 @@ import type { SyncRunView } from '../../../src/governance/sync-runs';
 import { createLogger } from '../../../src/logger';
 import { runSync } from '../../../sync/run';
 import { testDatabases } from '../../support/databases';
-import { TestDirectory, testConnectionConfig } from '../../support/directory';
+import { TestDirectory, testSyncLdapConfig } from '../../support/directory';
 import { parseExposition, valueOf, type Exposition } from '../../support/prometheus';
 import { TestServer } from '../../support/test-server';
 
@@ -50,12 +50,8 @@ for (const database of testDatabases()) {
       const people = await dir.createOu('People', suite);
       // sAMAccountName is unique in the whole domain: each database's suite gets its own prefix.
       await dir.createUsers(people, USERS, (i) => dir.sampleUser(`m${database.name.slice(0, 1)}${i}`));
-      const ldap = testConnectionConfig();
       config = {
-        ldap: {
-          url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
-          ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
-        },
+        ldap: testSyncLdapConfig(),
         baseDns: [people],
         userFilter: '(&(objectCategory=person)(objectClass=user))',
         groupFilter: '(objectClass=group)',

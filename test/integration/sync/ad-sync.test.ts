@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/logger';
 import { dateToAccountExpires } from '../../../sync/ldap/account-control';
 import { runSync, SyncBusyError, type SyncRunOptions } from '../../../sync/run';
 import { testDatabases } from '../../support/databases';
-import { TestDirectory, testConnectionConfig } from '../../support/directory';
+import { TestDirectory, testSyncLdapConfig } from '../../support/directory';
 
 /** A normal-risk role within Batch sync's own permissions: the sync grants it from AD without approval. */
 const HELP_DESK_ROLE = '00000000-0000-4000-8000-000000000004';
@@ -81,12 +81,8 @@ for (const database of testDatabases()) {
           { groupsUnder: groups, createRoles: true },
         ],
       }));
-      const ldap = testConnectionConfig();
       config = {
-        ldap: {
-          url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
-          ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
-        },
+        ldap: testSyncLdapConfig(),
         baseDns: [people],
         userFilter: '(&(objectCategory=person)(objectClass=user))',
         groupFilter: '(objectClass=group)',

@@ -9,7 +9,7 @@ import { SyncRuns, type SyncRunView } from '../../../src/governance/sync-runs';
 import { createLogger } from '../../../src/logger';
 import { runSync, type SyncRunOptions } from '../../../sync/run';
 import { testDatabases } from '../../support/databases';
-import { TestDirectory, testConnectionConfig } from '../../support/directory';
+import { TestDirectory, testSyncLdapConfig } from '../../support/directory';
 import { GROUP_SCHEMA, PATCH_SCHEMA, TestServer, type ScimClient } from '../../support/test-server';
 
 /**
@@ -82,12 +82,8 @@ for (const database of testDatabases()) {
       writeFileSync(mappingFile, JSON.stringify({
         groups: [{ group: { dn: fieldGroup }, role: `${p} Field Staff` }, { groupsUnder: rolesOu, createRoles: true }],
       }));
-      const ldap = testConnectionConfig();
       config = {
-        ldap: {
-          url: ldap.url, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, startTls: false, allowPlain: false,
-          ...(ldap.caFile ? { caFile: ldap.caFile } : {}), ...(ldap.servername ? { tlsServerName: ldap.servername } : {}),
-        },
+        ldap: testSyncLdapConfig(),
         baseDns: [people], userFilter: '(&(objectCategory=person)(objectClass=user))', groupFilter: '(objectClass=group)',
         mappingFile, deleteThreshold: 500, deleteThresholdPercent: 50, deletePolicy: 'deactivate', softMatchByUserName: false,
         schedulerEnabled: false,

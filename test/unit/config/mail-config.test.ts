@@ -2,18 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Env } from '../../../src/config';
-import { ConfigError } from '../../../src/errors';
-
-function problemsOf(env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../../src/config';
+import { configProblems } from '../../support/config-problems';
 
 describe('loadConfig() mail notices', () => {
   it('has no mail configuration without SMTP_URL (notices stay queued)', () => {
@@ -35,14 +25,14 @@ describe('loadConfig() mail notices', () => {
   });
 
   it('requires MAIL_FROM with SMTP_URL, and an address in it', () => {
-    expect(problemsOf({ SMTP_URL: 'smtp://mail.example.test' })).to.include('MAIL_FROM: required when SMTP_URL is set');
-    expect(problemsOf({ SMTP_URL: 'smtp://mail.example.test', MAIL_FROM: 'scimd' })).to.include('MAIL_FROM: "scimd" is not an address');
-    expect(problemsOf({ SMTP_URL: 'smtp://mail.example.test', MAIL_FROM: 'a@example.test\nBcc: b@example.test' })).to.include('MAIL_FROM');
+    expect(configProblems({ SMTP_URL: 'smtp://mail.example.test' })).to.include('MAIL_FROM: required when SMTP_URL is set');
+    expect(configProblems({ SMTP_URL: 'smtp://mail.example.test', MAIL_FROM: 'scimd' })).to.include('MAIL_FROM: "scimd" is not an address');
+    expect(configProblems({ SMTP_URL: 'smtp://mail.example.test', MAIL_FROM: 'a@example.test\nBcc: b@example.test' })).to.include('MAIL_FROM');
   });
 
   it('refuses a URL that is not smtp:// or smtps://, without quoting its password', () => {
     for (const url of ['http://u:hunter2@mail.example.test', 'smtp//u:hunter2@mail', 'mailto:u:hunter2@example.test']) {
-      const message = problemsOf({ SMTP_URL: url, MAIL_FROM: 'noreply@example.test' });
+      const message = configProblems({ SMTP_URL: url, MAIL_FROM: 'noreply@example.test' });
       expect(message, url).to.include('SMTP_URL');
       expect(message, url).to.not.include('hunter2');
     }

@@ -1,16 +1,6 @@
 import { expect } from 'chai';
-import { loadConfig, type Env } from '../../../src/config';
-import { ConfigError } from '../../../src/errors';
-
-function problemsOf(env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../../src/config';
+import { configProblems } from '../../support/config-problems';
 
 describe('loadConfig() metrics listener', () => {
   it('has no metrics listener without METRICS_PORT (/metrics is then on the main port only, with a token)', () => {
@@ -23,10 +13,10 @@ describe('loadConfig() metrics listener', () => {
   });
 
   it('refuses a port that is not one, the main port, and METRICS_HOST alone', () => {
-    expect(problemsOf({ METRICS_PORT: 'nine' })).to.include('METRICS_PORT: "nine" is not a whole number');
-    expect(problemsOf({ METRICS_PORT: '0' })).to.include('METRICS_PORT: 0 is outside 1..65535');
-    expect(problemsOf({ METRICS_PORT: '8080' })).to.include('METRICS_PORT: 8080 is PORT as well');
-    expect(problemsOf({ PORT: '9000', METRICS_PORT: '9000' })).to.include('METRICS_PORT: 9000 is PORT as well');
-    expect(problemsOf({ METRICS_HOST: '0.0.0.0' })).to.include('METRICS_HOST is set but METRICS_PORT is not');
+    expect(configProblems({ METRICS_PORT: 'nine' })).to.include('METRICS_PORT: "nine" is not a whole number');
+    expect(configProblems({ METRICS_PORT: '0' })).to.include('METRICS_PORT: 0 is outside 1..65535');
+    expect(configProblems({ METRICS_PORT: '8080' })).to.include('METRICS_PORT: 8080 is PORT as well');
+    expect(configProblems({ PORT: '9000', METRICS_PORT: '9000' })).to.include('METRICS_PORT: 9000 is PORT as well');
+    expect(configProblems({ METRICS_HOST: '0.0.0.0' })).to.include('METRICS_HOST is set but METRICS_PORT is not');
   });
 });
