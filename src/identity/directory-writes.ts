@@ -108,23 +108,12 @@ class DirectoryBatches {
   /** Gives users whose manager was created after them their manager, through the same update. */
   async linkLateManagers(dataSource: DataSource, outcomes: readonly DirectoryWriteOutcome[]): Promise<void> {
     const failed = new Set(outcomes.filter((outcome) => outcome.error !== undefined).map((outcome) => anchorKey(outcome.anchor)));
-    const linkable = this.late.filter((write) => !failed.has(anchorKey(write.anchor))
-      && this.known.has(anchorKey(write.anchor)) && this.known.has(anchorKey(write.managerAnchor ?? '')));
-    for (let i = 0; i < linkable.length; i += BATCH) {
-      const batch = linkable.slice(i, i + BATCH);
-      await transaction(dataSource, async (manager) => {
-        const rows = await lockUsers(manager, batch.map((write) => this.known.get(anchorKey(write.anchor)) ?? ''));
-        const audits: AuditRecord[] = [];
-        for (const write of batch) {
-          const row = rows.get(this.known.get(anchorKey(write.anchor)) ?? '');
-          if (!row) continue;
-          const profile = withManager(JSON.parse(row.profile) as UserProfile, this.known.get(anchorKey(write.managerAnchor ?? '')));
-          const { audit } = await updateUser(manager, this.context, row, { profile });
-          if (audit) audits.push(audit);
-        }
-        await recordAudits(manager, this.context, audits);
-      });
-    }
+    const links = this.late.flatMap((write): ManagerLink[] => {
+      const userId = this.known.get(anchorKey(write.anchor));
+      const managerId = this.known.get(anchorKey(write.managerAnchor ?? ''));
+      return failed.has(anchorKey(write.anchor)) || userId === undefined || managerId === undefined ? [] : [{ userId, managerId }];
+    });
+    await writeManagerLinks(dataSource, this.context, links);
   }
 
   private async write(
@@ -170,6 +159,52 @@ class DirectoryBatches {
     const inserted = await insertUsers(manager, this.context, creates);
     await recordAudits(manager, this.context, [...audits, ...inserted.audits]);
     return outcomes;
+  }
+}
+
+/** A user (by id) and the manager it gets (by id). */
+interface ManagerLink {
+  readonly userId: string;
+  readonly managerId: string;
+}
+
+/** Sets each user's manager through the same update as every other write, a batch per transaction with its audit rows. */
+async function writeManagerLinks(dataSource: DataSource, context: ChangeContext, links: readonly ManagerLink[]): Promise<void> {
+  for (let i = 0; i < links.length; i += BATCH) {
+    const batch = links.slice(i, i + BATCH);
+    await transaction(dataSource, async (manager) => {
+      const rows = await lockUsers(manager, batch.map((link) => link.userId));
+      const audits: AuditRecord[] = [];
+      for (const link of batch) {
+        const row = rows.get(link.userId);
+        if (!row) continue;
+        const { audit } = await updateUser(manager, context, row, { profile: withManager(JSON.parse(row.profile) as UserProfile, link.managerId) });
+        if (audit) audits.push(audit);
+      }
+      await recordAudits(manager, context, audits);
+    });
+  }
+}
+
+/**
+ * Gives AD users a manager the run could not name when it wrote them: a streamed full run meets a
+ * user before the manager it reports to, and links the two once both are written. By anchor; a
+ * pair whose user or manager is not (or no longer) in the store is left as it is. Returns the
+ * number of users whose manager changed.
+ */
+export async function linkDirectoryManagers(
+  dataSource: DataSource, context: ChangeContext, links: readonly { readonly anchor: string; readonly managerAnchor: string }[],
+): Promise<void> {
+  if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory changes');
+  assertPermitted(context, 'users:write');
+  for (let i = 0; i < links.length; i += CHUNK) {
+    const chunk = links.slice(i, i + CHUNK);
+    const ids = await userIdsByAnchor(dataSource.manager, chunk.flatMap((link) => [link.anchor, link.managerAnchor]));
+    await writeManagerLinks(dataSource, context, chunk.flatMap((link): ManagerLink[] => {
+      const userId = ids.get(anchorKey(link.anchor));
+      const managerId = ids.get(anchorKey(link.managerAnchor));
+      return userId === undefined || managerId === undefined ? [] : [{ userId, managerId }];
+    }));
   }
 }
 
