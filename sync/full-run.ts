@@ -75,7 +75,7 @@ interface PendingManager {
 }
 
 class StreamedRun {
-  readonly counts: SyncProgressCounts = { phase: 'users', read: 0, planned: 0, applied: 0 };
+  readonly counts: SyncProgressCounts;
   unchanged = 0;
   errors = 0;
   private readonly seen = new SeenUsers();
@@ -88,6 +88,7 @@ class StreamedRun {
 
   constructor(private readonly input: FullRunInput) {
     this.directory = new DirectoryView(input.dataSource);
+    this.counts = { phase: 'users', read: 0, planned: 0, applied: 0, expected: input.storeSize };
     this.limit = deleteLimit(this.guardOptions());
   }
 
@@ -234,7 +235,7 @@ class StreamedRun {
       return typeof value === 'string' ? [value] : [];
     });
     const current = new Map((await this.directory.adKeysByIds(currentManagerIds))
-      .flatMap((key) => (key.dn === null || !key.active ? [] : [[dnKey(key.dn), key.anchor] as const])));
+      .flatMap((key) => (key.dn === null ? [] : [[dnKey(key.dn), key.anchor] as const])));
     for (const link of unresolved) {
       const anchor = current.get(dnKey(link.managerDn));
       if (anchor === undefined) this.pending.push(link);

@@ -12,4 +12,6 @@ export interface SyncProgressCounts {
   planned: number;
   /** User changes the writer answered for (written, found already as asked, or failed). */
   applied: number;
+  /** AD users the store held before the run: what a full read is likely to find (0 on a first run: no estimate). */
+  expected: number;
 }
