@@ -26,8 +26,8 @@ import {
 import { SeenUsers, type SeenState } from './seen-users';
 import type { DirectoryUser, StoredUser, SyncMapping } from './types';
 
-/** Store users per page of the leaver walk. */
-const LEAVER_PAGE = 500;
+/** Store users per page of the leaver walk, by default. */
+const STORE_PAGE = 500;
 
 export interface FullRunInput {
   readonly dataSource: DataSource;
@@ -42,6 +42,8 @@ export interface FullRunInput {
   readonly allowDeletes: boolean;
   /** AD-sourced users in the store before the run (the guard's percentage is of these). */
   readonly storeSize: number;
+  /** Store users per page of the leaver walk (default 500). */
+  readonly storePageSize?: number;
   readonly read: StreamedFullRead;
   /** Called as the counts move (after each page and each step). */
   readonly onCounts: (counts: SyncProgressCounts) => void;
@@ -129,7 +131,7 @@ class StreamedRun {
     const policy = this.input.config.deletePolicy;
     let after: string | null = null;
     for (;;) {
-      const keys = await this.directory.adUserKeysPage(after, LEAVER_PAGE);
+      const keys = await this.directory.adUserKeysPage(after, this.input.storePageSize ?? STORE_PAGE);
       if (keys.length === 0) break;
       after = keys[keys.length - 1]?.anchor ?? null;
       const leaving: PlannedUserEntry[] = [];

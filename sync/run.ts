@@ -32,6 +32,11 @@ export interface SyncRunOptions {
   /** Let this one run through the accidental-delete threshold. */
   readonly allowDeletes?: boolean;
   readonly onProgress?: (stage: string) => void;
+  /**
+   * Users per LDAP page and per page of the store walk (default 500). The full run's memory follows
+   * it; tests use small pages to cross page boundaries with a few users.
+   */
+  readonly pageSize?: number;
   /** Counts as they move (users read, planned, applied): a full run reports after every page. */
   readonly onCounts?: (counts: SyncProgressCounts) => void;
   /** Called once the run is recorded, with its id (the admin API answers with it at once). */
@@ -198,10 +203,12 @@ interface FullRunParts {
 async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
   const { runs, runId } = parts;
   const dryRun = options.dryRun === true;
-  const read = await streamFullRead(parts.client, readOptions(deps.config, parts.mapping, 'full', undefined));
+  const read = await streamFullRead(parts.client, {
+    ...readOptions(deps.config, parts.mapping, 'full', undefined), ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+  });
   const result = await runFullStreamed({
     dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
-    dryRun, allowDeletes: options.allowDeletes === true, storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
+    dryRun, allowDeletes: options.allowDeletes === true, ...(options.pageSize === undefined ? {} : { storePageSize: options.pageSize }), storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
     onCounts: (counts) => options.onCounts?.(counts),
     onFirstWrite: () => parts.progress('applying'),
   });
