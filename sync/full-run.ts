@@ -18,6 +18,7 @@ import { applyDirectoryChanges, linkDirectoryManagers } from '../src/identity/di
 import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
 import type { StreamedFullRead } from './ldap/source';
 import { dnKey } from './nesting';
+import { readAhead } from './read-ahead';
 import { planRoles, planSync, REASON_LEFT_SCOPE, type PlannedUserEntry } from './planner';
 import type { SyncProgressCounts } from './progress';
 import {
@@ -96,7 +97,7 @@ class StreamedRun {
 
   /** Step 1: read, plan and apply a page of users at a time. */
   async usersPageByPage(): Promise<void> {
-    for await (const page of this.input.read.userPages) {
+    for await (const page of readAhead(this.input.read.userPages)) {
       // A user under two nested base DNs comes twice: the first read stands.
       const fresh = page.filter((user) => !this.seen.has(user.anchor));
       this.counts.read += fresh.length;
