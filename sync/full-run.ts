@@ -25,7 +25,7 @@ import {
   applyRoleChanges, isWriting, outcomeEntries, plannedRoleEntries, plannedUserEntries, skipEntry, toWrite, type WritingEntry,
 } from './run-entries';
 import { SeenUsers, type SeenState } from './seen-users';
-import type { DirectoryUser, StoredUser, SyncMapping } from './types';
+import type { DirectoryUser, SyncMapping } from './types';
 
 /** Store users per page of the leaver walk, by default. */
 const STORE_PAGE = 500;
@@ -203,7 +203,7 @@ class StreamedRun {
     const plan = planSync(
       { mode: 'delta', users: fresh, groups: [], tombstones: [], outOfScope: [], watermark: this.input.read.watermark },
       {
-        users: [...stored, ...managerRows].map(asStored), softMatchCandidates: candidates.map(asStored),
+        users: [...stored, ...managerRows], softMatchCandidates: candidates,
         roleMembers: new Map(), roleNames: new Set(), linkedRoles: new Map(), anchorsByDn: managers,
       },
       this.input.mapping,
@@ -326,8 +326,4 @@ function stateAfter(entry: PlannedUserEntry, storedActive: boolean | undefined):
     case 'unchanged': return storedActive === false ? 'inactive' : 'active';
     default: return entry.profile?.['active'] === false ? 'inactive' : 'active';
   }
-}
-
-function asStored(user: StoredDirectoryUser): StoredUser {
-  return { ...user, profile: user.profile as unknown as Readonly<Record<string, unknown>> };
 }

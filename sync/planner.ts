@@ -237,13 +237,12 @@ function leavingEntry(leaver: Leaving, deleteIt: boolean): PlannedUserEntry {
 
 function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): PlannedUserEntry {
   const { user, mapped, stored, softMatched } = entry;
-  const profile = structuredClone(mapped.profile) as unknown as Record<string, unknown>;
+  const profile = structuredClone(mapped.profile);
   let managerAnchor: string | undefined;
   if (mapped.managerAnchor !== undefined) {
     const managerId = idByAnchor.get(anchorKey(mapped.managerAnchor));
-    const enterprise = profile['enterprise'] as Record<string, unknown>;
     if (managerId === undefined) managerAnchor = mapped.managerAnchor;
-    else enterprise['manager'] = { value: managerId };
+    else profile.enterprise = { ...profile.enterprise, manager: { value: managerId } };
   }
   const marker = managerAnchor === undefined ? {} : { managerAnchor };
   const base = { anchor: user.anchor, dn: user.dn, profile, ...marker };

@@ -8,7 +8,6 @@ import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
 import type { ChangeContext } from '../src/identity/change-context';
 import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
 import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
-import type { UserProfile } from '../src/identity/user-profile';
 import { UserDirectory } from '../src/identity/users';
 import type { PlannedUserEntry } from './planner';
 import type { RolePlanEntry } from './types';
@@ -24,8 +23,7 @@ export function isWriting(entry: PlannedUserEntry): entry is WritingEntry {
 export function toWrite(entry: WritingEntry): DirectoryUserWrite {
   return {
     action: entry.action, anchor: entry.anchor, dn: entry.dn, userId: entry.userId,
-    // The planner's profile is the mapper's UserProfile, kept as plain JSON for the attribute diff.
-    ...(entry.profile ? { profile: entry.profile as unknown as UserProfile } : {}),
+    ...(entry.profile ? { profile: entry.profile } : {}),
     ...(entry.managerAnchor ? { managerAnchor: entry.managerAnchor } : {}),
   };
 }
