@@ -203,13 +203,21 @@ interface FullRunParts {
 async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
   const { runs, runId } = parts;
   const dryRun = options.dryRun === true;
+  let phase: SyncProgressCounts['phase'] = 'users';
   const read = await streamFullRead(parts.client, {
     ...readOptions(deps.config, parts.mapping, 'full', undefined), ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
   });
   const result = await runFullStreamed({
     dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
     dryRun, allowDeletes: options.allowDeletes === true, ...(options.pageSize === undefined ? {} : { storePageSize: options.pageSize }), storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
-    onCounts: (counts) => options.onCounts?.(counts),
+    onCounts: (counts) => {
+      // Each step after the users is a stage of its own, so that time and memory can be told apart per step.
+      if (counts.phase !== phase) {
+        phase = counts.phase;
+        if (phase !== 'users') parts.progress(phase);
+      }
+      options.onCounts?.(counts);
+    },
     onFirstWrite: () => parts.progress('applying'),
   });
   const base = {
