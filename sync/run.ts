@@ -14,7 +14,7 @@ import type { Logger } from '../src/logger';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
 import { runFullStreamed } from './full-run';
-import { readDirectory, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
+import { MAX_PAGE_SIZE, readDirectory, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
 import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import type { SyncProgressCounts } from './progress';
@@ -33,7 +33,7 @@ export interface SyncRunOptions {
   readonly allowDeletes?: boolean;
   readonly onProgress?: (stage: string) => void;
   /**
-   * Users per LDAP page and per page of the store walk (default 500). The full run's memory follows
+   * Users per LDAP page and per page of the store walk (default 1,000). The full run's memory follows
    * it; tests use small pages to cross page boundaries with a few users.
    */
   readonly pageSize?: number;
@@ -189,6 +189,12 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   }
 }
 
+/**
+ * Users per page of a streamed full run: AD's MaxPageSize. Each page costs a round of store look-ups
+ * and a commit, so fewer, larger pages cost fewer statements; two pages in memory stay small.
+ */
+const FULL_RUN_PAGE_SIZE = MAX_PAGE_SIZE;
+
 interface FullRunParts {
   readonly client: Awaited<ReturnType<typeof openLdap>>;
   readonly mapping: SyncMapping;
@@ -205,11 +211,11 @@ async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: F
   const dryRun = options.dryRun === true;
   let phase: SyncProgressCounts['phase'] = 'users';
   const read = await streamFullRead(parts.client, {
-    ...readOptions(deps.config, parts.mapping, 'full', undefined), ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...readOptions(deps.config, parts.mapping, 'full', undefined), pageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE,
   });
   const result = await runFullStreamed({
     dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
-    dryRun, allowDeletes: options.allowDeletes === true, ...(options.pageSize === undefined ? {} : { storePageSize: options.pageSize }), storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
+    dryRun, allowDeletes: options.allowDeletes === true, storePageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE, storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
     onCounts: (counts) => {
       // Each step after the users is a stage of its own, so that time and memory can be told apart per step.
       if (counts.phase !== phase) {
