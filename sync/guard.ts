@@ -26,11 +26,20 @@ export interface GuardResult {
 }
 
 export function checkDeleteThreshold(plan: SyncPlan, options: DeleteThreshold): GuardResult {
+  return checkDeleteCount(plan.users.filter((entry) => entry.action === 'deactivate' || entry.action === 'delete').length, options);
+}
+
+/** The limit alone: a streamed run holds back its deactivations and deletions up to it, and knows it is blocked past it. */
+export function deleteLimit(options: DeleteThreshold): number {
+  return checkDeleteCount(0, options).limit;
+}
+
+/** The guard's verdict on a count of planned deactivations + deletions (a streamed run counts them as it plans). */
+export function checkDeleteCount(planned: number, options: DeleteThreshold): GuardResult {
   const { threshold, thresholdPercent, storeSize, allowDeletes } = options;
   for (const [name, value] of Object.entries({ threshold, thresholdPercent, storeSize })) {
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, not ${value}`);
   }
-  const planned = plan.users.filter((entry) => entry.action === 'deactivate' || entry.action === 'delete').length;
   const byPercent = Math.ceil((storeSize * thresholdPercent) / 100);
   const percentApplies = storeSize > 0;
   const limit = percentApplies ? Math.min(threshold, byPercent) : threshold;

@@ -193,7 +193,7 @@ export function planSync(
     if (read.mode === 'full') return false;
     return stored.get(key)?.active ?? true;
   };
-  const roles = planRoles(read, store, mapping, anchorOfDn, isDesired, skipped);
+  const roles = planRoles(read.groups, store, mapping, anchorOfDn, isDesired, skipped);
 
   return { users, roles };
 }
@@ -237,13 +237,12 @@ function leavingEntry(leaver: Leaving, deleteIt: boolean): PlannedUserEntry {
 
 function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): PlannedUserEntry {
   const { user, mapped, stored, softMatched } = entry;
-  const profile = structuredClone(mapped.profile) as unknown as Record<string, unknown>;
+  const profile = structuredClone(mapped.profile);
   let managerAnchor: string | undefined;
   if (mapped.managerAnchor !== undefined) {
     const managerId = idByAnchor.get(anchorKey(mapped.managerAnchor));
-    const enterprise = profile['enterprise'] as Record<string, unknown>;
     if (managerId === undefined) managerAnchor = mapped.managerAnchor;
-    else enterprise['manager'] = { value: managerId };
+    else profile.enterprise = { ...profile.enterprise, manager: { value: managerId } };
   }
   const marker = managerAnchor === undefined ? {} : { managerAnchor };
   const base = { anchor: user.anchor, dn: user.dn, profile, ...marker };
@@ -273,10 +272,13 @@ interface RoleTarget {
   readonly desired: Map<string, string>;
 }
 
-/** One entry per target role: rules naming the same role (case-insensitively) union their members. */
-function planRoles(
-  read: DirectoryRead,
-  store: StoreView,
+/**
+ * One entry per target role: rules naming the same role (case-insensitively) union their members.
+ * A streamed full run calls it once its users are written, with what it recorded of them.
+ */
+export function planRoles(
+  groups: readonly DirectoryGroup[],
+  store: Pick<StoreView, 'roleMembers' | 'roleNames' | 'linkedRoles'>,
   mapping: SyncMapping,
   anchorOfDn: (dn: string) => string | undefined,
   isDesired: (anchor: string) => boolean,
@@ -284,7 +286,7 @@ function planRoles(
 ): RolePlanEntry[] {
   const groupsByDn = new Map<string, DirectoryGroup>();
   const groupsByAnchor = new Map<string, DirectoryGroup>();
-  for (const group of read.groups) {
+  for (const group of groups) {
     if (!groupsByDn.has(dnKey(group.dn))) groupsByDn.set(dnKey(group.dn), group);
     if (!groupsByAnchor.has(anchorKey(group.anchor))) groupsByAnchor.set(anchorKey(group.anchor), group);
   }
@@ -310,7 +312,7 @@ function planRoles(
 
   for (const rule of mapping.groups) {
     if ('groupsUnder' in rule) {
-      for (const group of read.groups) {
+      for (const group of groups) {
         const name = group.name.trim();
         if (name === '' || !isUnder(group.dn, rule.groupsUnder)) continue;
         // The role made from this group earlier, even if the group has been renamed since.

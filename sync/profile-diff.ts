@@ -8,13 +8,13 @@ import type { AttributeChange } from './types';
 type View = Map<string, unknown>;
 
 /**
- * The changes that turn `before` into `after`; `active` is passed apart (the store's column is the
+ * The changes that turn `before` into `after` (profiles, or any JSON objects: it compares by shape); `active` is passed apart (the store's column is the
  * truth). `beforeActive` undefined means there is no before (a creation): `active` is then listed too.
  */
 export function diffProfiles(
-  before: Readonly<Record<string, unknown>>,
+  before: object,
   beforeActive: boolean | undefined,
-  after: Readonly<Record<string, unknown>>,
+  after: object,
   afterActive: boolean,
 ): AttributeChange[] {
   const from = view(before, beforeActive);
@@ -36,7 +36,7 @@ function compareNames(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-function view(profile: Readonly<Record<string, unknown>>, active: boolean | undefined): View {
+function view(profile: object, active: boolean | undefined): View {
   const result: View = new Map();
   for (const [key, value] of Object.entries(profile)) {
     if (key === 'active') continue;

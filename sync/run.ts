@@ -3,23 +3,24 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SYNC_LEASE_TTL_SECONDS, type SyncConfig } from '../src/config';
-import { isDatabaseOutage } from '../src/db/connection-errors';
 import { acquireLease, releaseLease, renewLease } from '../src/db/lease';
 import { assertMayAllowDeletes, SyncRuns, SYNC_LEASE, type SyncRunEntryInput, type SyncRunView } from '../src/governance/sync-runs';
 import { ServiceAccounts } from '../src/auth/service-accounts';
 import { BATCH_SYNC_ACCOUNT, batchSyncContext, type ChangeContext } from '../src/identity/change-context';
 import { DirectoryView } from '../src/identity/directory-view';
-import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
-import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
-import type { UserProfile } from '../src/identity/user-profile';
 import { UserDirectory } from '../src/identity/users';
 import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
-import { readDirectory, readServerState, WatermarkMismatchError } from './ldap/source';
+import { runFullStreamed } from './full-run';
+import { MAX_PAGE_SIZE, readDirectory, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
 import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
+import type { SyncProgressCounts } from './progress';
+import {
+  applyRoleChanges, isWriting, outcomeEntries, plannedRoleEntries, plannedUserEntries, skipEntry, toWrite,
+} from './run-entries';
 import { buildStoreView } from './store-view';
 import type { DirectoryRead, SyncMapping, Watermark } from './types';
 
@@ -31,6 +32,13 @@ export interface SyncRunOptions {
   /** Let this one run through the accidental-delete threshold. */
   readonly allowDeletes?: boolean;
   readonly onProgress?: (stage: string) => void;
+  /**
+   * Users per LDAP page and per page of the store walk (default 1,000). The full run's memory follows
+   * it; tests use small pages to cross page boundaries with a few users.
+   */
+  readonly pageSize?: number;
+  /** Counts as they move (users read, planned, applied): a full run reports after every page. */
+  readonly onCounts?: (counts: SyncProgressCounts) => void;
   /** Called once the run is recorded, with its id (the admin API answers with it at once). */
   readonly onStart?: (runId: string) => void;
   /**
@@ -120,6 +128,11 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
     });
     options.onStart?.(runId);
     progress(`reading (${mode})`);
+    if (mode === 'full') {
+      return await fullRun(deps, options, {
+        client, mapping, runs, runId, acting: batchSyncContext({ requestId: runId, ...acting }), now: now(), progress,
+      });
+    }
     let read: DirectoryRead;
     try {
       read = await readDirectory(client, readOptions(deps.config, mapping, mode, since));
@@ -177,98 +190,78 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
 }
 
 /**
- * Applies the plan as Batch sync through floor 2's write path (UserDirectory, RoleDirectory), and
- * reports what was written: a change the store already held is not reported as made.
+ * Users per page of a streamed full run: AD's MaxPageSize. Each page costs a round of store look-ups
+ * and a commit, so fewer, larger pages cost fewer statements; two pages in memory stay small.
+ */
+const FULL_RUN_PAGE_SIZE = MAX_PAGE_SIZE;
+
+interface FullRunParts {
+  readonly client: Awaited<ReturnType<typeof openLdap>>;
+  readonly mapping: SyncMapping;
+  readonly runs: SyncRuns;
+  readonly runId: string;
+  readonly acting: ChangeContext;
+  readonly now: Date;
+  readonly progress: (stage: string) => void;
+}
+
+/** A full run, streamed page by page (full-run.ts), and its record. */
+async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
+  const { runs, runId } = parts;
+  const dryRun = options.dryRun === true;
+  let phase: SyncProgressCounts['phase'] = 'users';
+  const read = await streamFullRead(parts.client, {
+    ...readOptions(deps.config, parts.mapping, 'full', undefined), pageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE,
+  });
+  const result = await runFullStreamed({
+    dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
+    dryRun, allowDeletes: options.allowDeletes === true, storePageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE, storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
+    onCounts: (counts) => {
+      // Each step after the users is a stage of its own, so that time and memory can be told apart per step.
+      if (counts.phase !== phase) {
+        phase = counts.phase;
+        if (phase !== 'users') parts.progress(phase);
+      }
+      options.onCounts?.(counts);
+    },
+    onFirstWrite: () => parts.progress('applying'),
+  });
+  const base = {
+    counters: { read: result.read, unchanged: result.unchanged },
+    server: read.watermark.server, invocationId: read.watermark.invocationId, usnFrom: null, usnTo: read.watermark.highestCommittedUsn,
+  };
+  if (result.guard.blocked || dryRun) {
+    return runs.finish(runId, {
+      ...base, status: result.guard.blocked ? 'blocked' : 'succeeded',
+      message: result.guard.blocked
+        ? `${result.guard.reason ?? 'delete threshold exceeded'}; no deactivation or deletion was applied, creations and updates were (scimd sync run --allow-deletes lets one run through)`
+        : 'dry run: nothing was applied',
+    });
+  }
+  const finished = await runs.finish(runId, {
+    ...base, status: 'succeeded', message: result.errors > 0 ? `${result.errors} change(s) failed; the next run retries them` : null,
+  });
+  if (result.errors === 0) await runs.setState({ runId, invocationId: read.watermark.invocationId, usn: read.watermark.highestCommittedUsn });
+  return finished;
+}
+
+/**
+ * Applies a delta run's plan as Batch sync through floor 2's write path (UserDirectory, RoleDirectory),
+ * and reports what was written: a change the store already held is not reported as made.
  */
 async function apply(
   dataSource: DataSource, context: ChangeContext, plan: PlannedSync, runs: SyncRuns, runId: string,
 ): Promise<number> {
-  const users = new UserDirectory(dataSource);
-  const roles = new RoleDirectory(dataSource);
-  const writes: DirectoryUserWrite[] = [];
-  const skips: SyncRunEntryInput[] = [];
-  for (const entry of plan.users) {
-    if (entry.action === 'unchanged') continue;
-    if (entry.action === 'skip') {
-      skips.push({ objectType: 'user', action: 'skip', anchor: entry.anchor, dn: entry.dn, message: entry.reason ?? null });
-      continue;
-    }
-    writes.push({
-      action: entry.action, anchor: entry.anchor, dn: entry.dn, userId: entry.userId,
-      ...(entry.profile ? { profile: entry.profile as unknown as UserProfile } : {}),
-      ...(entry.managerAnchor ? { managerAnchor: entry.managerAnchor } : {}),
-    });
-  }
-  await runs.addEntries(runId, skips);
-  const outcomes = await users.applyDirectoryChanges(context, writes);
-  await runs.addEntries(runId, userEntries(plan, outcomes));
-  let errors = outcomes.filter((outcome) => outcome.error !== undefined).length;
-  for (const role of plan.roles) {
-    if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create && role.renamedFrom === undefined) continue;
-    try {
-      const ids = await users.idsByAnchor([...role.addAnchors, ...role.removeAnchors]);
-      const idOf = (anchor: string): string[] => {
-        const id = ids.get(anchor.toLowerCase());
-        return id === undefined ? [] : [id];
-      };
-      const written = await roles.applyDirectoryGroup(context, {
-        name: role.roleName, create: role.create, add: role.addAnchors.flatMap(idOf), remove: role.removeAnchors.flatMap(idOf),
-        ...(role.madeFromGroup ? { anchor: role.groupAnchor } : {}),
-      });
-      const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
-      await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
-    } catch (error) {
-      if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
-      errors += 1;
-      await runs.addEntries(runId, [{
-        objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
-        message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
-      }]);
-    }
-  }
-  return errors;
-}
-
-/** The report's user entries: what each write did, with the planned attribute changes. */
-function userEntries(plan: PlannedSync, outcomes: readonly DirectoryWriteOutcome[]): SyncRunEntryInput[] {
-  const byAnchor = new Map(plan.users.map((entry) => [entry.anchor, entry]));
-  return outcomes.filter((outcome) => outcome.error !== undefined || outcome.changed).map((outcome): SyncRunEntryInput => {
-    const entry = byAnchor.get(outcome.anchor);
-    return {
-      objectType: 'user', action: outcome.error ? 'error' : (entry?.action as SyncRunEntryInput['action']), anchor: outcome.anchor,
-      dn: entry?.dn ?? null, changes: entry?.changes ?? [], message: outcome.error ?? entry?.reason ?? null,
-    };
-  });
+  const writing = plan.users.filter(isWriting);
+  await runs.addEntries(runId, plan.users.filter((entry) => entry.action === 'skip').map(skipEntry));
+  const outcomes = await new UserDirectory(dataSource).applyDirectoryChanges(context, writing.map(toWrite));
+  await runs.addEntries(runId, outcomeEntries(writing, outcomes));
+  const errors = outcomes.filter((outcome) => outcome.error !== undefined).length;
+  return errors + await applyRoleChanges(dataSource, context, plan.roles, runs, runId);
 }
 
 function plannedEntries(plan: PlannedSync): SyncRunEntryInput[] {
-  const users = plan.users.filter((entry) => entry.action !== 'unchanged').map((entry): SyncRunEntryInput => ({
-    objectType: 'user', action: entry.action as SyncRunEntryInput['action'], anchor: entry.anchor, dn: entry.dn,
-    changes: entry.changes, message: entry.reason ?? null,
-  }));
-  return [...users, ...plan.roles.flatMap((role) => memberEntries(role, { added: [...role.addAnchors], removed: [...role.removeAnchors], adopted: [], held: [] }, (anchor) => anchor))];
-}
-
-/** Member entries of one role, by member anchor. */
-function memberEntries(
-  role: PlannedSync['roles'][number], written: MembershipWritten, anchorOf: (member: string) => string,
-): SyncRunEntryInput[] {
-  return [
-    ...written.added.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
-    })),
-    ...written.adopted.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
-      message: 'already held through another door; now granted by Active Directory, which manages it from here on',
-    })),
-    ...written.removed.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: [{ attribute: 'roles', from: role.roleName }],
-    })),
-    ...written.held.map((grant): SyncRunEntryInput => ({
-      objectType: 'role', action: 'skip', anchor: anchorOf(grant.userId), changes: [{ attribute: 'roles', to: role.roleName }],
-      message: `not granted yet: ${grant.reason}, so a person approves it first (change request ${grant.changeRequestId})`,
-    })),
-  ];
+  return [...plannedUserEntries(plan.users), ...plannedRoleEntries(plan.roles)];
 }
 
 function readOptions(config: SyncConfig, mapping: SyncMapping, mode: 'full' | 'delta', since: Watermark | undefined) {

@@ -1,5 +1,5 @@
 import type { DirectoryView, StoredDirectoryUser } from '../src/identity/directory-view';
-import type { DirectoryRead, StoreView, StoredUser, SyncMapping } from './types';
+import type { DirectoryRead, StoreView, SyncMapping } from './types';
 
 /**
  * What the planner needs of the store. A full run loads every AD-sourced user; a delta run only
@@ -39,15 +39,11 @@ export async function buildStoreView(
     ...[...linkedRoles.values()].map((role) => role.name),
   ];
   return {
-    users: users.map(toStored),
-    softMatchCandidates: candidates.map(toStored),
+    users,
+    softMatchCandidates: candidates,
     roleMembers: await directory.adRoleMembers([...new Set(targetRoles)]),
     roleNames: await directory.roleNames(),
     linkedRoles,
     anchorsByDn,
   };
-}
-
-function toStored(user: StoredDirectoryUser): StoredUser {
-  return { ...user, profile: user.profile as unknown as Readonly<Record<string, unknown>> };
 }

@@ -3,6 +3,7 @@
  * apply → report). Pure data: no LDAP, no SQL.
  */
 import type { StoredDirectoryUser } from '../src/identity/directory-view';
+import type { UserProfile } from '../src/identity/user-profile';
 
 
 /** A user object as read from the directory. Attribute names are lower-cased; values are strings. */
@@ -56,14 +57,8 @@ export interface DirectoryRead {
   readonly watermark: Watermark;
 }
 
-/**
- * A user in the store, as the planner compares it with the directory: floor 2's view of it, with
- * the profile as plain JSON (the planner diffs it attribute by attribute, whatever its shape).
- */
-export type StoredUser = Omit<StoredDirectoryUser, 'profile'> & {
-  /** The profile as stored (UserProfile JSON). */
-  readonly profile: Readonly<Record<string, unknown>>;
-};
+/** A user in the store, as the planner compares it with the directory: floor 2's view of it. */
+export type StoredUser = StoredDirectoryUser;
 
 /** The store side of the plan's input. */
 export interface StoreView {
@@ -126,8 +121,8 @@ export interface UserPlanEntry {
   /** The store's user id, when the user exists in the store. */
   readonly userId: string | null;
   readonly changes: readonly AttributeChange[];
-  /** The mapped profile (create/update/reactivate), as the identity layer takes it (UserProfile JSON). */
-  readonly profile?: Readonly<Record<string, unknown>>;
+  /** The mapped profile (create/update/reactivate), as the identity layer's writer takes it. */
+  readonly profile?: UserProfile;
   /** Why: e.g. "left the sync scope", "disabled in AD", "soft-matched by userName", a mapping error. */
   readonly reason?: string;
 }

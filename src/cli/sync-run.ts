@@ -8,6 +8,7 @@ import { openStore } from '../runtime';
 import { note, printJson } from './output';
 import { cliContext } from './store';
 import { syncCommand } from './sync-command';
+import { syncProgressView } from './sync-progress';
 
 /**
  * `scimd sync run`: one run now, as the Batch sync identity. Exit 1 when it failed (one line on stderr
@@ -25,27 +26,22 @@ export function registerSyncRunCommand(program: Command): void {
       const config = loadConfig();
       if (!config.sync) throw invalidError('The Active Directory sync is not configured: set LDAP_URL and the LDAP_*/SYNC_* variables (docs/ad-sync.md)');
       const dataSource = await openStore(config, { migrate: config.migrateOnStart, createDefaultFolder: false });
-      const started = Date.now();
-      const tty = process.stderr.isTTY === true && !options.json;
-      const show = (stage: string) => {
-        const line = `sync: ${stage} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
-        if (tty) process.stderr.write(`\r\u001b[2K${line}`);
-        else note(line);
-      };
+      const progress = syncProgressView(process.stderr.isTTY === true && !options.json);
       try {
         const run = await runSync({ dataSource, config: config.sync, logger: runLogger(config.logLevel) }, {
           trigger: 'cli',
           ...(options.full ? { mode: 'full' as const } : options.delta ? { mode: 'delta' as const } : {}),
           dryRun: options.dryRun === true,
           allowDeletes: options.allowDeletes === true,
-          onProgress: show,
+          onProgress: (stage) => progress.stage(stage),
+          onCounts: (counts) => progress.counts(counts),
           requestedBy: cliContext(),
         }).catch((error: unknown) => {
           if (error instanceof SyncBusyError) throw conflictError(error.message);
           throw error;
         }).finally(() => {
-          // The progress line has done its job; the result (or the error) replaces it.
-          if (tty) process.stderr.write('\r\u001b[2K');
+          // The progress bar has done its job; the result (or the error) replaces it.
+          progress.stop();
         });
         if (options.json) printJson(run);
         if (run.status === 'failed') {

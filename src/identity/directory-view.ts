@@ -20,6 +20,14 @@ export interface StoredDirectoryUser {
   readonly profile: UserProfile;
 }
 
+/** What a streamed sync needs of a stored AD user to tell it left: no profile. */
+export interface StoredDirectoryUserKey {
+  readonly id: string;
+  readonly anchor: string;
+  readonly dn: string | null;
+  readonly active: boolean;
+}
+
 /** A role made from an Active Directory group, linked to it by the group's objectGUID. */
 export interface LinkedRole {
   /** roles.display_name_key: the role's name as names compare (role-name.ts). */
@@ -65,6 +73,44 @@ export class DirectoryView {
     });
     return new Map(rows.filter((row) => row.sourceDn && row.sourceAnchor)
       .map((row) => [(row.sourceDn as string).toLowerCase(), row.sourceAnchor as string]));
+  }
+
+  /**
+   * One page of the AD-sourced users' keys, in anchor order after `afterAnchor`: a streamed full
+   * sync walks the store with it to find who is no longer in the directory, a page at a time.
+   */
+  async adUserKeysPage(afterAnchor: string | null, limit: number): Promise<StoredDirectoryUserKey[]> {
+    const query = this.dataSource.getRepository(UserEntity).createQueryBuilder('u')
+      .select(['u.id', 'u.sourceAnchor', 'u.sourceDn', 'u.active'])
+      .where("u.source = 'ad' AND u.sourceAnchor IS NOT NULL")
+      .orderBy('u.sourceAnchor', 'ASC')
+      .take(limit);
+    if (afterAnchor !== null) query.andWhere('u.sourceAnchor > :afterAnchor', { afterAnchor });
+    const rows = await query.getMany();
+    return rows.map((row) => ({ id: row.id, anchor: row.sourceAnchor as string, dn: row.sourceDn, active: row.active }));
+  }
+
+  /** The anchor and DN of these users (by id) that are AD-sourced: where a stored manager reference points. */
+  async adKeysByIds(ids: readonly string[]): Promise<StoredDirectoryUserKey[]> {
+    const rows: UserEntity[] = [];
+    for (const chunk of chunks([...new Set(ids)])) {
+      rows.push(...await this.dataSource.getRepository(UserEntity).find({
+        where: { id: In(chunk), source: 'ad' }, select: { id: true, sourceAnchor: true, sourceDn: true, active: true },
+      }));
+    }
+    return rows.flatMap((row) => (row.sourceAnchor === null ? [] : [{ id: row.id, anchor: row.sourceAnchor, dn: row.sourceDn, active: row.active }]));
+  }
+
+  /** DN (as stored) → anchor of the active AD-sourced users holding these DNs (exact match: there is no index to do better). */
+  async activeAnchorsForDns(dns: readonly string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    for (const chunk of chunks([...new Set(dns)])) {
+      const rows = await this.dataSource.getRepository(UserEntity).find({
+        where: { source: 'ad', active: true, sourceDn: In(chunk) }, select: { sourceAnchor: true, sourceDn: true },
+      });
+      for (const row of rows) if (row.sourceDn !== null && row.sourceAnchor !== null) result.set(row.sourceDn, row.sourceAnchor);
+    }
+    return result;
   }
 
   /** The keys (role-name.ts) of every role's name. */

@@ -4,11 +4,13 @@ import { UserEntity } from '../db/entities';
 import { asDatabaseOutage } from '../db/connection-errors';
 import { transaction } from '../db/transaction';
 import { forbiddenError, invalidError } from '../errors';
-import { recordAudits, type AuditRecord } from '../governance/audit';
+import { diffAttributes, recordAudits, type AuditRecord } from '../governance/audit';
 import { assertPermitted, type ChangeContext } from './change-context';
+import { assertManagesUsers } from './grant-rules';
 import { isUniqueViolation } from './unique-violation';
 import type { UserProfile } from './user-profile';
-import { deleteUser, insertUsers, lockUsers, updateUser, type NewUser } from './user-writes';
+import { auditView, columnsOf } from './user-rows';
+import { deleteUser, insertUsers, laterThan, lockUsers, updateUser, type NewUser } from './user-writes';
 
 /**
  * The batch mode of the user write path, for the directory sync: many changes per transaction, but
@@ -108,23 +110,12 @@ class DirectoryBatches {
   /** Gives users whose manager was created after them their manager, through the same update. */
   async linkLateManagers(dataSource: DataSource, outcomes: readonly DirectoryWriteOutcome[]): Promise<void> {
     const failed = new Set(outcomes.filter((outcome) => outcome.error !== undefined).map((outcome) => anchorKey(outcome.anchor)));
-    const linkable = this.late.filter((write) => !failed.has(anchorKey(write.anchor))
-      && this.known.has(anchorKey(write.anchor)) && this.known.has(anchorKey(write.managerAnchor ?? '')));
-    for (let i = 0; i < linkable.length; i += BATCH) {
-      const batch = linkable.slice(i, i + BATCH);
-      await transaction(dataSource, async (manager) => {
-        const rows = await lockUsers(manager, batch.map((write) => this.known.get(anchorKey(write.anchor)) ?? ''));
-        const audits: AuditRecord[] = [];
-        for (const write of batch) {
-          const row = rows.get(this.known.get(anchorKey(write.anchor)) ?? '');
-          if (!row) continue;
-          const profile = withManager(JSON.parse(row.profile) as UserProfile, this.known.get(anchorKey(write.managerAnchor ?? '')));
-          const { audit } = await updateUser(manager, this.context, row, { profile });
-          if (audit) audits.push(audit);
-        }
-        await recordAudits(manager, this.context, audits);
-      });
-    }
+    const links = this.late.flatMap((write): ManagerLink[] => {
+      const userId = this.known.get(anchorKey(write.anchor));
+      const managerId = this.known.get(anchorKey(write.managerAnchor ?? ''));
+      return failed.has(anchorKey(write.anchor)) || userId === undefined || managerId === undefined ? [] : [{ userId, managerId }];
+    });
+    await writeManagerLinks(dataSource, this.context, links);
   }
 
   private async write(
@@ -170,6 +161,83 @@ class DirectoryBatches {
     const inserted = await insertUsers(manager, this.context, creates);
     await recordAudits(manager, this.context, [...audits, ...inserted.audits]);
     return outcomes;
+  }
+}
+
+/** A user (by id) and the manager it gets (by id). */
+interface ManagerLink {
+  readonly userId: string;
+  readonly managerId: string;
+}
+
+/**
+ * Sets each user's manager: the same change updateUser makes (profile, manager_id, version bump,
+ * updated_at, an audit record by id), written for the whole batch with one UPDATE, because a
+ * manager link touches no indexed value (user-rows.ts indexedValueRows). A batch per transaction
+ * with its audit rows. Only the sync's own users are linked; a link that changes nothing is skipped.
+ */
+async function writeManagerLinks(dataSource: DataSource, context: ChangeContext, links: readonly ManagerLink[]): Promise<void> {
+  for (let i = 0; i < links.length; i += BATCH) {
+    const batch = links.slice(i, i + BATCH);
+    await transaction(dataSource, async (manager) => {
+      const rows = await lockUsers(manager, batch.map((link) => link.userId));
+      const updates: { id: string; profile: UserProfile; updatedAt: string }[] = [];
+      const audits: AuditRecord[] = [];
+      for (const link of batch) {
+        const row = rows.get(link.userId);
+        if (!row || row.source !== 'ad') continue;
+        const before = JSON.parse(row.profile) as UserProfile;
+        const profile = withManager(before, link.managerId);
+        const changes = diffAttributes(auditView(before, false), auditView(profile, false));
+        if (changes.length === 0) continue;
+        updates.push({ id: row.id, profile, updatedAt: laterThan(row.updatedAt) });
+        audits.push({ action: 'user.update', targetType: 'User', targetId: row.id, targetName: profile.userName, changes });
+      }
+      if (updates.length === 0) return;
+      await assertManagesUsers(manager, context, updates.map((update) => update.id));
+      await updateManagersInOneStatement(manager, updates);
+      await recordAudits(manager, context, audits);
+    });
+  }
+}
+
+/** One UPDATE for a batch of manager links: each row its own profile, manager_id and updated_at, its version bumped. */
+async function updateManagersInOneStatement(
+  manager: EntityManager, updates: readonly { id: string; profile: UserProfile; updatedAt: string }[],
+): Promise<void> {
+  const cases = (column: (update: (typeof updates)[number]) => string | null): { sql: string; parameters: (string | null)[] } => ({
+    sql: `CASE id ${updates.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+    parameters: updates.flatMap((update) => [update.id, column(update)]),
+  });
+  const profile = cases((update) => columnsOf(update.profile).profile);
+  const managerId = cases((update) => columnsOf(update.profile).managerId);
+  const updatedAt = cases((update) => update.updatedAt);
+  await manager.query(
+    `UPDATE users SET profile = ${profile.sql}, manager_id = ${managerId.sql}, updated_at = ${updatedAt.sql}, version = version + 1 `
+      + `WHERE id IN (${updates.map(() => '?').join(', ')})`,
+    [...profile.parameters, ...managerId.parameters, ...updatedAt.parameters, ...updates.map((update) => update.id)],
+  );
+}
+
+/**
+ * Gives AD users a manager the run could not name when it wrote them: a streamed full run meets a
+ * user before the manager it reports to, and links the two once both are written. By anchor; a
+ * pair whose user or manager is not (or no longer) in the store is left as it is. Returns the
+ * number of users whose manager changed.
+ */
+export async function linkDirectoryManagers(
+  dataSource: DataSource, context: ChangeContext, links: readonly { readonly anchor: string; readonly managerAnchor: string }[],
+): Promise<void> {
+  if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory changes');
+  assertPermitted(context, 'users:write');
+  for (let i = 0; i < links.length; i += CHUNK) {
+    const chunk = links.slice(i, i + CHUNK);
+    const ids = await userIdsByAnchor(dataSource.manager, chunk.flatMap((link) => [link.anchor, link.managerAnchor]));
+    await writeManagerLinks(dataSource, context, chunk.flatMap((link): ManagerLink[] => {
+      const userId = ids.get(anchorKey(link.anchor));
+      const managerId = ids.get(anchorKey(link.managerAnchor));
+      return userId === undefined || managerId === undefined ? [] : [{ userId, managerId }];
+    }));
   }
 }
 

@@ -230,23 +230,61 @@ function usnOf(attrs: ReadonlyMap<string, readonly RawValue[]>, dn: string): num
 
 async function readUsers(client: LdapSearcher, baseDns: readonly string[], filter: string, settings: Settings): Promise<DirectoryUser[]> {
   const users = new Map<string, DirectoryUser>();
+  for await (const page of userPages(client, baseDns, filter, settings)) {
+    for (const user of page) if (!users.has(user.anchor)) users.set(user.anchor, user); // nested base DNs
+  }
+  return [...users.values()];
+}
+
+/**
+ * The users under each base DN, one LDAP page at a time, as the server sends them. A user under two
+ * nested base DNs comes twice: the caller keeps the first (it tracks the anchors it has seen anyway).
+ */
+async function* userPages(
+  client: LdapSearcher, baseDns: readonly string[], filter: string, settings: Settings,
+): AsyncGenerator<DirectoryUser[]> {
   const request = ['objectGUID', 'uSNChanged', ...settings.userAttributes.filter((a) => a !== 'usnchanged')];
   for (const base of baseDns) {
+    const pages = client.searchPaginated(base, {
+      scope: 'sub', filter, attributes: request, explicitBufferAttributes: bufferAttributesFor(request), paged: { pageSize: settings.pageSize },
+    });
     try {
-      for await (const entry of pagedSearch(client, base, filter, request, settings.pageSize)) {
-        const attrs = entryAttributes(entry);
-        const anchor = anchorOf(entry);
-        if (users.has(anchor)) continue; // nested base DNs
-        const attributes: Record<string, readonly string[]> = {};
-        for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
-        users.set(anchor, { anchor, dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes });
-      }
+      for await (const page of pages) yield page.searchEntries.map((entry) => toDirectoryUser(entry, settings));
     } catch (error) {
       if (error instanceof NoSuchObjectError) throw new DirectoryReadError(`base DN ${base} does not exist`, { cause: error });
       throw error;
     }
   }
-  return [...users.values()];
+}
+
+function toDirectoryUser(entry: Entry, settings: Settings): DirectoryUser {
+  const attrs = entryAttributes(entry);
+  const attributes: Record<string, readonly string[]> = {};
+  for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
+  return { anchor: anchorOf(entry), dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes };
+}
+
+/** A full read that the caller consumes page by page: nothing holds every user at once. */
+export interface StreamedFullRead {
+  /** Taken before any object is read (see the top of this file). */
+  readonly watermark: Watermark;
+  /** Users in scope, one LDAP page at a time; iterate once, and read nothing else from the client meanwhile. */
+  readonly userPages: AsyncIterable<readonly DirectoryUser[]>;
+  /** The mapping's groups (and the groups nested in them), read whole, after the users. */
+  readGroups(): Promise<DirectoryGroup[]>;
+}
+
+export async function streamFullRead(
+  client: LdapSearcher, options: Omit<ReadDirectoryOptions, 'mode' | 'since'>,
+): Promise<StreamedFullRead> {
+  const settings = checkOptions({ ...options, mode: 'full' });
+  const state = await readServerState(client);
+  const contexts = namingContextsOf(options.baseDns, state);
+  return {
+    watermark: { invocationId: state.invocationId, highestCommittedUsn: state.highestCommittedUsn, server: state.dnsHostName ?? state.dsServiceName },
+    userPages: userPages(client, options.baseDns, options.userFilter, settings),
+    readGroups: () => readGroups(client, contexts, { ...options, mode: 'full' }, settings),
+  };
 }
 
 async function readTombstones(client: LdapSearcher, contexts: readonly string[], changed: string, pageSize: number): Promise<DirectoryTombstone[]> {

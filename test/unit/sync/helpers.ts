@@ -67,7 +67,7 @@ export function storedFrom(user: DirectoryUser, overrides: Partial<StoredUser> =
     dn: user.dn,
     userName: mapped.profile.userName,
     active: mapped.active,
-    profile: mapped.profile as unknown as Record<string, unknown>,
+    profile: mapped.profile,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { UserProfile } from '../../../src/identity/user-profile';
 import { loadMapping } from '../../../sync/mapping';
 import { countPlan, planSync, type PlannedSync, type PlannedUserEntry } from '../../../sync/planner';
 import type { DirectoryRead, GroupRule, PlanOptions, StoreView, SyncMapping, SyncPlan } from '../../../sync/types';
@@ -62,9 +63,10 @@ describe('sync planner: directory users', () => {
   it('leaves a user unchanged when the stored profile only differs in key order', () => {
     const user = adUser(1);
     const stored = storedFrom(user);
-    const reordered = Object.fromEntries(Object.entries(stored.profile).reverse());
-    reordered['emails'] = [{ value: 'u1@corp.example', primary: true, type: 'work' }];
-    reordered['name'] = { familyName: 'Family1', givenName: 'Given1' };
+    // userName again keeps its (now last) place: the copy is a whole profile, in reverse key order.
+    const reordered: UserProfile = { ...Object.fromEntries(Object.entries(stored.profile).reverse()), userName: stored.profile.userName };
+    reordered.emails = [{ value: 'u1@corp.example', primary: true, type: 'work' }];
+    reordered.name = { familyName: 'Family1', givenName: 'Given1' };
     expect(only(plan(fullRead([user]), storeView({ users: [{ ...stored, profile: reordered }] }))).action).to.equal('unchanged');
   });
 

@@ -1,0 +1,329 @@
+/**
+ * A full run that streams: each LDAP page of users is mapped, planned against the store rows of
+ * those users and applied (one batch transaction with its audit rows, through directory-writes.ts)
+ * before the next page is read, so memory follows the page size, not the directory. What spans the
+ * run is small: the users seen (seen-users.ts), manager references met before their manager, and
+ * the deactivations and deletions held back under the delete guard.
+ *
+ * Steps: users (page by page) → manager links met early → leavers (the store's AD users in anchor
+ * order, pages not seen in the read) → held-back deactivations and deletions, unless over the
+ * guard's limit → groups and role memberships.
+ */
+import type { DataSource } from 'typeorm';
+import type { SyncConfig } from '../src/config';
+import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
+import type { ChangeContext } from '../src/identity/change-context';
+import { DirectoryView, type StoredDirectoryUser } from '../src/identity/directory-view';
+import { applyDirectoryChanges, linkDirectoryManagers } from '../src/identity/directory-writes';
+import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
+import type { StreamedFullRead } from './ldap/source';
+import { dnKey } from './nesting';
+import { readAhead } from './read-ahead';
+import { planRoles, planSync, REASON_LEFT_SCOPE, type PlannedUserEntry } from './planner';
+import type { SyncProgressCounts } from './progress';
+import {
+  applyRoleChanges, isWriting, outcomeEntries, plannedRoleEntries, plannedUserEntries, skipEntry, toWrite, type WritingEntry,
+} from './run-entries';
+import { SeenUsers, type SeenState } from './seen-users';
+import type { DirectoryUser, SyncMapping } from './types';
+
+/** Store users per page of the leaver walk, by default. */
+const STORE_PAGE = 500;
+
+export interface FullRunInput {
+  readonly dataSource: DataSource;
+  readonly config: SyncConfig;
+  readonly mapping: SyncMapping;
+  readonly now: Date;
+  readonly runs: SyncRuns;
+  readonly runId: string;
+  /** Batch sync, as the writes are made. */
+  readonly context: ChangeContext;
+  readonly dryRun: boolean;
+  readonly allowDeletes: boolean;
+  /** AD-sourced users in the store before the run (the guard's percentage is of these). */
+  readonly storeSize: number;
+  /** Store users per page of the leaver walk (default 500). */
+  readonly storePageSize?: number;
+  readonly read: StreamedFullRead;
+  /** Called as the counts move (after each page and each step). */
+  readonly onCounts: (counts: SyncProgressCounts) => void;
+  /** Called once, before the first write. */
+  readonly onFirstWrite: () => void;
+}
+
+export interface FullRunResult {
+  /** Directory objects read: users and groups. */
+  readonly read: number;
+  readonly unchanged: number;
+  readonly errors: number;
+  /** The guard's verdict on the deactivations and deletions the run planned. */
+  readonly guard: GuardResult;
+}
+
+export async function runFullStreamed(input: FullRunInput): Promise<FullRunResult> {
+  const run = new StreamedRun(input);
+  await run.usersPageByPage();
+  await run.linkManagersMetEarly();
+  await run.leavers();
+  const guard = await run.releaseHeldBack();
+  const groups = await run.roles(guard);
+  return { read: run.counts.read + groups, unchanged: run.unchanged, errors: run.errors, guard };
+}
+
+/** A manager reference the run met before it read the manager. */
+interface PendingManager {
+  readonly anchor: string;
+  readonly managerDn: string;
+}
+
+class StreamedRun {
+  readonly counts: SyncProgressCounts;
+  unchanged = 0;
+  errors = 0;
+  private readonly seen = new SeenUsers();
+  private readonly directory: DirectoryView;
+  private readonly pending: PendingManager[] = [];
+  private readonly heldBack: WritingEntry[] = [];
+  private destructive = 0;
+  private readonly limit: number;
+  private wrote = false;
+
+  constructor(private readonly input: FullRunInput) {
+    this.directory = new DirectoryView(input.dataSource);
+    this.counts = { phase: 'users', read: 0, planned: 0, applied: 0, expected: input.storeSize };
+    this.limit = deleteLimit(this.guardOptions());
+  }
+
+  /** Step 1: read, plan and apply a page of users at a time. */
+  async usersPageByPage(): Promise<void> {
+    for await (const page of readAhead(this.input.read.userPages)) {
+      // A user under two nested base DNs comes twice: the first read stands.
+      const fresh = page.filter((user) => !this.seen.has(user.anchor));
+      this.counts.read += fresh.length;
+      if (fresh.length === 0) continue;
+      const planned = await this.planPage(fresh);
+      this.counts.planned += planned.length;
+      await this.applyUsers(planned);
+      this.report();
+    }
+  }
+
+  /** Step 2: users written before the manager they report to get the manager now that both exist. */
+  async linkManagersMetEarly(): Promise<void> {
+    this.counts.phase = 'managers';
+    this.report();
+    if (this.pending.length === 0 || this.input.dryRun) return;
+    const unresolved = this.pending.filter((link) => this.seen.anchorOfDn(link.managerDn) === undefined).map((link) => link.managerDn);
+    // A manager outside the scope the run read: the store may hold it, active, under that DN.
+    const stored = unresolved.length === 0 ? new Map<string, string>() : await this.directory.activeAnchorsForDns(unresolved);
+    const links = this.pending.flatMap((link) => {
+      const managerAnchor = this.seen.anchorOfDn(link.managerDn) ?? stored.get(link.managerDn);
+      return managerAnchor === undefined ? [] : [{ anchor: link.anchor, managerAnchor }];
+    });
+    this.markWriting();
+    await linkDirectoryManagers(this.input.dataSource, this.input.context, links);
+  }
+
+  /** Step 3: the store's AD users the read did not see left the scope; walked in anchor order, a page at a time. */
+  async leavers(): Promise<void> {
+    this.counts.phase = 'leavers';
+    this.report();
+    const policy = this.input.config.deletePolicy;
+    let after: string | null = null;
+    for (;;) {
+      const keys = await this.directory.adUserKeysPage(after, this.input.storePageSize ?? STORE_PAGE);
+      if (keys.length === 0) break;
+      after = keys[keys.length - 1]?.anchor ?? null;
+      const leaving: PlannedUserEntry[] = [];
+      for (const key of keys) {
+        if (this.seen.has(key.anchor)) continue;
+        const base = { anchor: key.anchor, dn: key.dn, userId: key.id, reason: REASON_LEFT_SCOPE };
+        if (policy === 'delete') leaving.push({ ...base, action: 'delete', changes: [] });
+        else if (key.active) leaving.push({ ...base, action: 'deactivate', changes: [{ attribute: 'active', from: true, to: false }] });
+        else this.unchanged += 1; // left before, already inactive: nothing to do, nothing to count twice
+      }
+      this.counts.planned += leaving.length;
+      await this.applyUsers(leaving);
+    }
+  }
+
+  /** Step 4: the deactivations and deletions held back under the guard, applied unless there are more than it allows. */
+  async releaseHeldBack(): Promise<GuardResult> {
+    const guard = checkDeleteCount(this.destructive, this.guardOptions());
+    if (guard.blocked || this.heldBack.length === 0) return guard;
+    const held = this.heldBack.splice(0);
+    await this.write(held);
+    this.report();
+    return guard;
+  }
+
+  /** Step 5: the mapping's groups, read whole, and the roles' AD-sourced membership from what the run recorded. */
+  async roles(guard: GuardResult): Promise<number> {
+    this.counts.phase = 'groups';
+    this.report();
+    const groups = await this.input.read.readGroups();
+    const linkedRoles = await this.directory.linkedRoles();
+    const targetRoles = [
+      ...this.input.mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
+      ...groups.map((group) => group.name),
+      ...[...linkedRoles.values()].map((role) => role.name),
+    ];
+    const store = {
+      roleMembers: await this.directory.adRoleMembers([...new Set(targetRoles)]),
+      roleNames: await this.directory.roleNames(),
+      linkedRoles,
+    };
+    const roles = planRoles(
+      groups, store, this.input.mapping, (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped,
+    );
+    if (this.input.dryRun || guard.blocked) {
+      await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(roles));
+    } else {
+      this.markWriting();
+      this.errors += await applyRoleChanges(this.input.dataSource, this.input.context, roles, this.input.runs, this.input.runId);
+    }
+    this.counts.phase = 'done';
+    this.report();
+    return groups.length;
+  }
+
+  /** The page's store rows and manager references, then the planner over the page as over a delta read. */
+  private async planPage(fresh: readonly DirectoryUser[]): Promise<PlannedUserEntry[]> {
+    const stored = await this.directory.adUsers(fresh.map((user) => user.anchor));
+    const managers = await this.resolveManagers(fresh, stored);
+    const known = new Set(stored.map((user) => user.anchor?.toLowerCase()));
+    const managerRows = await this.directory.adUsers([...new Set(managers.values())].filter((anchor) => !known.has(anchor.toLowerCase())));
+    const userNameAttribute = this.input.mapping.attributes.userName ?? 'userprincipalname';
+    const candidates = this.input.config.softMatchByUserName
+      ? await this.directory.unanchoredUsersByUserName(fresh
+        .filter((user) => !known.has(user.anchor.toLowerCase()))
+        .flatMap((user) => user.attributes[userNameAttribute]?.slice(0, 1) ?? []))
+      : [];
+    const plan = planSync(
+      { mode: 'delta', users: fresh, groups: [], tombstones: [], outOfScope: [], watermark: this.input.read.watermark },
+      {
+        users: [...stored, ...managerRows], softMatchCandidates: candidates,
+        roleMembers: new Map(), roleNames: new Set(), linkedRoles: new Map(), anchorsByDn: managers,
+      },
+      this.input.mapping,
+      { softMatchByUserName: this.input.config.softMatchByUserName, deletePolicy: this.input.config.deletePolicy },
+      this.input.now,
+    );
+    this.remember(fresh, stored, plan.users);
+    return [...plan.users];
+  }
+
+  /**
+   * Manager DN → anchor for the page's users: users of this page or read earlier, else the manager
+   * the store names now when its DN is the one AD names (a manager later in the read). A reference
+   * still unresolved is linked after the read (step 2).
+   */
+  private async resolveManagers(fresh: readonly DirectoryUser[], stored: readonly StoredDirectoryUser[]): Promise<Map<string, string>> {
+    const attribute = this.input.mapping.attributes['enterprise.manager'];
+    const resolved = new Map<string, string>();
+    if (attribute === undefined) return resolved;
+    const inPage = new Map(fresh.map((user) => [dnKey(user.dn), user.anchor]));
+    const unresolved: { anchor: string; managerDn: string }[] = [];
+    for (const user of fresh) {
+      const managerDn = user.attributes[attribute]?.[0];
+      if (managerDn === undefined || managerDn === '') continue;
+      const anchor = inPage.get(dnKey(managerDn)) ?? this.seen.anchorOfDn(managerDn);
+      if (anchor === undefined) unresolved.push({ anchor: user.anchor, managerDn });
+      else resolved.set(managerDn, anchor);
+    }
+    if (unresolved.length === 0) return resolved;
+    const currentManagerIds = stored.flatMap((user) => {
+      const value = user.profile.enterprise?.manager?.value;
+      return typeof value === 'string' ? [value] : [];
+    });
+    const current = new Map((await this.directory.adKeysByIds(currentManagerIds))
+      .flatMap((key) => (key.dn === null ? [] : [[dnKey(key.dn), key.anchor] as const])));
+    for (const link of unresolved) {
+      const anchor = current.get(dnKey(link.managerDn));
+      if (anchor === undefined) this.pending.push(link);
+      else resolved.set(link.managerDn, anchor);
+    }
+    return resolved;
+  }
+
+  /** Records each user of the page: its DN, and whether it is active once the run is applied. */
+  private remember(fresh: readonly DirectoryUser[], stored: readonly StoredDirectoryUser[], entries: readonly PlannedUserEntry[]): void {
+    const storedActive = new Map(stored.map((user) => [user.anchor?.toLowerCase(), user.active]));
+    const byAnchor = new Map(entries.map((entry) => [entry.anchor.toLowerCase(), entry]));
+    for (const user of fresh) {
+      const entry = byAnchor.get(user.anchor.toLowerCase());
+      this.seen.record(user.anchor, user.dn, entry === undefined ? 'skipped' : stateAfter(entry, storedActive.get(user.anchor.toLowerCase())));
+    }
+  }
+
+  /**
+   * Writes a page's changes (or records them, on a dry run). Deactivations and deletions wait
+   * until the run knows their number, unless deletes are allowed: past the guard's limit they are
+   * not applied, and recorded as planned.
+   */
+  private async applyUsers(entries: readonly PlannedUserEntry[]): Promise<void> {
+    const { runs, runId } = this.input;
+    const skips: SyncRunEntryInput[] = [];
+    const writes: WritingEntry[] = [];
+    const planned: PlannedUserEntry[] = [];
+    for (const entry of entries) {
+      if (entry.action === 'unchanged') this.unchanged += 1;
+      else if (entry.action === 'skip') skips.push(skipEntry(entry));
+      else if (!isWriting(entry)) continue;
+      else if (this.input.dryRun) planned.push(entry);
+      else if (entry.action !== 'deactivate' && entry.action !== 'delete') writes.push(entry);
+      else this.holdBack(entry, writes, planned);
+    }
+    await runs.addEntries(runId, [...skips, ...plannedUserEntries(planned)]);
+    await this.write(writes);
+  }
+
+  private holdBack(entry: WritingEntry, writes: WritingEntry[], planned: PlannedUserEntry[]): void {
+    this.destructive += 1;
+    if (this.input.allowDeletes) {
+      writes.push(entry);
+    } else if (this.destructive <= this.limit) {
+      this.heldBack.push(entry);
+    } else {
+      // Over the limit: the run is blocked; what was held back is reported as planned, not applied.
+      planned.push(...this.heldBack.splice(0), entry);
+    }
+  }
+
+  private async write(entries: readonly WritingEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.markWriting();
+    const outcomes = await applyDirectoryChanges(this.input.dataSource, this.input.context, entries.map(toWrite));
+    await this.input.runs.addEntries(this.input.runId, outcomeEntries(entries, outcomes));
+    this.errors += outcomes.filter((outcome) => outcome.error !== undefined).length;
+    this.counts.applied += outcomes.length;
+  }
+
+  private markWriting(): void {
+    if (this.wrote) return;
+    this.wrote = true;
+    this.input.onFirstWrite();
+  }
+
+  private report(): void {
+    this.input.onCounts({ ...this.counts });
+  }
+
+  private guardOptions() {
+    return {
+      threshold: this.input.config.deleteThreshold, thresholdPercent: this.input.config.deleteThresholdPercent,
+      storeSize: this.input.storeSize, allowDeletes: this.input.allowDeletes,
+    };
+  }
+}
+
+/** Whether the user is active once the run is applied, from its plan entry. */
+function stateAfter(entry: PlannedUserEntry, storedActive: boolean | undefined): SeenState {
+  switch (entry.action) {
+    case 'skip': return 'skipped';
+    case 'deactivate': case 'delete': return 'inactive';
+    case 'unchanged': return storedActive === false ? 'inactive' : 'active';
+    default: return entry.profile?.['active'] === false ? 'inactive' : 'active';
+  }
+}

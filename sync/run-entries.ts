@@ -1,0 +1,111 @@
+/**
+ * The run report's entries (one per change, the counters are counted from them) and the role step
+ * of applying, shared by the whole-read delta run and the streamed full run (run.ts, full-run.ts).
+ */
+import type { DataSource } from 'typeorm';
+import { isDatabaseOutage } from '../src/db/connection-errors';
+import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
+import type { ChangeContext } from '../src/identity/change-context';
+import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
+import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
+import { UserDirectory } from '../src/identity/users';
+import type { PlannedUserEntry } from './planner';
+import type { RolePlanEntry } from './types';
+
+/** A user entry that writes something (not unchanged, not skipped). */
+export type WritingEntry = PlannedUserEntry & { readonly action: DirectoryUserWrite['action'] };
+
+export function isWriting(entry: PlannedUserEntry): entry is WritingEntry {
+  return entry.action !== 'unchanged' && entry.action !== 'skip';
+}
+
+/** The writer's input for one planned change. */
+export function toWrite(entry: WritingEntry): DirectoryUserWrite {
+  return {
+    action: entry.action, anchor: entry.anchor, dn: entry.dn, userId: entry.userId,
+    ...(entry.profile ? { profile: entry.profile } : {}),
+    ...(entry.managerAnchor ? { managerAnchor: entry.managerAnchor } : {}),
+  };
+}
+
+export function skipEntry(entry: PlannedUserEntry): SyncRunEntryInput {
+  return { objectType: 'user', action: 'skip', anchor: entry.anchor, dn: entry.dn, message: entry.reason ?? null };
+}
+
+/** Entries of changes planned and not applied (dry run, blocked run). */
+export function plannedUserEntries(entries: readonly PlannedUserEntry[]): SyncRunEntryInput[] {
+  return entries.filter((entry) => entry.action !== 'unchanged').map((entry): SyncRunEntryInput => ({
+    objectType: 'user', action: entry.action as SyncRunEntryInput['action'], anchor: entry.anchor, dn: entry.dn,
+    changes: entry.changes, message: entry.reason ?? null,
+  }));
+}
+
+/** The report's user entries: what each write did, with the planned attribute changes. */
+export function outcomeEntries(entries: readonly PlannedUserEntry[], outcomes: readonly DirectoryWriteOutcome[]): SyncRunEntryInput[] {
+  const byAnchor = new Map(entries.map((entry) => [entry.anchor, entry]));
+  return outcomes.filter((outcome) => outcome.error !== undefined || outcome.changed).map((outcome): SyncRunEntryInput => {
+    const entry = byAnchor.get(outcome.anchor);
+    return {
+      objectType: 'user', action: outcome.error ? 'error' : (entry?.action as SyncRunEntryInput['action']), anchor: outcome.anchor,
+      dn: entry?.dn ?? null, changes: entry?.changes ?? [], message: outcome.error ?? entry?.reason ?? null,
+    };
+  });
+}
+
+/** Entries of planned role changes, by member anchor. */
+export function plannedRoleEntries(roles: readonly RolePlanEntry[]): SyncRunEntryInput[] {
+  return roles.flatMap((role) => memberEntries(role, { added: [...role.addAnchors], removed: [...role.removeAnchors], adopted: [], held: [] }, (anchor) => anchor));
+}
+
+/** Applies the roles' membership changes through RoleDirectory and records them; returns the number of roles that failed. */
+export async function applyRoleChanges(
+  dataSource: DataSource, context: ChangeContext, roles: readonly RolePlanEntry[], runs: SyncRuns, runId: string,
+): Promise<number> {
+  const users = new UserDirectory(dataSource);
+  const directory = new RoleDirectory(dataSource);
+  let errors = 0;
+  for (const role of roles) {
+    if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create && role.renamedFrom === undefined) continue;
+    try {
+      const ids = await users.idsByAnchor([...role.addAnchors, ...role.removeAnchors]);
+      const idOf = (anchor: string): string[] => {
+        const id = ids.get(anchor.toLowerCase());
+        return id === undefined ? [] : [id];
+      };
+      const written = await directory.applyDirectoryGroup(context, {
+        name: role.roleName, create: role.create, add: role.addAnchors.flatMap(idOf), remove: role.removeAnchors.flatMap(idOf),
+        ...(role.madeFromGroup ? { anchor: role.groupAnchor } : {}),
+      });
+      const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
+      await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
+    } catch (error) {
+      if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
+      errors += 1;
+      await runs.addEntries(runId, [{
+        objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
+        message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
+      }]);
+    }
+  }
+  return errors;
+}
+
+/** Member entries of one role, by member anchor. */
+function memberEntries(role: RolePlanEntry, written: MembershipWritten, anchorOf: (member: string) => string): SyncRunEntryInput[] {
+  return [
+    ...written.added.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
+    })),
+    ...written.adopted.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
+      message: 'already held through another door; now granted by Active Directory, which manages it from here on',
+    })),
+    ...written.removed.map((member): SyncRunEntryInput => ({
+      objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: [{ attribute: 'roles', from: role.roleName }],
+    })),
+    ...written.held.map((grant): SyncRunEntryInput => ({
+      objectType: 'role', action: 'skip', anchor: anchorOf(grant.userId), changes: [{ attribute: 'roles', to: role.roleName }],
+      message: `not granted yet: ${grant.reason}, so a person approves it first (change request ${grant.changeRequestId})`,
+    })),
+  ];
+}
