@@ -47,8 +47,12 @@ const REQUESTS_FILE = path.join(__dirname, 'requests.ts');
 /**
  * One autocannon run against a target. autocannon fires from one worker thread, so the load
  * generator and the server under test are two threads sharing the machine's cores, not one event loop.
+ * With `overallRate` the run is open-loop: requests go out at that rate whatever the answers'
+ * latency (as long as a connection is free), so its p99 is latency at that load, not 1 / throughput.
  */
-export async function runLoad(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
+export async function runLoad(
+  target: LoadTarget, connections: number, seconds: number, options: { overallRate?: number } = {},
+): Promise<LoadResult> {
   const { url, scenario, headers, ...fixed } = target;
   const request = {
     ...fixed,
@@ -62,6 +66,8 @@ export async function runLoad(target: LoadTarget, connections: number, seconds: 
     workers: 1,
     timeout: 30,
     requests: [request as autocannon.Request],
+    // An arrival rate (requests per second over all connections) instead of a closed loop.
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
   });
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;

@@ -3,8 +3,7 @@ import type { DataSource } from 'typeorm';
 import { problemFace } from './admin/problem';
 import { ADMIN_PREFIX, adminRouter } from './admin/router';
 import type { TriggerRun } from './admin/sync-routes';
-import { Authenticator } from './auth/authenticator';
-import { CachedAuthenticator } from './auth/principal-cache';
+import { cachedAuthenticator } from './auth/principal-cache';
 import { DEFAULT_PRINCIPAL_CACHE_MS, type Config } from './config';
 import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
@@ -90,7 +89,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
   app.use(consoleMount);
-  app.use(authenticateBearer(new CachedAuthenticator(new Authenticator(dataSource), config.principalCacheMs ?? DEFAULT_PRINCIPAL_CACHE_MS)));
+  app.use(authenticateBearer(cachedAuthenticator(dataSource, config.principalCacheMs ?? DEFAULT_PRINCIPAL_CACHE_MS)));
   app.use(limitRequestsPerToken(config.rateLimit?.perToken));
   app.use(metricsRoutes.routes());
   app.use(admin.routes());

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { MAX_PRINCIPAL_CACHE_MS } from '../config';
-import type { BearerAuthenticator } from './authenticator';
+import type { DataSource } from 'typeorm';
+import { Authenticator, type BearerAuthenticator } from './authenticator';
+import { onPrincipalsChanged } from './principal-changes';
 import type { Principal } from './principal';
 
 /**
@@ -13,8 +15,11 @@ import type { Principal } from './principal';
  * deactivated person or a changed role is honoured by every replica at most `ttlMs` after it was
  * committed, because an entry's lifetime starts before the database read that filled it. Nothing is
  * shared between processes, so no replica (nor the CLI, which revokes from a process of its own) needs
- * to tell the others anything. Only accepted tokens are remembered: a refusal is never cached, so a
- * token issued a moment ago works at once, and guessing costs what it did (the address limit counts it).
+ * to tell the others anything; the process that makes such a change forgets at once (see
+ * cachedAuthenticator). Only service accounts' principals are remembered: they carry the provisioning
+ * traffic, while a person's token (the admin API, a few requests) follows the person's roles and
+ * `active` at every request. A refusal is never remembered, so a token issued a moment ago works at
+ * once, and guessing costs what it did (the address limit counts it).
  */
 /** Entries beyond this are not added (the oldest expire first): memory stays bounded under many tokens. */
 const MAX_ENTRIES = 10_000;
@@ -22,6 +27,16 @@ const MAX_ENTRIES = 10_000;
 interface Entry {
   readonly expiresAt: number;
   readonly principal: Promise<Principal | undefined>;
+}
+
+/**
+ * The authenticator the HTTP edge uses: the database's, behind a cache of `ttlMs` that forgets
+ * everything when this process changes what a principal stands for (principal-changes.ts).
+ */
+export function cachedAuthenticator(dataSource: DataSource, ttlMs: number): BearerAuthenticator {
+  const cache = new CachedAuthenticator(new Authenticator(dataSource), ttlMs);
+  onPrincipalsChanged(dataSource, () => cache.clear());
+  return cache;
 }
 
 export class CachedAuthenticator implements BearerAuthenticator {
@@ -51,10 +66,15 @@ export class CachedAuthenticator implements BearerAuthenticator {
     const entry: Entry = { expiresAt: started + this.ttlMs, principal };
     if (this.makeRoom()) this.entries.set(key, entry);
     principal.then(
-      (found) => { if (!found) this.forget(key, entry); },
+      (found) => { if (found?.kind !== 'service-account') this.forget(key, entry); },
       () => { this.forget(key, entry); },
     );
     return principal;
+  }
+
+  /** Forgets every principal: the next request of each token reads the database again. */
+  clear(): void {
+    this.entries.clear();
   }
 
   /** Entries currently held (for the tests and the bound). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { principalsChanged } from './principal-changes';
 import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, forbiddenError, invalidError, notFoundError } from '../errors';
@@ -117,6 +118,7 @@ export class ServiceAccounts {
       }
       revoked = token;
     });
+    principalsChanged(this.dataSource);
     return tokenView(revoked as unknown as ApiTokenEntity);
   }
 
