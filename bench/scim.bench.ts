@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       database: { kind: 'mariadb', url: options.databaseUrl.replace(/^mariadb:/, 'mysql:') },
       migrateOnStart: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 5_000,
       governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 },
+      ...(options.principalCacheMs === undefined ? {} : { principalCacheMs: options.principalCacheMs }),
     };
     server = await startServer(config, createLogger('silent'));
     const { token } = await new ServiceAccounts(server.dataSource).create(

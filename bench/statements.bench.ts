@@ -8,7 +8,7 @@ import { DEFAULT_DATABASE_URL } from './options';
 import { resetDatabase } from './seed';
 
 /**
- * `npm run bench:statements`: the SQL statements each benchmarked SCIM request sends, counted on a
+ * `node_modules/.bin/tsx bench/statements.bench.ts`: the SQL statements each benchmarked SCIM request sends, counted on a
  * warm server (the request is sent once unmeasured, then once counted; a principal already
  * remembered by the cache costs no authentication statement, which is the steady state under load).
  * Prints each scenario's count and, with --sql, the statements themselves; --no-cache turns the
