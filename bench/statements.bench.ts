@@ -8,12 +8,12 @@ import { DEFAULT_DATABASE_URL } from './options';
 import { resetDatabase } from './seed';
 
 /**
- * `node_modules/.bin/tsx bench/statements.bench.ts`: the SQL statements each benchmarked SCIM request sends, counted on a
- * warm server (the request is sent once unmeasured, then once counted; a principal already
- * remembered by the cache costs no authentication statement, which is the steady state under load).
- * Prints each scenario's count and, with --sql, the statements themselves; --no-cache turns the
- * principal cache off. The database of
- * BENCH_DATABASE_URL with `_statements` appended is dropped and recreated.
+ * `node_modules/.bin/tsx bench/statements.bench.ts`: the SQL statements each benchmarked SCIM
+ * request sends, counted on a warm server (the request is sent once unmeasured, then once counted;
+ * a principal already remembered by the cache costs no authentication statement, which is the
+ * steady state under load). Prints each scenario's count and, with --sql, the statements themselves;
+ * --no-cache turns the principal cache off. The database of BENCH_DATABASE_URL with `_statements`
+ * appended is dropped and recreated.
  */
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
