@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ServiceAccounts } from '../../../src/auth/service-accounts';
 import { MAX_PRINCIPAL_CACHE_MS } from '../../../src/config';
 import { localOperatorContext } from '../../../src/identity/change-context';
-import { eventually } from '../../support/cluster';
+import { eventually } from '../../support/eventually';
 import { testDatabases } from '../../support/databases';
 import { TestServer } from '../../support/test-server';
 

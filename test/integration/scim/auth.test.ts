@@ -5,7 +5,7 @@ import { localOperatorContext, type ChangeContext } from '../../../src/identity/
 import { RoleDirectory } from '../../../src/identity/roles';
 import { MAX_PRINCIPAL_CACHE_MS } from '../../../src/config';
 import { expectScimError, rawRequest, rows, writesNothing } from '../../support/assertions';
-import { eventually } from '../../support/cluster';
+import { eventually } from '../../support/eventually';
 import { testDatabases } from '../../support/databases';
 import {
   GROUP_SCHEMA, PATCH_SCHEMA, TestServer, USER_SCHEMA, type ScimClient, type ScimReply,
