@@ -1,26 +1,10 @@
 import { createHash } from 'node:crypto';
-import { MAX_PRINCIPAL_CACHE_MS } from '../config';
 import type { DataSource } from 'typeorm';
+import { MAX_PRINCIPAL_CACHE_MS } from '../config';
 import { Authenticator, type BearerAuthenticator } from './authenticator';
 import { onPrincipalsChanged } from './principal-changes';
 import type { Principal } from './principal';
 
-/**
- * The principal a bearer token stood for a moment ago. Authentication is one statement per request
- * (a join over the token, its holder and its roles' permissions); a provisioning client sends many
- * requests a second with one token, so remembering the answer for a second removes that statement
- * from nearly every request (measured in docs/benchmarks.md, "Fourth run").
- *
- * The price is staleness, bounded by the lifetime: a revoked or expired token, a disabled account, a
- * deactivated person or a changed role is honoured by every replica at most `ttlMs` after it was
- * committed, because an entry's lifetime starts before the database read that filled it. Nothing is
- * shared between processes, so no replica (nor the CLI, which revokes from a process of its own) needs
- * to tell the others anything; the process that makes such a change forgets at once (see
- * cachedAuthenticator). Only service accounts' principals are remembered: they carry the provisioning
- * traffic, while a person's token (the admin API, a few requests) follows the person's roles and
- * `active` at every request. A refusal is never remembered, so a token issued a moment ago works at
- * once, and guessing costs what it did (the address limit counts it).
- */
 /** Entries beyond this are not added (the oldest expire first): memory stays bounded under many tokens. */
 const MAX_ENTRIES = 10_000;
 
@@ -39,6 +23,22 @@ export function cachedAuthenticator(dataSource: DataSource, ttlMs: number): Bear
   return cache;
 }
 
+/**
+ * The principal a bearer token stood for a moment ago. Authentication is one statement per request
+ * (a join over the token, its holder and its roles' permissions); a provisioning client sends many
+ * requests a second with one token, so remembering the answer for a second removes that statement
+ * from nearly every request (measured in docs/benchmarks.md, "Fourth run").
+ *
+ * The price is staleness, bounded by the lifetime: a revoked or expired token, a disabled account or
+ * a changed role is honoured by every replica at most `ttlMs` after it was committed, because an
+ * entry's lifetime starts before the database read that filled it. Nothing is
+ * shared between processes, so no replica (nor the CLI, which revokes from a process of its own) needs
+ * to tell the others anything; the process that makes such a change forgets at once (see
+ * cachedAuthenticator). Only service accounts' principals are remembered: they carry the provisioning
+ * traffic, while a person's token (the admin API, a few requests) follows the person's roles and
+ * `active` at every request. A refusal is never remembered, so a token issued a moment ago works at
+ * once, and guessing costs what it did (the address limit counts it).
+ */
 export class CachedAuthenticator implements BearerAuthenticator {
   /** Keyed by the bearer's SHA-256: the secret itself is never kept beyond its request. */
   private readonly entries = new Map<string, Entry>();
