@@ -9,6 +9,7 @@ import type { Principal } from './principal';
 const MAX_ENTRIES = 10_000;
 
 interface Entry {
+  /** On the monotonic clock (`now`). */
   readonly expiresAt: number;
   readonly principal: Promise<Principal | undefined>;
 }
@@ -29,9 +30,9 @@ export function cachedAuthenticator(dataSource: DataSource, ttlMs: number): Bear
  * requests a second with one token, so remembering the answer for a second removes that statement
  * from nearly every request (measured in docs/benchmarks.md, "Fourth run").
  *
- * The price is staleness, bounded by the lifetime: a revoked or expired token, a disabled account or
- * a changed role is honoured by every replica at most `ttlMs` after it was committed, because an
- * entry's lifetime starts before the database read that filled it. Nothing is
+ * The price is staleness, bounded by the lifetime: a revoked token, a disabled account or a changed
+ * role is honoured by every replica at most `ttlMs` after it was committed, because an entry's
+ * lifetime starts before the database read that filled it; an expiring token's entry ends with it. Nothing is
  * shared between processes, so no replica (nor the CLI, which revokes from a process of its own) needs
  * to tell the others anything; the process that makes such a change forgets at once (see
  * cachedAuthenticator). Only service accounts' principals are remembered: they carry the provisioning
@@ -48,6 +49,8 @@ export class CachedAuthenticator implements BearerAuthenticator {
     private readonly ttlMs: number,
     /** Milliseconds from a monotonic origin; injected by the unit tests. */
     private readonly now: () => number = () => performance.now(),
+    /** Milliseconds since the epoch, to compare with token expiries; injected by the unit tests. */
+    private readonly wallClock: () => number = () => Date.now(),
   ) {
     if (!(ttlMs >= 0 && ttlMs <= MAX_PRINCIPAL_CACHE_MS)) {
       throw new RangeError(`A principal may be remembered for 0-${MAX_PRINCIPAL_CACHE_MS} ms, not ${ttlMs}`);
@@ -66,7 +69,10 @@ export class CachedAuthenticator implements BearerAuthenticator {
     const entry: Entry = { expiresAt: started + this.ttlMs, principal };
     if (this.makeRoom()) this.entries.set(key, entry);
     principal.then(
-      (found) => { if (found?.kind !== 'service-account') this.forget(key, entry); },
+      (found) => {
+        if (found?.kind !== 'service-account') this.forget(key, entry);
+        else if (found.tokenExpiresAt) this.expireWithToken(key, entry, found.tokenExpiresAt);
+      },
       () => { this.forget(key, entry); },
     );
     return principal;
@@ -80,6 +86,14 @@ export class CachedAuthenticator implements BearerAuthenticator {
   /** Entries currently held (for the tests and the bound). */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** A token that expires within the lifetime is forgotten when it expires, not after. */
+  private expireWithToken(key: string, entry: Entry, tokenExpiresAt: string): void {
+    const left = Date.parse(tokenExpiresAt) - this.wallClock();
+    if (this.entries.get(key) === entry && entry.expiresAt > this.now() + left) {
+      this.entries.set(key, { ...entry, expiresAt: this.now() + left });
+    }
   }
 
   private forget(key: string, entry: Entry): void {

@@ -153,7 +153,10 @@ export class ServiceAccounts {
     ) as AuthenticationRow[];
     const token = await acceptStoredToken(this.dataSource, ApiTokenEntity, rows[0], parsed.secret, (row) => row.disabled_at === null);
     if (!token) return undefined;
-    return { kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id, ...grantsOf(rows) };
+    return {
+      kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id,
+      tokenExpiresAt: token.expires_at, ...grantsOf(rows),
+    };
   }
 
   private async view(account: ServiceAccountEntity): Promise<ServiceAccountView> {

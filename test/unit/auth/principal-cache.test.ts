@@ -45,6 +45,22 @@ describe('CachedAuthenticator', () => {
       expect(inner.lookups).to.equal(1);
     });
 
+    it('forgets a principal when its token expires, if that comes before the lifetime\'s end', async () => {
+      const epoch = Date.parse('2026-12-05T09:00:00.000Z');
+      const wall = () => epoch + clock;
+      const expiring = new CachedAuthenticator(inner, 1_000, now, wall);
+      inner.principals.set('expiring-token', {
+        ...principal('service-account', 'short'), tokenExpiresAt: new Date(epoch + clock + 300).toISOString(),
+      });
+      await expiring.authenticate('expiring-token');
+      clock += 299;
+      await expiring.authenticate('expiring-token');
+      expect(inner.lookups, 'still valid').to.equal(1);
+      clock += 1;
+      await expiring.authenticate('expiring-token');
+      expect(inner.lookups, 'expired: asked again').to.equal(2);
+    });
+
     it('reads the database again once the lifetime is over', async () => {
       await cache.authenticate('service-token');
       clock += 1_000;
