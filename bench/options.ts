@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** Also write the results as JSON to this file. */
   readonly json: string | undefined;
   readonly quick: boolean;
+  /** scimd's PRINCIPAL_CACHE_MS for the run (undefined: the server's default); 0 measures without the cache. */
+  readonly principalCacheMs: number | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/scimd_bench';
@@ -28,6 +30,7 @@ const USAGE = `usage: npm run bench -- [options]
   --only LIST       comma-separated scenario keys (floors always run)
   --json FILE       also write the results as JSON
   --quick           smoke run: 10000 users, 3 s runs
+  --principal-cache-ms N   scimd's PRINCIPAL_CACHE_MS (default: the server's, 1000; 0 = off, to measure without it)
 environment: BENCH_DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the database is DROPPED and recreated,
 so its name must contain "bench".`;
 
@@ -44,13 +47,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       quick = true;
       continue;
     }
-    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+    const match = /^--([a-z][a-z-]*)(?:=(.*))?$/.exec(arg);
     if (!match?.[1]) throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
     const value = match[2] ?? argv[++i];
     if (value === undefined) throw new Error(`--${match[1]} needs a value\n${USAGE}`);
     values.set(match[1], value);
   }
-  const known = new Set(['users', 'spare', 'duration', 'warmup', 'concurrency', 'only', 'json']);
+  const known = new Set(['users', 'spare', 'duration', 'warmup', 'concurrency', 'only', 'json', 'principal-cache-ms']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`Unknown option --${key}\n${USAGE}`);
 
   const users = positive(values.get('users'), 'users') ?? (quick ? 10_000 : 100_000);
@@ -66,6 +69,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     only: values.get('only')?.split(',').map((key) => key.trim()).filter((key) => key !== ''),
     json: values.get('json'),
     quick,
+    principalCacheMs: nonNegative(values.get('principal-cache-ms'), 'principal-cache-ms'),
   };
 }
 

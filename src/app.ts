@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 import { problemFace } from './admin/problem';
 import { ADMIN_PREFIX, adminRouter } from './admin/router';
 import type { TriggerRun } from './admin/sync-routes';
-import { Authenticator } from './auth/authenticator';
-import type { Config } from './config';
+import { cachedAuthenticator } from './auth/principal-cache';
+import { DEFAULT_PRINCIPAL_CACHE_MS, type Config } from './config';
 import { consoleEdge, CONSOLE_PREFIX } from './console/router';
 import { consoleFace } from './console/error-page';
 import { databaseOutage, outagesAsUnavailable } from './http/database-outage';
@@ -28,7 +28,7 @@ import { METRICS_PATH, metricsRouter } from './metrics/metrics-route';
 import { backgroundSyncTrigger } from './sync-trigger';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console' | 'rateLimit'> & { readonly publicUrl: string };
+  readonly config: Pick<Config, 'maxBodyBytes' | 'sync' | 'governance' | 'console' | 'rateLimit' | 'principalCacheMs'> & { readonly publicUrl: string };
   /** The console sessions' clock (tests move it); the system clock by default. */
   readonly now?: () => Date;
   readonly dataSource: DataSource;
@@ -89,7 +89,7 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
   app.use(consoleMount);
-  app.use(authenticateBearer(new Authenticator(dataSource)));
+  app.use(authenticateBearer(cachedAuthenticator(dataSource, config.principalCacheMs ?? DEFAULT_PRINCIPAL_CACHE_MS)));
   app.use(limitRequestsPerToken(config.rateLimit?.perToken));
   app.use(metricsRoutes.routes());
   app.use(admin.routes());

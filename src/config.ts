@@ -49,6 +49,13 @@ export const DEFAULT_SYNC_LEASE_TTL_SECONDS = 600;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/**
+ * A bearer token's principal is remembered this long at most (src/auth/principal-cache.ts): revocation
+ * must take effect on every replica within 2 s. Unset: half the bound.
+ */
+export const MAX_PRINCIPAL_CACHE_MS = 2_000;
+export const DEFAULT_PRINCIPAL_CACHE_MS = 1_000;
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -76,6 +83,8 @@ export interface Config {
   readonly console?: ConsoleConfig;
   /** Per-token and per-address request limits (src/rate-limit-config.ts); absent: nothing is limited. */
   readonly rateLimit?: RateLimitConfig;
+  /** How long a bearer token's principal is remembered (PRINCIPAL_CACHE_MS, 0-2000, 0 = off); absent: 1000. */
+  readonly principalCacheMs?: number;
   /** A listener serving /metrics without a token; present when METRICS_PORT is set. */
   readonly metrics?: MetricsListenerConfig;
 }
@@ -254,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
     governance: loadGovernanceConfig(env, problems),
     rateLimit: loadRateLimitConfig(env, problems),
+    principalCacheMs: integer(env, 'PRINCIPAL_CACHE_MS', DEFAULT_PRINCIPAL_CACHE_MS, 0, MAX_PRINCIPAL_CACHE_MS, problems),
   };
   const sync = loadSyncConfig(env, problems);
   const mail = loadMailConfig(env, problems);

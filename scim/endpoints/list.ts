@@ -33,7 +33,7 @@ export async function listResources<R>(request: ScimRequest, listing: Listing<R>
       Object.entries(listing.sorts).filter(([, sort]) => sort.keyset).map(([name]) => name).join(', ')}`);
   }
   const fingerprint = queryFingerprint([request.query.filter, parameters.sortBy, parameters.sortOrder]);
-  const after = parameters.cursor ? decodeCursor(parameters.cursor, fingerprint) : undefined;
+  const position = parameters.cursor ? decodeCursor(parameters.cursor, fingerprint) : undefined;
   const where = parameters.filter ? toCondition(parameters.filter, listing.schema) : undefined;
   const result = await listing.list({
     ...(where ? { where } : {}),
@@ -41,7 +41,8 @@ export async function listResources<R>(request: ScimRequest, listing: Listing<R>
     ...(parameters.sortOrder ? { sortOrder: parameters.sortOrder } : {}),
     offset: parameters.startIndex - 1,
     limit: parameters.count,
-    ...(after ? { after } : {}),
+    ...(position ? { after: position.after } : {}),
+    ...(position?.total === undefined ? {} : { knownTotal: position.total }),
   }).catch(asFilterError);
   const resources = await listing.present(result.items, projector);
   return {
@@ -51,7 +52,7 @@ export async function listResources<R>(request: ScimRequest, listing: Listing<R>
       totalResults: result.total,
       ...(byCursor ? {} : { startIndex: parameters.startIndex }),
       itemsPerPage: resources.length,
-      ...(byCursor && result.next ? { nextCursor: encodeCursor(result.next, fingerprint) } : {}),
+      ...(byCursor && result.next ? { nextCursor: encodeCursor(result.next, fingerprint, result.total) } : {}),
       Resources: resources,
     },
   };

@@ -27,9 +27,9 @@ export function userListing(services: ScimServices, baseUrl: string): Listing<Us
 export async function getUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
   requirePermission(request.principal, 'users:read');
   const projector = requestProjector(schema, request);
-  const record = await services.users.get(id(request));
+  const { record, roles } = await services.users.getWithRoles(id(request));
   if (notModified(request, record.version)) return { status: 304, headers: { ETag: etagOf(record.version) } };
-  return respondWith(services, request, record, projector);
+  return withEtag(200, projector.project(userToScim(record, roles, request.baseUrl)), record.version);
 }
 
 export async function createUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {

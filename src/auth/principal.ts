@@ -15,6 +15,8 @@ export interface Principal {
   readonly permissions: ReadonlySet<string>;
   /** Whose roles the caller manages (its roles' managed roles). */
   readonly manages: ManagedScope;
+  /** When the token presented expires (ISO 8601 UTC), if it does: a remembered principal lasts no longer. */
+  readonly tokenExpiresAt?: string | null;
 }
 
 export function may(principal: Principal, permission: Permission): boolean {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { principalsChanged } from './principal-changes';
 import { ApiTokenEntity, RoleEntity, ServiceAccountEntity, ServiceAccountRoleEntity } from '../db/entities';
 import { transaction } from '../db/transaction';
 import { conflictError, forbiddenError, invalidError, notFoundError } from '../errors';
@@ -117,6 +118,7 @@ export class ServiceAccounts {
       }
       revoked = token;
     });
+    principalsChanged(this.dataSource);
     return tokenView(revoked as unknown as ApiTokenEntity);
   }
 
@@ -151,7 +153,10 @@ export class ServiceAccounts {
     ) as AuthenticationRow[];
     const token = await acceptStoredToken(this.dataSource, ApiTokenEntity, rows[0], parsed.secret, (row) => row.disabled_at === null);
     if (!token) return undefined;
-    return { kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id, ...grantsOf(rows) };
+    return {
+      kind: 'service-account', id: token.account_id, name: token.account_name, tokenId: token.token_id,
+      tokenExpiresAt: token.expires_at, ...grantsOf(rows),
+    };
   }
 
   private async view(account: ServiceAccountEntity): Promise<ServiceAccountView> {

@@ -59,11 +59,20 @@ export async function listPage<E extends ObjectLiteral & { id: string }>(
   }
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
-  // A first page that holds everything is its own count: no COUNT(*) for the common lookup
-  // (`userName eq "…"` answers one row or none).
-  const total = query.after === undefined && query.offset === 0 && !more ? page.length : await base().getCount();
+  const total = await totalOf(query, page.length, more, () => base().getCount());
   const last = page.at(-1);
   return more && last ? { total, rows: page, next: { value: sort.valueOf(last), id: last.id } } : { total, rows: page };
+}
+
+/**
+ * The page's total, counted only when nothing else tells it: a first page that holds everything is
+ * its own count (the common lookup `userName eq "…"` answers one row or none), and a later page of a
+ * keyset walk answers the total its first page counted (ListQuery.knownTotal).
+ */
+async function totalOf(query: ListQuery, rows: number, more: boolean, count: () => Promise<number>): Promise<number> {
+  if (query.after !== undefined && query.knownTotal !== undefined) return query.knownTotal;
+  if (query.after === undefined && query.offset === 0 && !more) return rows;
+  return count();
 }
 
 /** From this offset on, index pages select ids first (see above). */

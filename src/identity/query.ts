@@ -29,6 +29,11 @@ export interface ListQuery {
   readonly limit: number;
   /** Keyset paging: the page starts after this sort value and id (see list-page.ts). */
   readonly after?: Keyset;
+  /**
+   * The total an earlier page of the same keyset walk counted (an RFC 9865 cursor carries it): the
+   * page answers it instead of counting again, so a deep page costs what the first one does.
+   */
+  readonly knownTotal?: number;
 }
 
 export interface ListResult<T> {

@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction';
 import { conflictError, forbiddenError, invalidError, notFoundError } from '../errors';
 import { findPendingRequest, raiseChangeRequest, type ChangeRequestView } from '../governance/change-request-store';
 import type { Applier } from '../governance/change-requests';
+import { principalsChanged } from '../auth/principal-changes';
 import { assertPermitted, type ChangeContext } from './change-context';
 import { managesRole } from './managed-scope';
 import { roleNameKey } from './role-name';
@@ -254,12 +255,15 @@ async function applyChanges(manager: EntityManager, context: ChangeContext, id: 
   }
   const definition = definitionPart(changes);
   await assertDefinitionAllowed(manager, context, { ...definitionOf(current), ...definition }, current);
-  return new RoleDirectory(manager.connection).redefine(manager, context, id, (record) => ({
+  const row = await new RoleDirectory(manager.connection).redefine(manager, context, id, (record) => ({
     displayName: changes.name ?? record.displayName,
     ...(record.externalId === null ? {} : { externalId: record.externalId }),
     ...(changes.description === undefined ? {} : { description: changes.description }),
     ...(Object.keys(definition).length === 0 ? {} : { definition }),
   }), { expectedVersion: version });
+  // What the role allows is part of every principal holding it: remembered ones are stale now.
+  principalsChanged(manager.connection);
+  return row;
 }
 
 /**

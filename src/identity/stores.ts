@@ -11,12 +11,14 @@ import type { ListQuery, ListResult } from './query';
 import type { RoleInput, RoleMember, RoleRecord, RoleReference } from './role-model';
 import type { RoleDirectory, RoleUpdate } from './roles';
 import type { UserRecord } from './user-profile';
-import type { UserDirectory, UserInput, WriteOptions } from './users';
+import type { UserDirectory, UserInput, UserWithRoles, WriteOptions } from './users';
 
 export type { RoleReference };
 
 export interface UserStore {
   get(id: string): Promise<UserRecord>;
+  /** A user and the roles it holds, read together (one statement). */
+  getWithRoles(id: string): Promise<UserWithRoles>;
   list(query: ListQuery): Promise<ListResult<UserRecord>>;
   create(context: ChangeContext, input: UserInput): Promise<UserRecord>;
   /** A function input (a PATCH) runs on the locked current record inside the write. */

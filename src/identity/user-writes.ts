@@ -114,9 +114,12 @@ export async function updateUser(
     ...columns, passwordHash: next.passwordHash, source: next.source, sourceAnchor: next.sourceAnchor,
     sourceDn: next.sourceDn, version: next.version, updatedAt: next.updatedAt,
   });
-  if (columns.profile !== current.profile) {
+  // The indexed values are rewritten only when they differ: most changes (a title, a name, `active`)
+  // leave them as they were, and rewriting them was two of a PATCH's statements.
+  const values = indexedValueRows(current.id, profile);
+  if (JSON.stringify(values) !== JSON.stringify(indexedValueRows(current.id, before))) {
     await manager.delete(UserValueEntity, { userId: current.id });
-    await insertIndexedValues(manager, indexedValueRows(current.id, profile));
+    await insertIndexedValues(manager, values);
   }
   return {
     row: next,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testDatabases } from '../../support/databases';
-import { GROUP_SCHEMA, TestServer, USER_SCHEMA, type ScimClient } from '../../support/test-server';
+import { GROUP_SCHEMA, PATCH_SCHEMA, TestServer, USER_SCHEMA, type ScimClient } from '../../support/test-server';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const USERS = 25;
@@ -28,6 +28,34 @@ for (const database of testDatabases()) {
       await server.stop();
     });
 
+    describe('the e-mail index after a PATCH', () => {
+      it('stays as it was when a PATCH leaves the e-mails alone, and follows them when it changes them', async () => {
+        const byEmail = async (email: string): Promise<number> => {
+          const reply = await scim.get(`/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${email}"`)}`);
+          expect(reply.status, reply.text).to.equal(200);
+          return reply.body.totalResults as number;
+        };
+        const created = await scim.post('/Users', {
+          schemas: [USER_SCHEMA], userName: 'indexed@example.com', emails: [{ type: 'work', value: 'old@example.com' }],
+        });
+        expect(created.status, created.text).to.equal(201);
+        const path = `/Users/${created.body.id as string}`;
+        try {
+          const retitled = await scim.patch(path, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'title', value: 'New title' }] });
+          expect(retitled.status, retitled.text).to.equal(200);
+          expect(await byEmail('old@example.com')).to.equal(1);
+          const moved = await scim.patch(path, {
+            schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'new@example.com' }],
+          });
+          expect(moved.status, moved.text).to.equal(200);
+          expect(await byEmail('old@example.com')).to.equal(0);
+          expect(await byEmail('new@example.com')).to.equal(1);
+        } finally {
+          expect((await scim.delete(path)).status).to.equal(204);
+        }
+      });
+    });
+
     describe('cursor paging (RFC 9865)', () => {
       it('walks every user exactly once, in order, and stops without a nextCursor', async () => {
         const seen: string[] = [];
@@ -43,6 +71,21 @@ for (const database of testDatabases()) {
         }
         const expected = Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(2, '0')}@example.com`);
         expect(seen).to.deep.equal(expected);
+      });
+
+      it('answers on later pages the total the walk\'s first page counted, instead of counting again (RFC 9865 §2.2)', async () => {
+        const first = await scim.get('/Users?count=10&sortBy=userName&cursor=');
+        expect(first.body.totalResults).to.equal(USERS);
+        const late = await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'zz-late@example.com' });
+        expect(late.status, late.text).to.equal(201);
+        try {
+          const second = await scim.get(`/Users?count=10&sortBy=userName&cursor=${first.body.nextCursor as string}`);
+          expect(second.body.totalResults, 'the walk\'s total').to.equal(USERS);
+          const fresh = await scim.get('/Users?count=10&sortBy=userName&cursor=');
+          expect(fresh.body.totalResults, 'a new walk counts again').to.equal(USERS + 1);
+        } finally {
+          expect((await scim.delete(`/Users/${late.body.id as string}`)).status).to.equal(204);
+        }
       });
 
       it('pages a filtered, descending list', async () => {

@@ -11,6 +11,7 @@ function unexpected(name: string): () => Promise<never> {
 export function userStore(overrides: Partial<UserStore> = {}): UserStore {
   return {
     get: unexpected('users.get'),
+    getWithRoles: unexpected('users.getWithRoles'),
     list: unexpected('users.list'),
     create: unexpected('users.create'),
     replace: unexpected('users.replace'),
