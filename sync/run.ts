@@ -11,10 +11,11 @@ import { DirectoryView } from '../src/identity/directory-view';
 import { UserDirectory } from '../src/identity/users';
 import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
+import { deltaScope, type DeltaScope } from './delta-scope';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
 import { runFullStreamed } from './full-run';
-import { MAX_PAGE_SIZE, readDirectory, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
+import { MAX_PAGE_SIZE, readDirectory, readGroupMembers, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
 import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import type { SyncProgressCounts } from './progress';
@@ -142,9 +143,15 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       deps.logger.warn({ runId, reason: error.message }, 'delta sync cannot continue from the watermark; reading everything');
       read = await readDirectory(client, readOptions(deps.config, mapping, 'full', undefined));
     }
-    progress('planning');
     const directory = new DirectoryView(deps.dataSource);
-    const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName);
+    let scope: DeltaScope | undefined;
+    if (read.mode === 'delta' && since) {
+      // Members are read only of the groups whose roles are planned whole (delta-scope.ts).
+      scope = await deltaScope(directory, read, mapping, since.highestCommittedUsn);
+      read = { ...read, groups: await readGroupMembers(client, read.groups, scope.groupsToRead) };
+    }
+    progress('planning');
+    const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName, scope);
     const plan = planSync(read, store, mapping, {
       softMatchByUserName: deps.config.softMatchByUserName, deletePolicy: deps.config.deletePolicy,
     }, now());

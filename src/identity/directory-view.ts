@@ -144,6 +144,47 @@ export class DirectoryView {
     }
     return result;
   }
+
+  /**
+   * The AD-sourced members of each role (by role key, roles.display_name_key), by anchor: every one,
+   * or, given `anchors`, only those among these users (a delta run's touched users, by the index on
+   * users.source_anchor: the cost follows the users, not the role's size).
+   */
+  async adRoleMembersByKey(roleKeys: readonly string[], anchors?: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = [...new Set(roleKeys)];
+    const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
+    if (keys.length === 0 || anchors?.length === 0) return result;
+    const anchorChunks = anchors === undefined ? [undefined] : chunks([...new Set(anchors)]);
+    for (const keyChunk of chunks(keys)) {
+      for (const anchorChunk of anchorChunks) {
+        const query = this.dataSource.createQueryBuilder()
+          .select(['r.display_name_key AS role', 'u.source_anchor AS anchor'])
+          .from(RoleMemberEntity, 'm')
+          .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
+          .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
+          .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: keyChunk });
+        if (anchorChunk !== undefined) query.andWhere('u.source_anchor IN (:...anchors)', { anchors: anchorChunk });
+        for (const row of await query.getRawMany<{ role: string; anchor: string | null }>()) if (row.anchor) result.get(row.role)?.add(row.anchor);
+      }
+    }
+    return result;
+  }
+
+  /** Which of these roles (by key) have at least one AD-sourced member. */
+  async rolesWithAdMembers(roleKeys: readonly string[]): Promise<Set<string>> {
+    const result = new Set<string>();
+    for (const chunk of chunks([...new Set(roleKeys)])) {
+      const rows = await this.dataSource.createQueryBuilder()
+        .select('r.display_name_key', 'role')
+        .from(RoleEntity, 'r')
+        .where('r.display_name_key IN (:...keys)', { keys: chunk })
+        .andWhere((query) => `EXISTS ${query.subQuery().select('1').from(RoleMemberEntity, 'm')
+          .where("m.role_id = r.id AND m.source = 'ad'").getQuery()}`)
+        .getRawMany<{ role: string }>();
+      for (const row of rows) result.add(row.role);
+    }
+    return result;
+  }
 }
 
 function stored(row: UserEntity): StoredDirectoryUser {
