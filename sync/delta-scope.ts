@@ -33,8 +33,17 @@ export interface DeltaScope {
 /** `read` is a delta read whose groups came without members; `sinceUsn` the watermark it started from. */
 export async function deltaScope(directory: DirectoryView, read: DirectoryRead, mapping: SyncMapping, sinceUsn: number): Promise<DeltaScope> {
   const store = { linkedRoles: await directory.linkedRoles(), roleNames: await directory.roleNames() };
-  const targets = roleTargets(read.groups, store, mapping);
-  const withMembers = await directory.rolesWithAdMembers([...targets.keys()]);
+  const withMembers = await directory.rolesWithAdMembers([...roleTargets(read.groups, store, mapping).keys()]);
+  return chooseDeltaScope(read, mapping, { ...store, rolesWithAdMembers: withMembers }, sinceUsn);
+}
+
+/** deltaScope's choice, from what it read of the store. */
+export function chooseDeltaScope(
+  read: DirectoryRead,
+  mapping: SyncMapping,
+  store: Pick<DeltaScope, 'roleNames' | 'linkedRoles'> & { readonly rolesWithAdMembers: ReadonlySet<string> },
+  sinceUsn: number,
+): DeltaScope {
   const groupsByDn = new Map<string, DirectoryGroup>();
   for (const group of read.groups) if (!groupsByDn.has(dnKey(group.dn))) groupsByDn.set(dnKey(group.dn), group);
   const groupDeleted = read.tombstones.some((tombstone) => tombstone.kind === 'group');
@@ -42,15 +51,15 @@ export async function deltaScope(directory: DirectoryView, read: DirectoryRead, 
   const groupsToRead = new Set<string>();
   const wholeRoles = new Set<string>();
   const touchedOnlyRoles = new Set<string>();
-  for (const [key, target] of targets) {
+  for (const [key, target] of roleTargets(read.groups, store, mapping)) {
     const closures = target.groups.map((group) => [...nestedClosure(group, groupsByDn).values()]);
     const changed = closures.some((closure) => closure.some((group) => group.usnChanged > sinceUsn));
-    if (changed || groupDeleted || target.groupMissing || target.create || target.renamedFrom !== undefined || !withMembers.has(key)) {
+    if (changed || groupDeleted || target.groupMissing || target.create || target.renamedFrom !== undefined || !store.rolesWithAdMembers.has(key)) {
       wholeRoles.add(key);
       for (const closure of closures) for (const group of closure) groupsToRead.add(group.anchor);
     } else {
       touchedOnlyRoles.add(key);
     }
   }
-  return { groupsToRead, wholeRoles, touchedOnlyRoles, ...store };
+  return { groupsToRead, wholeRoles, touchedOnlyRoles, roleNames: store.roleNames, linkedRoles: store.linkedRoles };
 }
