@@ -54,6 +54,8 @@ export interface SyncDependencies {
   readonly config: SyncConfig;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Told of every search the run sends to the directory (base, attributes): tests count what a run reads. */
+  readonly onLdapSearch?: (base: string, attributes: readonly string[]) => void;
 }
 
 /** Another replica (or process) holds the sync lease. */
@@ -117,6 +119,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
       ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
     });
+    if (deps.onLdapSearch) observeSearches(client, deps.onLdapSearch);
     if (mode === 'delta' && since) {
       const server = await readServerState(client);
       if (server.invocationId !== since.invocationId.toLowerCase()) {
@@ -296,4 +299,18 @@ async function loadMappingFile(file: string | undefined): Promise<SyncMapping> {
     throw new Error(`SYNC_MAPPING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return loadMapping(text);
+}
+
+/** Wraps the client's searches so that `observe` hears of each one before it is sent. */
+function observeSearches(client: Awaited<ReturnType<typeof openLdap>>, observe: (base: string, attributes: readonly string[]) => void): void {
+  const search = client.search.bind(client);
+  const searchPaginated = client.searchPaginated.bind(client);
+  client.search = (base, options, controls) => {
+    observe(String(base), options?.attributes ?? []);
+    return search(base, options, controls);
+  };
+  client.searchPaginated = (base, options, controls) => {
+    observe(String(base), options?.attributes ?? []);
+    return searchPaginated(base, options, controls);
+  };
 }
