@@ -158,7 +158,9 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
     const plan = planSync(read, store, mapping, {
       softMatchByUserName: deps.config.softMatchByUserName, deletePolicy: deps.config.deletePolicy,
     }, now());
-    const storeSize = read.mode === 'full' ? store.users.length : (await directory.adUserCount());
+    // The guard's percentage is of the AD users in the store; a delta that deactivates and deletes nobody needs no count.
+    const destructive = plan.users.some((entry) => entry.action === 'deactivate' || entry.action === 'delete');
+    const storeSize = read.mode === 'full' ? store.users.length : destructive ? await directory.adUserCount() : 0;
     const guard = checkDeleteThreshold(plan, {
       threshold: deps.config.deleteThreshold, thresholdPercent: deps.config.deleteThresholdPercent, storeSize,
       allowDeletes: options.allowDeletes === true,

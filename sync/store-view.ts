@@ -6,7 +6,7 @@ import type { DirectoryRead, StoreView, SyncMapping } from './types';
  * DNs a delta looks up one by one (an IN list per 500, over a column without an index); past this,
  * one read of every active AD user's DN costs less.
  */
-const DN_LOOKUP_LIMIT = 5_000;
+const DN_LOOKUP_LIMIT = 2_000;
 
 /**
  * What the planner needs of the store. A full read loads every AD-sourced user; a delta run only
@@ -41,7 +41,7 @@ export async function buildStoreView(
     : [];
   if (scope !== undefined) {
     const roleMembers = await directory.adRoleMembersByKey([...scope.wholeRoles]);
-    const touched = await directory.adRoleMembersByKey([...scope.touchedOnlyRoles], touchedAnchors(read));
+    const touched = await directory.adRoleMembershipsOf([...scope.touchedOnlyRoles], touchedAnchors(read));
     for (const [key, members] of touched) roleMembers.set(key, members);
     return {
       users, softMatchCandidates: candidates, roleMembers, rolesTouchedOnly: scope.touchedOnlyRoles,

@@ -146,26 +146,49 @@ export class DirectoryView {
   }
 
   /**
-   * The AD-sourced members of each role (by role key, roles.display_name_key), by anchor: every one,
-   * or, given `anchors`, only those among these users (a delta run's touched users, by the index on
-   * users.source_anchor: the cost follows the users, not the role's size).
+   * The AD-sourced members of each role (by role key, roles.display_name_key), by anchor, among these
+   * users only (a delta run's touched users). Read from the users' side (users.source_anchor, then
+   * role_members.user_id, both indexed), so the cost follows the users, not the roles' size: a join
+   * from the roles' side would walk every member of each role.
    */
-  async adRoleMembersByKey(roleKeys: readonly string[], anchors?: readonly string[]): Promise<Map<string, Set<string>>> {
+  async adRoleMembershipsOf(roleKeys: readonly string[], anchors: readonly string[]): Promise<Map<string, Set<string>>> {
     const keys = [...new Set(roleKeys)];
     const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
-    if (keys.length === 0 || anchors?.length === 0) return result;
-    const anchorChunks = anchors === undefined ? [undefined] : chunks([...new Set(anchors)]);
-    for (const keyChunk of chunks(keys)) {
-      for (const anchorChunk of anchorChunks) {
-        const query = this.dataSource.createQueryBuilder()
-          .select(['r.display_name_key AS role', 'u.source_anchor AS anchor'])
-          .from(RoleMemberEntity, 'm')
-          .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
-          .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
-          .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: keyChunk });
-        if (anchorChunk !== undefined) query.andWhere('u.source_anchor IN (:...anchors)', { anchors: anchorChunk });
-        for (const row of await query.getRawMany<{ role: string; anchor: string | null }>()) if (row.anchor) result.get(row.role)?.add(row.anchor);
+    if (keys.length === 0 || anchors.length === 0) return result;
+    const keyOfRole = new Map<string, string>();
+    for (const chunk of chunks(keys)) {
+      const roles = await this.dataSource.getRepository(RoleEntity).find({ where: { displayNameKey: In(chunk) }, select: { id: true, displayNameKey: true } });
+      for (const role of roles) keyOfRole.set(role.id, role.displayNameKey);
+    }
+    for (const chunk of chunks([...new Set(anchors)])) {
+      const users = await this.dataSource.getRepository(UserEntity).find({ where: { sourceAnchor: In(chunk) }, select: { id: true, sourceAnchor: true } });
+      const anchorOfUser = new Map(users.flatMap((user) => (user.sourceAnchor === null ? [] : [[user.id, user.sourceAnchor] as const])));
+      if (anchorOfUser.size === 0) continue;
+      const memberships = await this.dataSource.getRepository(RoleMemberEntity).find({
+        where: { source: 'ad', userId: In([...anchorOfUser.keys()]) }, select: { roleId: true, userId: true },
+      });
+      for (const membership of memberships) {
+        const key = keyOfRole.get(membership.roleId);
+        const anchor = anchorOfUser.get(membership.userId);
+        if (key !== undefined && anchor !== undefined) result.get(key)?.add(anchor);
       }
+    }
+    return result;
+  }
+
+  /** The AD-sourced members (by anchor) of each role, by role key: adRoleMembers for keys rather than names. */
+  async adRoleMembersByKey(roleKeys: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = [...new Set(roleKeys)];
+    const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
+    for (const chunk of chunks(keys)) {
+      const rows = await this.dataSource.createQueryBuilder()
+        .select(['r.display_name_key AS role', 'u.source_anchor AS anchor'])
+        .from(RoleMemberEntity, 'm')
+        .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
+        .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
+        .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: chunk })
+        .getRawMany<{ role: string; anchor: string | null }>();
+      for (const row of rows) if (row.anchor) result.get(row.role)?.add(row.anchor);
     }
     return result;
   }
