@@ -6,10 +6,14 @@
  * watermark, seen again by the next delta; it is never missed.
  *
  * - Full: every user under `baseDns` matching `userFilter`, and the configured groups.
- * - Delta (from `since`): users in scope with uSNChanged > since; users changed anywhere in the naming
- *   context that are not in scope (moved out, no longer matching the filter) → `outOfScope`; deleted users
- *   and groups (Show Deleted control) → `tombstones`; and the configured groups, always whole.
- * Groups' `member` is always fetched with explicit ranges (see member-ranges.ts).
+ * - Delta (from `since`): users in scope with uSNChanged > since, each with its memberOf; users changed
+ *   anywhere in the naming context that are not in scope (moved out, no longer matching the filter) →
+ *   `outOfScope`; deleted users and groups (Show Deleted control) → `tombstones`; and the configured
+ *   groups with the groups nested in them, without members (`membersUnread`): the caller reads the
+ *   members of those it needs with readGroupMembers (see sync/delta-scope.ts).
+ * Groups' `member` is always fetched with explicit ranges (see member-ranges.ts). A member list read
+ * later than the group itself holds changes made meanwhile, and those carry a USN above the watermark,
+ * so the next delta reads them again: nothing is missed.
  */
 import { NoSuchObjectError, type Control, type Entry, type Filter } from 'ldapts';
 import type { DirectoryGroup, DirectoryRead, DirectoryTombstone, DirectoryUser, Watermark } from '../types';
