@@ -130,19 +130,7 @@ export class DirectoryView {
 
   /** The AD-sourced members (by anchor) of each named role, by role key. */
   async adRoleMembers(roleNames: readonly string[]): Promise<Map<string, Set<string>>> {
-    const keys = [...new Set(roleNames.map(roleNameKey))];
-    const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
-    for (const chunk of chunks(keys)) {
-      const rows = await this.dataSource.createQueryBuilder()
-        .select(['r.display_name_key AS role', 'u.source_anchor AS anchor'])
-        .from(RoleMemberEntity, 'm')
-        .innerJoin(RoleEntity, 'r', 'r.id = m.role_id')
-        .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
-        .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: chunk })
-        .getRawMany<{ role: string; anchor: string | null }>();
-      for (const row of rows) if (row.anchor) result.get(row.role)?.add(row.anchor);
-    }
-    return result;
+    return this.adRoleMembersByKey(roleNames.map(roleNameKey));
   }
 
   /**
