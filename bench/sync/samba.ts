@@ -8,13 +8,13 @@ import { Client } from 'ldapts';
  * A throw-away Samba AD DC for the sync benchmark, on loopback. Provisioning, the choice of a free
  * loopback address, TLS files, the relaxed password policy and the final cleanup are those of
  * `npm test` (scripts/lib/ensure-samba.mjs, `ensureTestDirectory`). The two things it has no export
- * for, and that this wrapper adds, are stopping the DC while keeping its directory (to copy the
- * populated database into the cache) and starting it again (after a populated database was copied in).
+ * for, and that this wrapper adds, are stopping the DC while keeping its directory (to load the users
+ * into its database, and to copy that database into the cache) and starting it again.
  */
 
 /** What scripts/lib/ensure-samba.mjs exports (a JavaScript module: typed here). */
 interface EnsureSambaModule {
-  ensureTestDirectory(options: { log: (message: string) => void; shouldAbort?: () => boolean }): Promise<{
+  ensureTestDirectory(options: { log: (message: string) => void; shouldAbort?: () => boolean; extraPackages?: readonly string[] }): Promise<{
     host: string | null;
     cleanup: () => Promise<void>;
     env: Readonly<Record<string, string>>;
@@ -52,7 +52,8 @@ export async function provisionDc(log: (message: string) => void): Promise<Bench
   delete process.env.TEST_LDAP_URL;
   let started: Awaited<ReturnType<EnsureSambaModule['ensureTestDirectory']>>;
   try {
-    started = await samba.ensureTestDirectory({ log });
+    // ldb-tools: ldbadd, which populate.ts loads the directory with.
+    started = await samba.ensureTestDirectory({ log, extraPackages: ['ldb-tools'] });
   } finally {
     if (supplied !== undefined) process.env.TEST_LDAP_URL = supplied;
   }
