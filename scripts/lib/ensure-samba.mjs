@@ -98,7 +98,8 @@ async function missingPackages(packages) {
       child.on('error', () => resolve({ code: -1, out: '' }));
       child.on('close', (c) => resolve({ code: c, out: text }));
     });
-    if (code !== 0 || !/\binstalled$/.test(out.trim())) missing.push(name);
+    // "install ok installed"; not "unknown ok not-installed" (a package apt knows of but never installed).
+    if (code !== 0 || !/ ok installed$/.test(out.trim())) missing.push(name);
   }
   return missing;
 }
