@@ -345,6 +345,19 @@ export async function ensureTestDirectory({ log, shouldAbort = () => false, extr
 
 class AddressInUse extends Error {}
 
+/**
+ * For a DC that was stopped and is started again (the sync benchmark stops its DC for minutes to load users into
+ * it): keeps `preferred` if its LDAP ports are still free, else writes the first free candidate address into
+ * smb.conf, since another DC may have taken the address meanwhile. Returns the address.
+ */
+export async function claimFreeHost(smbConf, preferred) {
+  const busy = [];
+  const host = await nextFreeHost([preferred, ...CANDIDATE_HOSTS.filter((candidate) => candidate !== preferred)], busy);
+  if (!host) throw noFreeHost(busy);
+  setInterfaces(smbConf, host);
+  return host;
+}
+
 function setInterfaces(smbConf, host) {
   const text = fs.readFileSync(smbConf, 'utf8');
   const updated = text.replace(/^(\s*interfaces\s*=).*$/m, `$1 ${host}/8`);
