@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { machineBusySeconds, processCpuSeconds } from './cpu';
 
 /**
  * Adds LDIF to a stopped DC's database with `ldbadd` (Debian package ldb-tools), which opens
@@ -25,6 +26,12 @@ function indexCacheSize(users: number): number {
 export interface LoadResult {
   readonly added: number;
   readonly seconds: number;
+  /** ldbadd's CPU seconds (sampled every 500 ms from /proc: the last half second may be missing); undefined without /proc. */
+  readonly cpuSeconds: number | undefined;
+  /** CPU seconds of this process meanwhile (writing the LDIF). */
+  readonly writerCpuSeconds: number;
+  /** Average cores busy with anything else meanwhile (the machine may be shared). */
+  readonly otherCores: number | undefined;
 }
 
 /**
@@ -41,6 +48,14 @@ export async function ldbadd(dcDir: string, ldif: Iterable<string>, expected: nu
     '-o', 'batch_mode:1',
     '-o', `transaction_index_cache_size:${indexCacheSize(users)}`,
   ], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const machineStart = machineBusySeconds();
+  const selfStart = process.cpuUsage();
+  let cpuSeconds: number | undefined;
+  const sampleCpu = (): void => {
+    const now = child.pid === undefined ? undefined : processCpuSeconds(child.pid);
+    if (now !== undefined) cpuSeconds = now;
+  };
+  const sampler = setInterval(sampleCpu, 500);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; });
@@ -49,8 +64,9 @@ export async function ldbadd(dcDir: string, ldif: Iterable<string>, expected: nu
     child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT'
       ? new Error('ldbadd is not installed (Debian package ldb-tools; npm run bench:sync installs it when run as root)')
       : error));
+    child.on('exit', sampleCpu);
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
+  }).finally(() => clearInterval(sampler));
   try {
     await pipeline(Readable.from(ldif), child.stdin);
   } catch (error) {
@@ -64,5 +80,11 @@ export async function ldbadd(dcDir: string, ldif: Iterable<string>, expected: nu
   if (code !== 0 || added !== expected || /^ERR/m.test(stderr)) {
     throw new Error(`ldbadd failed (exit ${code}, added ${added} of ${expected}): ${stderr.trim().slice(-2_000) || stdout.trim()}`);
   }
-  return { added, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const machineEnd = machineBusySeconds();
+  const self = process.cpuUsage(selfStart);
+  const writerCpuSeconds = (self.user + self.system) / 1e6;
+  const otherCores = machineStart === undefined || machineEnd === undefined || cpuSeconds === undefined
+    ? undefined : Math.max(0, machineEnd - machineStart - cpuSeconds - writerCpuSeconds) / seconds;
+  return { added, seconds, cpuSeconds, writerCpuSeconds, otherCores };
 }

@@ -108,7 +108,7 @@ function ouEntry(dn: string, name: string): LdifEntry {
 /**
  * The whole directory content, in an order a directory accepts it: OUs, then users in index order (user i's
  * manager ⌊i / 10⌋ comes before it), then the groups (Bench Small before Bench Nested, which holds it).
- * `onUser(i)` is called as user i is produced, for progress.
+ * `onUser(i)` is called as user i is produced, and with N once all are, for progress.
  */
 export function* benchEntries(users: number, baseDn: string, onUser: (i: number) => void = () => undefined): Generator<LdifEntry> {
   const layout = layoutOf(baseDn);
@@ -120,6 +120,7 @@ export function* benchEntries(users: number, baseDn: string, onUser: (i: number)
     onUser(i);
     yield userEntry(layout, domain, i);
   }
+  onUser(users);
   for (const name of GROUP_NAMES) {
     const members = name === 'Bench Nested'
       ? [groupDnOf(layout, 'Bench Small')]
@@ -137,13 +138,16 @@ const PROGRESS_EVERY = 10_000;
 export async function populate(users: number, baseDn: string, dcDir: string, log: (message: string) => void): Promise<void> {
   const started = performance.now();
   const progress = (i: number): void => {
-    if (i === 0 || i % PROGRESS_EVERY !== 0) return;
+    if (i === 0 || (i % PROGRESS_EVERY !== 0 && i !== users)) return;
     const seconds = (performance.now() - started) / 1000;
-    log(`  ${i.toLocaleString('en-US')} / ${users.toLocaleString('en-US')} users (${(i / seconds).toFixed(0)} users/s)`);
+    log(`  ${i.toLocaleString('en-US')} / ${users.toLocaleString('en-US')} users (${(i / seconds).toFixed(0)} users/s)`
+      + `${i === users ? '; then the groups, their members\' memberOf, and the commit' : ''}`);
   };
   const expected = 3 + users + GROUP_NAMES.length;
   const result = await ldbadd(dcDir, ldifChunks(benchEntries(users, baseDn, progress)), expected, users);
-  log(`  ldbadd added ${result.added.toLocaleString('en-US')} entries in ${result.seconds.toFixed(1)} s`);
+  const cpu = result.cpuSeconds === undefined ? '' : `; CPU ${result.cpuSeconds.toFixed(0)} s in ldbadd, ${result.writerCpuSeconds.toFixed(0)} s writing the LDIF`
+    + `${result.otherCores === undefined ? '' : `, other load ${result.otherCores.toFixed(1)} cores`}`;
+  log(`  ldbadd added ${result.added.toLocaleString('en-US')} entries in ${result.seconds.toFixed(1)} s${cpu}`);
 }
 
 /** Changes the title of `count` users spread evenly over the set; returns their indexes. */
