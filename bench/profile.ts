@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: 4 });
   const temp = mkdtempSync(path.join(os.tmpdir(), 'scimd-profile-'));
   const out = options.out ?? temp;
+  mkdirSync(out, { recursive: true });
   let server: RunningServer | undefined;
   const session = new Session();
   session.connect();
