@@ -13,7 +13,7 @@ import { hashPassword } from './password-hash';
 import type { ListQuery, ListResult } from './query';
 import type { RoleReference } from './role-model';
 import { isUniqueViolation } from './unique-violation';
-import { inListingOrder } from './held-role-order';
+import { inListingOrder, type HeldRole } from './held-role-order';
 import { listPage } from './list-page';
 import { USER_FIELDS, USER_SORTS } from './user-fields';
 import type { UserProfile, UserRecord } from './user-profile';
@@ -45,6 +45,11 @@ interface RecordRow {
   readonly version: number | string;
   readonly created_at: string;
   readonly updated_at: string;
+}
+
+/** Text as the binary collation orders it, for the ASCII of timestamps and ids. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function recordOf(row: RecordRow): UserRecord {
@@ -118,11 +123,14 @@ export class UserDirectory {
   }
 
   /**
-   * The first page of a list in the default order (creation, then id), in plain SQL: the lookup an
-   * identity provider sends before every change (`userName eq "…"`, offset 0) takes this path. It
-   * answers what listPage does (one row more than asked tells whether there is a next page; a page
-   * that holds everything is its own count), without TypeORM building the query and an entity of
-   * every row, which was the larger part of the lookup's Node CPU (docs/benchmarks.md, "Sixth run").
+   * The first page of a list in the default order (creation, then id) with the roles of its users,
+   * in one plain statement: the lookup an identity provider sends before every change (`userName eq
+   * "…"`, offset 0) takes this path. It answers what listPage does (one row more than asked tells
+   * whether there is a next page; a page that holds everything is its own count), without TypeORM
+   * building the query and an entity of every row, and without the second statement for the roles
+   * (docs/benchmarks.md, "Sixth run"). The first part of the UNION is the page, the second the roles
+   * of the page's users (found by the same condition); rows are told apart by `part` and put in
+   * order here, as a UNION's output has none.
    */
   private async firstPage(
     where: string | undefined, named: Readonly<Record<string, string | number | null>>, query: ListQuery,
@@ -134,18 +142,37 @@ export class UserDirectory {
       return '?';
     })}`;
     const order = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    const limited = `FROM users u${condition} ORDER BY u.created_at ${order}, u.id ${order} LIMIT ?`;
+    const roleless = 'NULL AS role_id, NULL AS role_name, NULL AS role_key';
+    // MariaDB keeps the profile text out of a temporary table only when the page is a parenthesised
+    // part of the UNION, not a derived table; SQLite accepts only the derived table.
+    const page = this.dataSource.options.type === 'better-sqlite3'
+      ? `SELECT 0 AS part, p.id, p.profile, p.source, p.version, p.created_at, p.updated_at, ${roleless}
+           FROM (SELECT u.id, u.profile, u.source, u.version, u.created_at, u.updated_at ${limited}) p`
+      : `(SELECT 0 AS part, u.id, u.profile, u.source, u.version, u.created_at, u.updated_at, ${roleless} ${limited})`;
     const rows = await this.dataSource.query(
-      `SELECT u.id, u.profile, u.source, u.version, u.created_at, u.updated_at FROM users u${condition}
-       ORDER BY u.created_at ${order}, u.id ${order} LIMIT ?`,
-      [...values, query.limit + 1],
-    ) as RecordRow[];
-    const more = rows.length > query.limit;
-    const items = (more ? rows.slice(0, query.limit) : rows).map(recordOf);
+      `${page}
+       UNION ALL
+       SELECT 1, m.user_id, NULL, NULL, NULL, NULL, NULL, r.id, r.display_name, r.display_name_key
+         FROM (SELECT u.id ${limited}) p JOIN role_members m ON m.user_id = p.id JOIN roles r ON r.id = m.role_id`,
+      [...values, query.limit + 1, ...values, query.limit + 1],
+    ) as (RecordRow & { part: number | string; role_id: string | null; role_name: string | null; role_key: string | null })[];
+    const direction = order === 'DESC' ? -1 : 1;
+    const byCreation = (a: RecordRow, b: RecordRow) => direction * (compareText(a.created_at, b.created_at) || compareText(a.id, b.id));
+    const listed = rows.filter((row) => Number(row.part) === 0).sort(byCreation);
+    const held = new Map<string, HeldRole[]>(listed.map((row) => [row.id, []]));
+    for (const row of rows) {
+      if (Number(row.part) === 0) continue;
+      held.get(row.id)?.push({ id: row.role_id ?? '', displayName: row.role_name ?? '', key: row.role_key ?? '' });
+    }
+    const more = listed.length > query.limit;
+    const items = (more ? listed.slice(0, query.limit) : listed).map(recordOf);
     const total = more
       ? Number((await this.dataSource.query(`SELECT COUNT(*) AS n FROM users u${condition}`, values) as { n: number | string }[])[0]?.n ?? 0)
       : items.length;
+    const roles = new Map(items.map((item) => [item.id, inListingOrder(held.get(item.id) ?? [])]));
     const last = items.at(-1);
-    return more && last ? { total, items, next: { value: last.createdAt, id: last.id } } : { total, items };
+    return more && last ? { total, items, roles, next: { value: last.createdAt, id: last.id } } : { total, items, roles };
   }
 
   async create(context: ChangeContext, input: UserInput): Promise<UserRecord> {
