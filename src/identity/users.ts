@@ -106,8 +106,8 @@ export class UserDirectory {
   async list(query: ListQuery): Promise<ListResult<UserRecord>> {
     const builder = new SqlConditionBuilder(USER_FIELDS);
     const where = query.where ? builder.render(query.where) : undefined;
-    if (query.after === undefined && query.offset === 0 && query.limit > 0 && (query.sortBy ?? DEFAULT_SORT) === DEFAULT_SORT) {
-      return this.firstPage(where, builder.params, query);
+    if ((query.after !== undefined || query.offset === 0) && query.limit > 0 && (query.sortBy ?? DEFAULT_SORT) === DEFAULT_SORT) {
+      return this.pageInCreationOrder(where, builder.params, query);
     }
     // A record needs 6 of the 22 columns, and a keyset page the sort value: selecting just those
     // spares TypeORM most of its hydration (a sort by another column reads whole rows).
@@ -123,26 +123,34 @@ export class UserDirectory {
   }
 
   /**
-   * The first page of a list in the default order (creation, then id) with the roles of its users,
-   * in one plain statement: the lookup an identity provider sends before every change (`userName eq
-   * "…"`, offset 0) takes this path. It answers what listPage does (one row more than asked tells
-   * whether there is a next page; a page that holds everything is its own count), without TypeORM
-   * building the query and an entity of every row, and without the second statement for the roles
-   * (docs/benchmarks.md, "Sixth run"). The first part of the UNION is the page, the second the roles
-   * of the page's users (found by the same condition); rows are told apart by `part` and put in
-   * order here, as a UNION's output has none.
+   * A page of a list in the default order (creation, then id), the first or one after a keyset (a
+   * cursor page), with the roles of its users, in one plain statement: the lookup an identity
+   * provider sends before every change (`userName eq "…"`) and every page of a cursor walk take this
+   * path. It answers what listPage does (one row more than asked tells whether there is a next page;
+   * a first page that holds everything is its own count; a later page answers the walk's known
+   * total), without TypeORM building the query and an entity of every row, and without the second
+   * statement for the roles (docs/benchmarks.md, "Sixth run"). The first part of the UNION is the
+   * page, the second the roles of the page's users (found by the same condition); rows are told apart
+   * by `part` and put in order here, as a UNION's output has none.
    */
-  private async firstPage(
+  private async pageInCreationOrder(
     where: string | undefined, named: Readonly<Record<string, string | number | null>>, query: ListQuery,
   ): Promise<ListResult<UserRecord>> {
     // SqlConditionBuilder names its parameters :f0, :f1, …; here they become positional, in order.
     const values: (string | number | null)[] = [];
-    const condition = where === undefined ? '' : ` WHERE ${where.replace(/:(f\d+)\b/g, (_match, name: string) => {
+    const filter = where?.replace(/:(f\d+)\b/g, (_match, name: string) => {
       values.push(named[name] ?? null);
       return '?';
-    })}`;
+    });
+    const condition = filter === undefined ? '' : ` WHERE ${filter}`;
     const order = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
-    const limited = `FROM users u${condition} ORDER BY u.created_at ${order}, u.id ${order} LIMIT ?`;
+    // A keyset page starts after the last row of the one before (list-page.ts does the same).
+    const beyond = order === 'DESC' ? '<' : '>';
+    const after = query.after === undefined ? undefined
+      : `(u.created_at ${beyond} ? OR (u.created_at = ? AND u.id ${beyond} ?))`;
+    const pageValues = query.after === undefined ? values : [...values, query.after.value, query.after.value, query.after.id];
+    const pageCondition = after === undefined ? condition : ` WHERE ${filter === undefined ? after : `(${filter}) AND ${after}`}`;
+    const limited = `FROM users u${pageCondition} ORDER BY u.created_at ${order}, u.id ${order} LIMIT ?`;
     const roleless = 'NULL AS role_id, NULL AS role_name, NULL AS role_key';
     // MariaDB keeps the profile text out of a temporary table only when the page is a parenthesised
     // part of the UNION, not a derived table; SQLite accepts only the derived table.
@@ -155,7 +163,7 @@ export class UserDirectory {
        UNION ALL
        SELECT 1, m.user_id, NULL, NULL, NULL, NULL, NULL, r.id, r.display_name, r.display_name_key
          FROM (SELECT u.id ${limited}) p JOIN role_members m ON m.user_id = p.id JOIN roles r ON r.id = m.role_id`,
-      [...values, query.limit + 1, ...values, query.limit + 1],
+      [...pageValues, query.limit + 1, ...pageValues, query.limit + 1],
     ) as (RecordRow & { part: number | string; role_id: string | null; role_name: string | null; role_key: string | null })[];
     const direction = order === 'DESC' ? -1 : 1;
     const byCreation = (a: RecordRow, b: RecordRow) => direction * (compareText(a.created_at, b.created_at) || compareText(a.id, b.id));
@@ -167,9 +175,9 @@ export class UserDirectory {
     }
     const more = listed.length > query.limit;
     const items = (more ? listed.slice(0, query.limit) : listed).map(recordOf);
-    const total = more
-      ? Number((await this.dataSource.query(`SELECT COUNT(*) AS n FROM users u${condition}`, values) as { n: number | string }[])[0]?.n ?? 0)
-      : items.length;
+    const known = query.after === undefined ? (more ? undefined : items.length) : query.knownTotal;
+    const total = known
+      ?? Number((await this.dataSource.query(`SELECT COUNT(*) AS n FROM users u${condition}`, values) as { n: number | string }[])[0]?.n ?? 0);
     const roles = new Map(items.map((item) => [item.id, inListingOrder(held.get(item.id) ?? [])]));
     const last = items.at(-1);
     return more && last ? { total, items, roles, next: { value: last.createdAt, id: last.id } } : { total, items, roles };
