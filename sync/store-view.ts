@@ -25,12 +25,11 @@ export async function buildStoreView(
   } else {
     const managerAttribute = mapping.attributes['enterprise.manager'];
     const managerDns = managerAttribute === undefined ? [] : read.users.flatMap((user) => user.attributes[managerAttribute] ?? []);
-    anchorsByDn = await anchorsOfDns(directory, read, managerDns);
-    const managerAnchors = managerDns.flatMap((dn) => anchorsByDn.get(dn.toLowerCase()) ?? []);
-    users = await directory.adUsers([...new Set([
-      ...touchedAnchors(read),
-      ...managerAnchors,
-    ])]);
+    users = await directory.adUsers(touchedAnchors(read));
+    anchorsByDn = await anchorsOfDns(directory, read, managerDns, users);
+    const loaded = new Set(users.map((user) => user.anchor?.toLowerCase()));
+    const managerAnchors = managerDns.flatMap((dn) => anchorsByDn.get(dn.toLowerCase()) ?? []).filter((anchor) => !loaded.has(anchor.toLowerCase()));
+    if (managerAnchors.length > 0) users = [...users, ...await directory.adUsers([...new Set(managerAnchors)])];
   }
   const known = new Set(users.map((user) => user.anchor));
   const userNameAttribute = mapping.attributes.userName ?? 'userprincipalname';
@@ -75,17 +74,29 @@ function touchedAnchors(read: DirectoryRead): string[] {
 
 /**
  * DN (lower-case) → anchor of the active AD-sourced users holding the DNs a delta names and did not
- * read: its users' managers and the members of the groups it read whole.
+ * read: its users' managers and the members of the groups it read whole. A manager AD still names is
+ * usually the one the store names (by id, the primary key): only the others are looked up by DN.
  */
-async function anchorsOfDns(directory: DirectoryView, read: DirectoryRead, managerDns: readonly string[]): Promise<Map<string, string>> {
+async function anchorsOfDns(
+  directory: DirectoryView, read: DirectoryRead, managerDns: readonly string[], stored: readonly StoredDirectoryUser[],
+): Promise<Map<string, string>> {
   const readDns = new Set(read.users.map((user) => user.dn.toLowerCase()));
+  const currentManagerIds = stored.flatMap((user) => {
+    const value = user.profile.enterprise?.manager?.value;
+    return typeof value === 'string' ? [value] : [];
+  });
+  const result = new Map<string, string>();
+  for (const key of currentManagerIds.length === 0 ? [] : await directory.adKeysByIds(currentManagerIds)) {
+    if (key.active && key.dn !== null) result.set(key.dn.toLowerCase(), key.anchor);
+  }
   const wanted = new Set<string>();
-  for (const dn of managerDns) if (!readDns.has(dn.toLowerCase())) wanted.add(dn);
+  for (const dn of managerDns) if (!readDns.has(dn.toLowerCase()) && !result.has(dn.toLowerCase())) wanted.add(dn);
   for (const group of read.groups) {
     if (group.membersUnread === true) continue;
-    for (const dn of group.memberDns) if (!readDns.has(dn.toLowerCase())) wanted.add(dn);
+    for (const dn of group.memberDns) if (!readDns.has(dn.toLowerCase()) && !result.has(dn.toLowerCase())) wanted.add(dn);
   }
+  if (wanted.size === 0) return result;
   if (wanted.size > DN_LOOKUP_LIMIT) return directory.anchorsByDn();
-  const found = await directory.activeAnchorsForDns([...wanted]);
-  return new Map([...found].map(([dn, anchor]) => [dn.toLowerCase(), anchor]));
+  for (const [dn, anchor] of await directory.activeAnchorsForDns([...wanted])) result.set(dn.toLowerCase(), anchor);
+  return result;
 }

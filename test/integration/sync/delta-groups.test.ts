@@ -164,6 +164,27 @@ for (const database of testDatabases()) {
       expect(run.counters.memberRemoves).to.equal(1);
     });
 
+    it('resolves a changed user\'s manager: a new one by DN, the same one through the manager the store names', async () => {
+      const managerOf = async (name: string): Promise<string | null | undefined> => (await dataSource.query(
+        'SELECT manager_id FROM users WHERE user_name_key = ?', [upn(name).toLowerCase()],
+      ) as { manager_id: string | null }[])[0]?.manager_id;
+      const idOf = async (name: string): Promise<string | undefined> => (await dataSource.query(
+        'SELECT id FROM users WHERE user_name_key = ?', [upn(name).toLowerCase()],
+      ) as { id: string }[])[0]?.id;
+      await dir.modify(dnOf('u1'), { manager: dnOf('b1') });
+      expect((await delta()).counters.updated).to.equal(1);
+      expect(await managerOf('u1')).to.equal(await idOf('b1'));
+      await dir.modify(dnOf('u1'), { title: 'Same manager' });
+      const same = await delta();
+      expect(same.counters.updated).to.equal(1);
+      const [entry] = (await new SyncRuns(dataSource).entries(same.id, { page: 1, pageSize: 50 })).items.filter((e) => e.action === 'update');
+      expect(entry?.changes.map((change) => change.attribute), 'the manager stays').to.deep.equal(['title']);
+      expect(await managerOf('u1')).to.equal(await idOf('b1'));
+      await dir.modify(dnOf('u1'), { manager: dnOf('b2') });
+      await delta();
+      expect(await managerOf('u1')).to.equal(await idOf('b2'));
+    });
+
     it('ends where a full run would: a full run afterwards finds every role as the deltas left it', async () => {
       const before = await Promise.all(['Stable', 'Parent', 'Child', 'Changing'].map((name) => roleMembers(role(name))));
       const full = await sync({ mode: 'full' });
