@@ -29,13 +29,18 @@ export interface LdapConnectionConfig {
   readonly startTls?: boolean;
   /** `ldap://` only: permit a connection without TLS. Off by default. */
   readonly allowPlain?: boolean;
-  /** Per-operation timeout (each search page is one operation). Default 30 s. */
+  /** Per-operation timeout (each search page is one operation). Default 120 s. */
   readonly timeoutMs?: number;
   /** TCP (and TLS) connect timeout. Default 10 s. */
   readonly connectTimeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * 120 s: AD's own default MaxQueryDuration. A DC may work out a paged search's whole result before it
+ * answers the first page (Samba took 31 s for 100,000 users on a busy machine), so a shorter bound
+ * fails a large directory's first page while the DC is still working on it.
+ */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** The configuration cannot work as given (bad URL, contradictory options, unreadable CA file…). */

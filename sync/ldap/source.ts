@@ -33,6 +33,15 @@ export const DEFAULT_PAGE_SIZE = 500;
 /** AD's default MaxPageSize: a larger page is silently cut to it. */
 export const MAX_PAGE_SIZE = 1000;
 /** What "a user" is when looking for users that left the scope. */
+/**
+ * The time limit a paged search asks the DC for: none. ldapts asks for 10 s unless told otherwise, and
+ * a DC may work out the whole result before it sends the first page (Samba does: 31 s for 100,000
+ * users on a busy 2-core machine), so the sync's first page failed with timeLimitExceeded on a large
+ * directory. The DC's own policy still applies (AD's MaxQueryDuration, 120 s by default), and every
+ * page is still bounded by the connection's per-operation timeout (connection.ts, 120 s).
+ */
+export const NO_SERVER_TIME_LIMIT = 0;
+
 export const DEFAULT_ANY_USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
 /** GUIDs per `(|(objectGUID=…)…)` filter when finding groups by GUID. */
 const GUIDS_PER_FILTER = 50;
@@ -219,6 +228,7 @@ async function* pagedSearch(
     attributes: [...attributes],
     explicitBufferAttributes: bufferAttributesFor(attributes),
     paged: { pageSize },
+    timeLimit: NO_SERVER_TIME_LIMIT,
   }, controls);
   for await (const page of pages) yield* page.searchEntries;
 }
@@ -254,6 +264,7 @@ async function* userPages(
   for (const base of baseDns) {
     const pages = client.searchPaginated(base, {
       scope: 'sub', filter, attributes: request, explicitBufferAttributes: bufferAttributesFor(request), paged: { pageSize: settings.pageSize },
+      timeLimit: NO_SERVER_TIME_LIMIT,
     });
     try {
       for await (const page of pages) {

@@ -128,6 +128,15 @@ describe('sync/ldap/source (scripted directory)', () => {
     }
   });
 
+  it('asks the DC for no time limit on paged searches (ldapts would ask for 10 s, too short for a large directory)', async () => {
+    const ldap = fake(world({ users: [user(1)], changedAnywhere: [user(1)] }));
+    await readDirectory(ldap, options({ groupDns: [] }));
+    await readDirectory(ldap, options({ groupDns: [], mode: 'delta', since: { invocationId: INVOCATION, highestCommittedUsn: 10, server: '' } }));
+    const paged = ldap.searches.filter((s) => s.paged);
+    expect(paged.length).to.be.greaterThan(2);
+    for (const search of paged) expect(search.options.timeLimit, `${search.base} ${search.filter}`).to.equal(0);
+  });
+
   it('shapes users: anchor from objectGUID, lower-case attributes as strings, absent ones empty', async () => {
     const sid = 'S-1-5-21-1-2-3-1104';
     const ldap = fake(world({ users: [user(7, { objectSid: sidToBytes(sid), Title: ['Boss'] }), user(8)] }));
