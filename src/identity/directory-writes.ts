@@ -209,8 +209,9 @@ async function updateManagersInOneStatement(
     sql: `CASE id ${updates.map(() => 'WHEN ? THEN ?').join(' ')} END`,
     parameters: updates.flatMap((update) => [update.id, column(update)]),
   });
-  const profile = cases((update) => columnsOf(update.profile).profile);
-  const managerId = cases((update) => columnsOf(update.profile).managerId);
+  const columns = new Map(updates.map((update) => [update.id, columnsOf(update.profile)]));
+  const profile = cases((update) => columns.get(update.id)?.profile ?? null);
+  const managerId = cases((update) => columns.get(update.id)?.managerId ?? null);
   const updatedAt = cases((update) => update.updatedAt);
   await manager.query(
     `UPDATE users SET profile = ${profile.sql}, manager_id = ${managerId.sql}, updated_at = ${updatedAt.sql}, version = version + 1 `
