@@ -543,6 +543,10 @@ function clip(value: string | null, length: number): string | null {
 
 /** The changes as stored: secrets dropped, long values replaced by their length. */
 export function serializeChanges(changes: readonly AttributeChange[]): string {
+  // Usually the whole list is shorter than one value may be: no value needs measuring on its own.
+  const plain = JSON.stringify(changes.filter((change) => !SECRET_ATTRIBUTE.test(change.attribute))
+    .map((change) => ({ attribute: change.attribute, from: change.from, to: change.to })));
+  if (plain.length <= MAX_VALUE_CHARS) return plain;
   const kept = changes.filter((change) => !SECRET_ATTRIBUTE.test(change.attribute)).map((change) => ({
     attribute: change.attribute,
     ...storable('from', change.from),

@@ -10,7 +10,7 @@ import { assertManagesUsers } from './grant-rules';
 import { isUniqueViolation } from './unique-violation';
 import type { UserProfile } from './user-profile';
 import { auditView, columnsOf } from './user-rows';
-import { deleteUser, insertUsers, laterThan, lockUsers, updateUser, type NewUser } from './user-writes';
+import { deleteUser, insertUsers, laterThan, lockUserProfiles, lockUsers, updateUser, type NewUser } from './user-writes';
 
 /**
  * The batch mode of the user write path, for the directory sync: many changes per transaction, but
@@ -43,7 +43,10 @@ export interface DirectoryWriteOutcome {
   readonly error?: string;
 }
 
-const BATCH = 200;
+/** Changes per transaction: a 1,000-user page is two transactions, each with one audit-chain append. */
+const BATCH = 500;
+/** Manager links per transaction: one UPDATE whose CASE lists each of them (MariaDB scans it per row). */
+const LINK_BATCH = 200;
 /** Anchors per IN (…) list. */
 const CHUNK = 500;
 
@@ -177,10 +180,10 @@ interface ManagerLink {
  * with its audit rows. Only the sync's own users are linked; a link that changes nothing is skipped.
  */
 async function writeManagerLinks(dataSource: DataSource, context: ChangeContext, links: readonly ManagerLink[]): Promise<void> {
-  for (let i = 0; i < links.length; i += BATCH) {
-    const batch = links.slice(i, i + BATCH);
+  for (let i = 0; i < links.length; i += LINK_BATCH) {
+    const batch = links.slice(i, i + LINK_BATCH);
     await transaction(dataSource, async (manager) => {
-      const rows = await lockUsers(manager, batch.map((link) => link.userId));
+      const rows = await lockUserProfiles(manager, batch.map((link) => link.userId));
       const updates: { id: string; profile: UserProfile; updatedAt: string }[] = [];
       const audits: AuditRecord[] = [];
       for (const link of batch) {

@@ -94,6 +94,28 @@ export async function lockUsers(manager: EntityManager, ids: readonly string[]):
   return new Map(rows.map((row) => [row.id, row]));
 }
 
+/** What a manager link needs of a user row: no entity, no other column. */
+export interface LockedProfileRow {
+  readonly id: string;
+  readonly source: string;
+  readonly profile: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The id, source, profile and updated_at of these users, locked for the rest of the transaction as
+ * lockUsers locks them; plain rows, for batch writes that change only the profile (manager links).
+ */
+export async function lockUserProfiles(manager: EntityManager, ids: readonly string[]): Promise<Map<string, LockedProfileRow>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const forUpdate = lockOption(manager).lock === undefined ? '' : ' FOR UPDATE';
+  const rows = await manager.query(
+    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdate}`, unique,
+  ) as { id: string; source: string; profile: string; updated_at: string }[];
+  return new Map(rows.map((row) => [row.id, { id: row.id, source: row.source, profile: row.profile, updatedAt: row.updated_at }]));
+}
+
 /**
  * Applies a change to a locked user row. Returns the row as written and its audit record, or no
  * record when nothing changed (an unchanged PUT is not a change: no version bump, no audit).
