@@ -161,7 +161,8 @@ class StreamedRun {
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';
     this.report();
-    const groups = await this.input.read.readGroups();
+    let groups = await this.input.read.readGroups();
+    const groupCount = groups.length;
     const linkedRoles = await this.directory.linkedRoles();
     const targetRoles = [
       ...this.input.mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
@@ -176,6 +177,8 @@ class StreamedRun {
     const roles = planRoles(
       groups, store, this.input.mapping, (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped,
     );
+    // The groups' member DNs (every user's, for a group of everyone) are not needed while the memberships are written.
+    groups = [];
     if (this.input.dryRun || guard.blocked) {
       await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(roles));
     } else {
@@ -184,7 +187,7 @@ class StreamedRun {
     }
     this.counts.phase = 'done';
     this.report();
-    return groups.length;
+    return groupCount;
   }
 
   /** The page's store rows and manager references, then the planner over the page as over a delta read. */
