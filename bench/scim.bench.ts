@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../src/server';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { startFloors, type Floors } from './floors';
 import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
+import { runOpenLoop } from './open-loop';
 import { SCIM } from './names';
 import { parseOptions, type BenchOptions } from './options';
 import setupRequest from './requests';
@@ -33,8 +34,11 @@ const PAGE = 100;
 /** Issue 10's latency targets at a fixed arrival rate of half the measured maximum (open loop). */
 const READ_P99_MS = 10;
 const WRITE_P99_MS = 20;
-/** Connections for the open-loop runs: enough that a slow answer never holds back the next arrival. */
-const OPEN_LOOP_CONNECTIONS = 50;
+/**
+ * The open-loop runs' connection count as recorded (loadtest opens connections as arrivals need
+ * them, so there is no fixed number): 0 marks them, beside their arrival rate.
+ */
+const OPEN_LOOP_CONNECTIONS = 0;
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function main(): Promise<void> {
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
     console.log('CPU ms/req: CPU time per request sent, from /proc: "node" is the main thread of this process (where scimd '
       + 'and the floors run; autocannon has its own thread), "db" the MariaDB server. Other load: cores used meanwhile '
       + 'by processes other than these two. Latencies are whole milliseconds as autocannon records them. Rows whose Conc. is a '
-      + `rate (N/s) are open-loop runs: requests arrive at N per second over ${OPEN_LOOP_CONNECTIONS} connections, half the `
+      + 'rate (N/s) are open-loop runs (loadtest): requests arrive at N per second, evenly spaced, on as many connections as '
+      + 'they need, half the '
       + 'most the scenario managed above, and their p99 is judged against the latency targets.');
     if (options.json) {
       writeFileSync(options.json, JSON.stringify({ date: started.toISOString(), machine, options, seedSeconds: seeded.seconds,
@@ -221,14 +226,15 @@ async function measure(
   scenario: Scenario, target: LoadTarget, options: BenchOptions, pool: mysql.Pool, seeded: SeedResult,
 ): Promise<Measurement[]> {
   const tag = () => `${scenario.key}.${Date.now().toString(36)}`;
-  const run = async (connections: number, seconds: number, overallRate?: number) => {
+  const run = async (connections: number, seconds: number, arrivalRate?: number) => {
     await settle(pool);
     if (scenario.groupId) await resetMemberships(pool, seeded);
     const before = scenario.groupId ? await memberCount(pool, scenario.groupId) : 0;
     const cpuBefore = sampleCpu(databasePid);
     const started = Date.now();
-    const result = await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds,
-      overallRate === undefined ? {} : { overallRate });
+    const result = arrivalRate === undefined
+      ? await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds)
+      : await runOpenLoop({ ...target, runTag: tag(), spareOffset }, arrivalRate, seconds);
     // Requests still in flight when autocannon stops finish on the server: let them, before
     // counting, and before the next run measures anything.
     await settle(pool);

@@ -19,8 +19,8 @@ import { runSyncProcess, startPhase } from './sync/runner';
 import { dcProcesses, type BenchDc } from './sync/samba';
 
 /**
- * `npm run bench:sync`: a throw-away Samba AD DC on loopback with N users (populated over LDAPS, or
- * restored from the cache), a fresh MariaDB database, and the sync's full and delta runs timed against
+ * `npm run bench:sync`: a throw-away Samba AD DC on loopback with N users (loaded with ldbadd before it
+ * serves, or restored from the cache), a fresh MariaDB database, and the sync's full and delta runs timed against
  * the floor of reading the same users from the DC. See docs/benchmarks-sync.md.
  */
 const log = (message: string): void => {

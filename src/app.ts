@@ -1,4 +1,4 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { DataSource } from 'typeorm';
 import { problemFace } from './admin/problem';
 import { ADMIN_PREFIX, adminRouter } from './admin/router';
@@ -12,11 +12,12 @@ import { renderErrors } from './http/errors';
 import { requestDeadline } from './http/request-deadline';
 import { faceByPrefix } from './http/faces';
 import { limitFailedAuthenticationPerAddress } from './http/address-limit';
-import { healthRouter, type Lifecycle } from './http/health';
+import { HEALTH_PATHS, healthRouter, type Lifecycle } from './http/health';
 import { authenticateBearer } from './http/principal';
 import { requestLog } from './http/request-log';
 import { scimFace } from './http/scim-face';
-import { scimRouter } from './http/scim-router';
+import { SCIM_PREFIX, scimRouter } from './http/scim-router';
+import { onlyUnder } from './http/path-gate';
 import { limitRequestsPerToken } from './http/token-limit';
 import { RoleDirectory } from './identity/roles';
 import { UserDirectory } from './identity/users';
@@ -84,16 +85,17 @@ export function createApp({ config, dataSource, logger, lifecycle, triggerRun, n
   }));
   app.use(databaseOutage(new OutageLog(logger, 'http'))); // 503 + Retry-After, never 500, while the database is down
   app.use(requestDeadline({ logger })); // nor a hang on a database that vanished without closing its connections
-  app.use(health.routes()); // public: load balancers probe without a token
+  app.use(onlyUnder(HEALTH_PATHS, health.routes() as Middleware)); // public: load balancers probe without a token
   app.use(limitFailedAuthenticationPerAddress(config.rateLimit)); // never limits the health routes above
   // The web console signs persons in with its own sessions (cookies), so it comes before the bearer
   // edge; it takes /admin and below but never /admin/api (any spelling), which goes on to the edge.
   app.use(consoleMount);
   app.use(authenticateBearer(cachedAuthenticator(dataSource, config.principalCacheMs ?? DEFAULT_PRINCIPAL_CACHE_MS)));
   app.use(limitRequestsPerToken(config.rateLimit?.perToken));
-  app.use(metricsRoutes.routes());
-  app.use(admin.routes());
-  app.use(scim.routes());
+  // Each router is asked only about paths under its prefix (path-gate.ts): no other can match.
+  app.use(onlyUnder([METRICS_PATH], metricsRoutes.routes() as Middleware));
+  app.use(onlyUnder([ADMIN_PREFIX], admin.routes() as Middleware));
+  app.use(onlyUnder([SCIM_PREFIX], scim.routes() as Middleware));
   // Set 405/501 with the Allow header, for routes of either router (ctx.matched collects both);
   // renderErrors gives those responses the body of the path's face.
   app.use(admin.allowedMethods());

@@ -79,3 +79,25 @@ export function flattenMembers(root: DirectoryGroup, groupsByDnKey: ReadonlyMap<
   }
   return members;
 }
+
+/**
+ * The groups a group holds, itself included, however deep: DN keys of `root` and of every group in
+ * `groupsByDnKey` reachable from it. The edges are the member lists where they were read, and the
+ * nested groups the read found (`nestedGroupDns`) where they were not; a cycle terminates.
+ */
+export function nestedClosure(root: DirectoryGroup, groupsByDnKey: ReadonlyMap<string, DirectoryGroup>): Map<string, DirectoryGroup> {
+  const closure = new Map<string, DirectoryGroup>([[dnKey(root.dn), root]]);
+  const stack: DirectoryGroup[] = [root];
+  for (let group = stack.pop(); group !== undefined; group = stack.pop()) {
+    const edges = group.membersUnread === true ? group.nestedGroupDns ?? [] : group.memberDns;
+    for (const dn of edges) {
+      const key = dnKey(dn);
+      const nested = groupsByDnKey.get(key);
+      if (nested !== undefined && !closure.has(key)) {
+        closure.set(key, nested);
+        stack.push(nested);
+      }
+    }
+  }
+  return closure;
+}

@@ -4,7 +4,7 @@
  */
 import { roleNameKey } from '../src/identity/role-name';
 import { mapUser, type MappedUser } from './mapping';
-import { dnKey, flattenMembers, isUnder } from './nesting';
+import { dnKey, flattenMembers, isUnder, nestedClosure } from './nesting';
 import { diffProfiles } from './profile-diff';
 import type {
   AttributeChange, DirectoryGroup, DirectoryRead, DirectoryUser, PlanAction, PlanOptions, RolePlanEntry, StoredUser,
@@ -193,9 +193,27 @@ export function planSync(
     if (read.mode === 'full') return false;
     return stored.get(key)?.active ?? true;
   };
-  const roles = planRoles(read.groups, store, mapping, anchorOfDn, isDesired, skipped);
+  const roles = planRoles(read.groups, store, mapping, anchorOfDn, isDesired, skipped, touchedUsers(store, directory, leaving));
 
   return { users, roles };
+}
+
+/**
+ * The users a delta touched, for the roles planned for them only: each user read (with the groups it
+ * is a direct member of) and each leaver. None when every role is planned whole.
+ */
+function touchedUsers(
+  store: StoreView, directory: ReadonlyMap<string, DirectoryUser>, leaving: ReadonlyMap<string, Leaving>,
+): Map<string, TouchedUser> {
+  const touched = new Map<string, TouchedUser>();
+  if ((store.rolesTouchedOnly?.size ?? 0) === 0) return touched;
+  for (const [key, user] of directory) {
+    if (user.memberOf === undefined) throw new Error(`${user.dn} was read without memberOf: its roles in unchanged groups cannot be planned`);
+    touched.set(key, { anchor: user.anchor, memberOf: new Set(user.memberOf.map(dnKey)) });
+  }
+  // Deleted in AD (which drops the user from its groups without changing them) or out of scope: no group grants it anything now.
+  for (const [key, leaver] of leaving) if (!touched.has(key)) touched.set(key, { anchor: leaver.stored.anchor ?? key, memberOf: new Set() });
+  return touched;
 }
 
 /** Store users that leave: full runs by absence, delta runs by tombstone or out-of-scope notice. */
@@ -264,28 +282,36 @@ function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): Pla
   return { anchor: user.anchor, dn: user.dn, userId: stored.id, action: 'unchanged', changes: [] };
 }
 
-interface RoleTarget {
+/** A role the mapping's rules target, with the groups granting it. */
+export interface RoleTarget {
   roleName: string;
   create: boolean;
   madeFromGroup: boolean;
   renamedFrom?: string;
   groupAnchor: string;
   groupDn: string;
-  readonly desired: Map<string, string>;
+  /** The groups (as read) whose members, nested ones included, hold the role. */
+  readonly groups: DirectoryGroup[];
+  /** A rule names a group the read did not find: the group is gone, and grants nothing. */
+  groupMissing: boolean;
+}
+
+/** A user a delta run touched (changed, deleted, out of scope), as its roles in unchanged groups are planned. */
+export interface TouchedUser {
+  readonly anchor: string;
+  /** DN keys (nesting.ts dnKey) of the groups it is a direct member of; empty for a user that left. */
+  readonly memberOf: ReadonlySet<string>;
 }
 
 /**
- * One entry per target role: rules naming the same role (case-insensitively) union their members.
- * A streamed full run calls it once its users are written, with what it recorded of them.
+ * The roles the mapping's rules target, by role key, each with the groups granting it: rules naming
+ * the same role (case-insensitively) union their groups.
  */
-export function planRoles(
+export function roleTargets(
   groups: readonly DirectoryGroup[],
-  store: Pick<StoreView, 'roleMembers' | 'roleNames' | 'linkedRoles'>,
+  store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
   mapping: SyncMapping,
-  anchorOfDn: (dn: string) => string | undefined,
-  isDesired: (anchor: string) => boolean,
-  skipped: ReadonlySet<string>,
-): RolePlanEntry[] {
+): Map<string, RoleTarget> {
   const groupsByDn = new Map<string, DirectoryGroup>();
   const groupsByAnchor = new Map<string, DirectoryGroup>();
   for (const group of groups) {
@@ -298,18 +324,12 @@ export function planRoles(
   const target = (key: string, roleName: string, create: boolean, group: { anchor: string; dn: string }): RoleTarget => {
     let existing = targets.get(key);
     if (!existing) {
-      existing = { roleName, create: false, madeFromGroup: false, groupAnchor: group.anchor, groupDn: group.dn, desired: new Map() };
+      existing = { roleName, create: false, madeFromGroup: false, groupAnchor: group.anchor, groupDn: group.dn, groups: [], groupMissing: false };
       targets.set(key, existing);
     }
     if (existing.groupAnchor === '' && existing.groupDn === '') Object.assign(existing, { groupAnchor: group.anchor, groupDn: group.dn });
     if (create && !store.roleNames.has(key)) existing.create = true;
     return existing;
-  };
-  const addMembers = (role: RoleTarget, group: DirectoryGroup): void => {
-    for (const memberDn of flattenMembers(group, groupsByDn)) {
-      const anchor = anchorOfDn(memberDn);
-      if (anchor !== undefined && isDesired(anchor)) role.desired.set(anchorKey(anchor), anchor);
-    }
   };
 
   for (const rule of mapping.groups) {
@@ -322,7 +342,7 @@ export function planRoles(
         const role = target(linked?.key ?? roleNameKey(name), name, linked === undefined, group);
         if (linked !== undefined || !role.madeFromGroup) Object.assign(role, { roleName: name, madeFromGroup: true, groupAnchor: group.anchor, groupDn: group.dn });
         if (linked !== undefined && linked.name !== name) role.renamedFrom = linked.name;
-        addMembers(role, group);
+        role.groups.push(group);
       }
       continue;
     }
@@ -333,16 +353,45 @@ export function planRoles(
     const role = target(roleNameKey(rule.role), rule.role, false, group ?? ('guid' in rule.group
       ? { anchor: rule.group.guid, dn: '' }
       : { anchor: '', dn: rule.group.dn }));
-    if (group) addMembers(role, group);
+    if (group) role.groups.push(group);
+    else role.groupMissing = true;
   }
+  return targets;
+}
 
-  return [...targets.entries()].map(([key, role]) => {
+/**
+ * One entry per target role: rules naming the same role (case-insensitively) union their members.
+ * A streamed full run calls it once its users are written, with what it recorded of them.
+ *
+ * A role in `store.rolesTouchedOnly` (a delta run, its groups unchanged) is planned for the `touched`
+ * users only, from their memberOf: everyone else keeps the membership the store holds. Every other
+ * role is planned whole, from its groups' member lists, which must then have been read.
+ */
+export function planRoles(
+  groups: readonly DirectoryGroup[],
+  store: Pick<StoreView, 'roleMembers' | 'roleNames' | 'linkedRoles' | 'rolesTouchedOnly'>,
+  mapping: SyncMapping,
+  anchorOfDn: (dn: string) => string | undefined,
+  isDesired: (anchor: string) => boolean,
+  skipped: ReadonlySet<string>,
+  touched: ReadonlyMap<string, TouchedUser> = new Map(),
+): RolePlanEntry[] {
+  const groupsByDn = new Map<string, DirectoryGroup>();
+  for (const group of groups) if (!groupsByDn.has(dnKey(group.dn))) groupsByDn.set(dnKey(group.dn), group);
+  const touchedOnly = store.rolesTouchedOnly ?? new Set<string>();
+
+  return [...roleTargets(groups, store, mapping).entries()].map(([key, role]) => {
     const current = new Map<string, string>();
     for (const anchor of store.roleMembers.get(key) ?? []) current.set(anchorKey(anchor), anchor);
-    const addAnchors = [...role.desired].filter(([anchor]) => !current.has(anchor)).map(([, anchor]) => anchor).sort();
+    const desired = touchedOnly.has(key)
+      ? desiredOfTouched(role, groupsByDn, touched, isDesired)
+      : desiredOfGroups(role, groupsByDn, anchorOfDn, isDesired);
+    // Touched-only: the users the delta did not touch are neither added nor removed.
+    const considered = (anchor: string): boolean => !touchedOnly.has(key) || touched.has(anchor);
+    const addAnchors = [...desired].filter(([anchor]) => !current.has(anchor)).map(([, anchor]) => anchor).sort();
     // A skipped user keeps the memberships it has: a mapping error is not a reason to take access away.
     const removeAnchors = [...current]
-      .filter(([anchor]) => !role.desired.has(anchor) && !skipped.has(anchor))
+      .filter(([anchor]) => !desired.has(anchor) && !skipped.has(anchor) && considered(anchor))
       .map(([, anchor]) => anchor)
       .sort();
     return {
@@ -350,4 +399,37 @@ export function planRoles(
       groupDn: role.groupDn, addAnchors, removeAnchors, ...(role.renamedFrom === undefined ? {} : { renamedFrom: role.renamedFrom }),
     };
   });
+}
+
+/** Who holds the role after the run, by anchor key: the desired users among its groups' flattened members. */
+function desiredOfGroups(
+  role: RoleTarget, groupsByDn: ReadonlyMap<string, DirectoryGroup>,
+  anchorOfDn: (dn: string) => string | undefined, isDesired: (anchor: string) => boolean,
+): Map<string, string> {
+  const desired = new Map<string, string>();
+  for (const group of role.groups) {
+    for (const nested of nestedClosure(group, groupsByDn).values()) {
+      // Planning the role whole from a group whose members were not read would take everyone's membership away.
+      if (nested.membersUnread === true) throw new Error(`role "${role.roleName}" is planned whole but the members of ${nested.dn} were not read`);
+    }
+    for (const memberDn of flattenMembers(group, groupsByDn)) {
+      const anchor = anchorOfDn(memberDn);
+      if (anchor !== undefined && isDesired(anchor)) desired.set(anchorKey(anchor), anchor);
+    }
+  }
+  return desired;
+}
+
+/** The touched users who hold the role after the run: desired, and a direct member of one of its groups or of a group nested in them. */
+function desiredOfTouched(
+  role: RoleTarget, groupsByDn: ReadonlyMap<string, DirectoryGroup>,
+  touched: ReadonlyMap<string, TouchedUser>, isDesired: (anchor: string) => boolean,
+): Map<string, string> {
+  const granting = new Set<string>();
+  for (const group of role.groups) for (const key of nestedClosure(group, groupsByDn).keys()) granting.add(key);
+  const desired = new Map<string, string>();
+  for (const [key, user] of touched) {
+    if (isDesired(user.anchor) && [...user.memberOf].some((group) => granting.has(group))) desired.set(key, user.anchor);
+  }
+  return desired;
 }

@@ -11,10 +11,11 @@ import { DirectoryView } from '../src/identity/directory-view';
 import { UserDirectory } from '../src/identity/users';
 import { describeError } from '../src/log-error';
 import type { Logger } from '../src/logger';
+import { deltaScope, type DeltaScope } from './delta-scope';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
 import { runFullStreamed } from './full-run';
-import { MAX_PAGE_SIZE, readDirectory, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
+import { MAX_PAGE_SIZE, readDirectory, readGroupMembers, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
 import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import type { SyncProgressCounts } from './progress';
@@ -53,6 +54,8 @@ export interface SyncDependencies {
   readonly config: SyncConfig;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Told of every search the run sends to the directory (base, attributes): tests count what a run reads. */
+  readonly onLdapSearch?: (base: string, attributes: readonly string[]) => void;
 }
 
 /** Another replica (or process) holds the sync lease. */
@@ -116,6 +119,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
       ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
     });
+    if (deps.onLdapSearch) observeSearches(client, deps.onLdapSearch);
     if (mode === 'delta' && since) {
       const server = await readServerState(client);
       if (server.invocationId !== since.invocationId.toLowerCase()) {
@@ -142,13 +146,21 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
       deps.logger.warn({ runId, reason: error.message }, 'delta sync cannot continue from the watermark; reading everything');
       read = await readDirectory(client, readOptions(deps.config, mapping, 'full', undefined));
     }
-    progress('planning');
     const directory = new DirectoryView(deps.dataSource);
-    const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName);
+    let scope: DeltaScope | undefined;
+    if (read.mode === 'delta' && since) {
+      // Members are read only of the groups whose roles are planned whole (delta-scope.ts).
+      scope = await deltaScope(directory, read, mapping, since.highestCommittedUsn);
+      read = { ...read, groups: await readGroupMembers(client, read.groups, scope.groupsToRead) };
+    }
+    progress('planning');
+    const store = await buildStoreView(directory, read, mapping, deps.config.softMatchByUserName, scope);
     const plan = planSync(read, store, mapping, {
       softMatchByUserName: deps.config.softMatchByUserName, deletePolicy: deps.config.deletePolicy,
     }, now());
-    const storeSize = read.mode === 'full' ? store.users.length : (await directory.adUserCount());
+    // The guard's percentage is of the AD users in the store; a delta that deactivates and deletes nobody needs no count.
+    const destructive = plan.users.some((entry) => entry.action === 'deactivate' || entry.action === 'delete');
+    const storeSize = read.mode === 'full' ? store.users.length : destructive ? await directory.adUserCount() : 0;
     const guard = checkDeleteThreshold(plan, {
       threshold: deps.config.deleteThreshold, thresholdPercent: deps.config.deleteThresholdPercent, storeSize,
       allowDeletes: options.allowDeletes === true,
@@ -289,4 +301,18 @@ async function loadMappingFile(file: string | undefined): Promise<SyncMapping> {
     throw new Error(`SYNC_MAPPING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return loadMapping(text);
+}
+
+/** Wraps the client's searches so that `observe` hears of each one before it is sent. */
+function observeSearches(client: Awaited<ReturnType<typeof openLdap>>, observe: (base: string, attributes: readonly string[]) => void): void {
+  const search = client.search.bind(client);
+  const searchPaginated = client.searchPaginated.bind(client);
+  client.search = (base, options, controls) => {
+    observe(String(base), options?.attributes ?? []);
+    return search(base, options, controls);
+  };
+  client.searchPaginated = (base, options, controls) => {
+    observe(String(base), options?.attributes ?? []);
+    return searchPaginated(base, options, controls);
+  };
 }

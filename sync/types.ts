@@ -14,6 +14,11 @@ export interface DirectoryUser {
   readonly usnChanged: number;
   /** Every requested attribute except objectGUID, lower-cased names, string values (multi-valued kept). */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Delta runs: DNs of the groups the user is a direct member of (`memberOf`, every range). A delta
+   * plans the user's place in the roles of unchanged groups from it, without reading those groups' members.
+   */
+  readonly memberOf?: readonly string[];
 }
 
 /** A group object as read from the directory, with its complete member list (ranged retrieval). */
@@ -25,6 +30,16 @@ export interface DirectoryGroup {
   readonly usnChanged: number;
   /** DNs of direct members (users and groups), however many (member;range=… followed to the end). */
   readonly memberDns: readonly string[];
+  /**
+   * Delta runs: true when the members were not read (memberDns is then empty), because neither the
+   * group nor any group nested in it changed since the watermark and no role it grants is re-planned whole.
+   */
+  readonly membersUnread?: boolean;
+  /**
+   * DNs of the groups nested directly in this one that the read found (their memberOf names it). Set
+   * by every read; the nesting of a group whose members were not read is known from it alone.
+   */
+  readonly nestedGroupDns?: readonly string[];
 }
 
 /** A deleted object seen through the Show Deleted control (delta runs). */
@@ -47,7 +62,11 @@ export interface DirectoryRead {
   readonly mode: 'full' | 'delta';
   /** Full: every user in scope. Delta: users in scope changed since the watermark. */
   readonly users: readonly DirectoryUser[];
-  /** Every group the mapping names (always read whole: role membership is recomputed every run). */
+  /**
+   * Every group the mapping names and the groups nested in them. Full: read whole. Delta: read whole
+   * when it or a group nested in it changed since the watermark (or a role it grants is re-planned
+   * whole); otherwise without members (`membersUnread`).
+   */
   readonly groups: readonly DirectoryGroup[];
   /** Delta only: users deleted since the watermark. */
   readonly tombstones: readonly DirectoryTombstone[];
@@ -66,8 +85,17 @@ export interface StoreView {
   readonly users: readonly StoredUser[];
   /** Users without an anchor whose userName matches a directory user's (soft-match candidates). */
   readonly softMatchCandidates: readonly StoredUser[];
-  /** AD-sourced members of each role the mapping targets, by role key (roleNameKey) → user anchors. */
+  /**
+   * AD-sourced members of each role the mapping targets, by role key (roleNameKey) → user anchors.
+   * For a role in `rolesTouchedOnly`, only the memberships of the users the delta touched.
+   */
   readonly roleMembers: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Delta runs: keys of the roles whose groups did not change since the watermark. Their membership
+   * is planned for the users the delta touched only (changed, deleted, out of scope): nobody else's
+   * can have changed. Absent or empty: every role is planned whole.
+   */
+  readonly rolesTouchedOnly?: ReadonlySet<string>;
   /** Keys (roleNameKey) of the names of roles that exist. */
   readonly roleNames: ReadonlySet<string>;
   /**
@@ -75,7 +103,10 @@ export interface StoreView {
    * group renamed in AD is found here, and its role renamed, instead of a second role being made.
    */
   readonly linkedRoles: ReadonlyMap<string, { readonly key: string; readonly name: string }>;
-  /** DN (lower-case) → anchor, for every AD-sourced user in the store (resolves members in delta runs). */
+  /**
+   * DN (lower-case) → anchor of active AD-sourced users in the store: every one in a full run; in a
+   * delta run those the read names (managers of changed users, members of groups read whole).
+   */
   readonly anchorsByDn: ReadonlyMap<string, string>;
 }
 

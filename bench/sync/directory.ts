@@ -12,7 +12,7 @@ import { provisionDc, restoreDatabase, saveDatabase, startDc, stopDc, type Bench
  * (`users-<N>-v<CACHE_VERSION>`: private/ of the populated DC without its TLS files, and meta.json).
  * Clear it with `rm -rf /tmp/scimd-bench-sync-cache`; `--no-cache` neither reads nor writes it.
  */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.BENCH_SYNC_CACHE_DIR || path.join(os.tmpdir(), 'scimd-bench-sync-cache');
@@ -72,15 +72,14 @@ export async function benchDirectory(
       exportTestEnv(dc);
       return { dc, source: 'cache', populateSeconds: meta.populateSeconds, readySeconds: (Date.now() - started) / 1000, cacheDir };
     }
-    exportTestEnv(dc);
-    log(`populating ${users.toLocaleString('en-US')} users and ${GROUP_NAMES.length} groups over LDAPS…`);
+    log(`populating ${users.toLocaleString('en-US')} users and ${GROUP_NAMES.length} groups: ldbadd into the stopped DC…`);
+    await stopDc(dc);
     const populateStarted = Date.now();
-    await populate(users, dc.baseDn, log);
+    await populate(users, dc.baseDn, dc.dir, log);
     const populateSeconds = (Date.now() - populateStarted) / 1000;
     log(`populated in ${populateSeconds.toFixed(1)} s (${(users / populateSeconds).toFixed(0)} users/s)`);
     if (cacheDir !== undefined) {
       const copyStarted = Date.now();
-      await stopDc(dc);
       const staging = `${cacheDir}.tmp-${process.pid}`;
       rmSync(staging, { recursive: true, force: true });
       mkdirSync(staging, { recursive: true, mode: 0o700 });
@@ -92,9 +91,12 @@ export async function benchDirectory(
       rmSync(cacheDir, { recursive: true, force: true });
       renameSync(staging, cacheDir);
       chmodSync(cacheDir, 0o700);
-      await startDc(dc);
       log(`saved to the cache ${cacheDir} (${((Date.now() - copyStarted) / 1000).toFixed(1)} s); the next run at this N starts from it`);
     }
+    const startStarted = Date.now();
+    await startDc(dc);
+    exportTestEnv(dc);
+    log(`DC serving the loaded directory (started in ${((Date.now() - startStarted) / 1000).toFixed(1)} s)`);
     return { dc, source: 'populated', populateSeconds, readySeconds: (Date.now() - started) / 1000, cacheDir };
   } catch (error) {
     await dc.cleanup();

@@ -8,17 +8,18 @@ import { Client } from 'ldapts';
  * A throw-away Samba AD DC for the sync benchmark, on loopback. Provisioning, the choice of a free
  * loopback address, TLS files, the relaxed password policy and the final cleanup are those of
  * `npm test` (scripts/lib/ensure-samba.mjs, `ensureTestDirectory`). The two things it has no export
- * for, and that this wrapper adds, are stopping the DC while keeping its directory (to copy the
- * populated database into the cache) and starting it again (after a populated database was copied in).
+ * for, and that this wrapper adds, are stopping the DC while keeping its directory (to load the users
+ * into its database, and to copy that database into the cache) and starting it again.
  */
 
 /** What scripts/lib/ensure-samba.mjs exports (a JavaScript module: typed here). */
 interface EnsureSambaModule {
-  ensureTestDirectory(options: { log: (message: string) => void; shouldAbort?: () => boolean }): Promise<{
+  ensureTestDirectory(options: { log: (message: string) => void; shouldAbort?: () => boolean; extraPackages?: readonly string[] }): Promise<{
     host: string | null;
     cleanup: () => Promise<void>;
     env: Readonly<Record<string, string>>;
   }>;
+  claimFreeHost(smbConf: string, preferred: string): Promise<string>;
   readonly BASE_DN: string;
   readonly BIND_DN: string;
   readonly SERVERNAME: string;
@@ -30,9 +31,9 @@ async function ensureSambaModule(): Promise<EnsureSambaModule> {
 }
 
 export interface BenchDc {
-  /** ldaps://host:636 */
-  readonly url: string;
-  readonly host: string;
+  /** ldaps://host:636 (the host can change when the DC is started again: see startDc) */
+  url: string;
+  host: string;
   /** The DC's directory (smb.conf, private/, pid/…). */
   readonly dir: string;
   readonly caFile: string;
@@ -52,7 +53,8 @@ export async function provisionDc(log: (message: string) => void): Promise<Bench
   delete process.env.TEST_LDAP_URL;
   let started: Awaited<ReturnType<EnsureSambaModule['ensureTestDirectory']>>;
   try {
-    started = await samba.ensureTestDirectory({ log });
+    // ldb-tools: ldbadd, which populate.ts loads the directory with.
+    started = await samba.ensureTestDirectory({ log, extraPackages: ['ldb-tools'] });
   } finally {
     if (supplied !== undefined) process.env.TEST_LDAP_URL = supplied;
   }
@@ -105,8 +107,16 @@ export async function stopDc(dc: BenchDc): Promise<void> {
   if (alive(pid)) throw new Error(`Samba (pid ${pid}) did not stop within 30 s after SIGTERM`);
 }
 
-/** Starts the (stopped) DC again on its address and waits until a verified LDAPS bind succeeds. */
-export async function startDc(dc: BenchDc): Promise<void> {
+function logTail(dc: BenchDc, lines = 15): string {
+  try {
+    return readFileSync(path.join(dc.dir, 'log', 'samba.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no samba.log)';
+  }
+}
+
+/** Starts samba; resolves when it answers a verified LDAPS bind, 'address-taken' if another server holds its address. */
+async function startOnce(dc: BenchDc): Promise<'started' | 'address-taken'> {
   const smbConf = path.join(dc.dir, 'etc', 'smb.conf');
   rmSync(path.join(dc.dir, 'pid', 'samba.pid'), { force: true });
   const code = await new Promise<number>((resolve) => {
@@ -114,18 +124,22 @@ export async function startDc(dc: BenchDc): Promise<void> {
     child.on('error', () => resolve(-1));
     child.on('close', (c) => resolve(c ?? 1));
   });
-  if (code !== 0) throw new Error(`samba -s ${smbConf} -D failed (exit ${code}); see ${path.join(dc.dir, 'log', 'samba.log')}`);
+  if (code !== 0) throw new Error(`samba -s ${smbConf} -D failed (exit ${code}):\n${logTail(dc)}`);
   let lastError: unknown;
   for (let i = 0; i < 600; i++) {
     const pid = sambaPid(dc);
-    if (pid !== undefined && !alive(pid)) throw new Error(`samba (pid ${pid}) exited after starting; see ${path.join(dc.dir, 'log', 'samba.log')}`);
+    if (pid !== undefined && !alive(pid)) {
+      const log = logTail(dc);
+      if (log.includes('ADDRESS_ALREADY_ASSOCIATED')) return 'address-taken';
+      throw new Error(`samba (pid ${pid}) exited after starting:\n${log}`);
+    }
     const client = new Client({
       url: dc.url, connectTimeout: 2000, timeout: 5000,
       tlsOptions: { ca: readFileSync(dc.caFile), servername: dc.servername, minVersion: 'TLSv1.2' },
     });
     try {
       await client.bind(dc.bindDn, dc.bindPassword);
-      return;
+      return 'started';
     } catch (error) {
       lastError = error;
     } finally {
@@ -134,6 +148,24 @@ export async function startDc(dc: BenchDc): Promise<void> {
     await sleep(100);
   }
   throw new Error(`Samba did not answer verified LDAPS on ${dc.url} within 60 s: ${String(lastError)}`);
+}
+
+/**
+ * Starts the (stopped) DC again and waits until a verified LDAPS bind succeeds. While it was stopped another
+ * DC (a test run, another benchmark) may have taken its loopback address: it then moves to a free one
+ * (`dc.host` and `dc.url` change; the certificate names DC1.example.test, not the address).
+ */
+export async function startDc(dc: BenchDc): Promise<void> {
+  const samba = await ensureSambaModule();
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const host = await samba.claimFreeHost(path.join(dc.dir, 'etc', 'smb.conf'), dc.host);
+    if (host !== dc.host) {
+      dc.host = host;
+      dc.url = `ldaps://${host}:636`;
+    }
+    if (await startOnce(dc) === 'started') return;
+  }
+  throw new Error(`Samba could not keep a loopback address: another server took it three times while it started`);
 }
 
 /** The samba processes of this DC (the master and its workers), for memory figures. */

@@ -13,8 +13,8 @@ export interface Listing<R> {
   /** Sortable domain fields, and whether each supports keyset (cursor) paging. */
   readonly sorts: Readonly<Record<string, { readonly keyset: boolean }>>;
   readonly list: (query: ListQuery) => Promise<ListResult<R>>;
-  /** Resources of one response, all through the one projector built for it. */
-  readonly present: (records: readonly R[], projector: Projector) => Promise<ScimObject[]>;
+  /** Resources of one response, all through the one projector built for it; `listed` is the page they came in. */
+  readonly present: (records: readonly R[], projector: Projector, listed?: ListResult<R>) => Promise<ScimObject[]>;
 }
 
 /**
@@ -44,7 +44,7 @@ export async function listResources<R>(request: ScimRequest, listing: Listing<R>
     ...(position ? { after: position.after } : {}),
     ...(position?.total === undefined ? {} : { knownTotal: position.total }),
   }).catch(asFilterError);
-  const resources = await listing.present(result.items, projector);
+  const resources = await listing.present(result.items, projector, result);
   return {
     status: 200,
     body: {

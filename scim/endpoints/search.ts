@@ -62,7 +62,7 @@ export async function searchAll(services: ScimServices, request: ScimRequest): P
       limit: room,
     }).catch(asFilterError);
     total += result.total;
-    resources.push(...await listing.present(result.items, projector));
+    resources.push(...await listing.present(result.items, projector, result));
     room -= result.items.length;
     skip = Math.max(0, skip - result.total);
   }

@@ -1,4 +1,5 @@
 import { USER_SORTS } from '../../src/identity/user-fields';
+import type { RoleReference } from '../../src/identity/stores';
 import type { UserRecord } from '../../src/identity/user-profile';
 import { applyPatch, parsePatchRequest } from '../patch';
 import { etagOf } from '../resources/meta';
@@ -20,7 +21,7 @@ export function userListing(services: ScimServices, baseUrl: string): Listing<Us
   return {
     schema, resourceName: 'Users', sorts: USER_SORTS,
     list: (query) => services.users.list(query),
-    present: (records, projector) => present(services, records, baseUrl, projector),
+    present: (records, projector, listed) => present(services, records, baseUrl, projector, listed?.roles),
   };
 }
 
@@ -81,8 +82,10 @@ async function respondWith(
 
 async function present(
   services: ScimServices, records: readonly UserRecord[], baseUrl: string, projector: Projector,
+  /** The users' roles when the list read them with the page: no second statement then. */
+  known?: ReadonlyMap<string, readonly RoleReference[]>,
 ): Promise<ScimObject[]> {
-  const groups = await services.roles.rolesOfUsers(records.map((record) => record.id));
+  const groups = known ?? await services.roles.rolesOfUsers(records.map((record) => record.id));
   return records.map((record) => projector.project(userToScim(record, groups.get(record.id) ?? [], baseUrl)));
 }
 

@@ -59,11 +59,38 @@ export function multiValuedSubAttributes(
   ];
 }
 
+/**
+ * Each attribute list's definitions by lower-cased name, built on the first lookup. Schemas are
+ * fixed at start-up, and every resource a response projects looks up each of its attributes: a
+ * scan lower-casing every candidate's name was a visible part of presenting a page of users.
+ */
+const indexes = new WeakMap<readonly AttributeDefinition[], ReadonlyMap<string, AttributeDefinition>>();
+
+function indexOf(attributes: readonly AttributeDefinition[]): ReadonlyMap<string, AttributeDefinition> {
+  let index = indexes.get(attributes);
+  if (!index) {
+    const byName = new Map<string, AttributeDefinition>();
+    // The first definition of a name wins, as a scan in order would find it.
+    for (const candidate of attributes) {
+      const key = candidate.name.toLowerCase();
+      if (byName.has(key)) continue;
+      byName.set(key, candidate);
+      byName.set(candidate.name, candidate);
+    }
+    index = byName;
+    indexes.set(attributes, index);
+  }
+  return index;
+}
+
 /** Case-insensitive lookup of an attribute by name (RFC 7643 §2.1). */
 export function findAttribute(
   attributes: readonly AttributeDefinition[] | undefined,
   name: string,
 ): AttributeDefinition | undefined {
-  const wanted = name.toLowerCase();
-  return attributes?.find((candidate) => candidate.name.toLowerCase() === wanted);
+  if (!attributes) return undefined;
+  // The definition's own spelling is the common case (the index holds it beside the lower-cased
+  // key), so most lookups need no lower-casing.
+  const index = indexOf(attributes);
+  return index.get(name) ?? index.get(name.toLowerCase());
 }

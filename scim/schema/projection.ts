@@ -200,11 +200,23 @@ export class Projector {
   }
 }
 
+/** The lower-cased names of each attribute's sub-attributes returned `never`, worked out once per definition. */
+const neverReturned = new WeakMap<AttributeDefinition, ReadonlySet<string>>();
+
+function hiddenSubAttributes(attribute: AttributeDefinition): ReadonlySet<string> {
+  let hidden = neverReturned.get(attribute);
+  if (!hidden) {
+    hidden = new Set(
+      (attribute.subAttributes ?? []).filter((sub) => sub.returned === 'never').map((sub) => sub.name.toLowerCase()),
+    );
+    neverReturned.set(attribute, hidden);
+  }
+  return hidden;
+}
+
 /** Sub-attributes returned `never` stay hidden even inside attributes returned `always`. */
 function dropNeverSubAttributes(attribute: AttributeDefinition, value: unknown): unknown {
-  const hidden = new Set(
-    (attribute.subAttributes ?? []).filter((sub) => sub.returned === 'never').map((sub) => sub.name.toLowerCase()),
-  );
+  const hidden = hiddenSubAttributes(attribute);
   if (hidden.size === 0) return value;
   const strip = (item: unknown): unknown => isPlainObject(item)
     ? Object.fromEntries(Object.entries(item).filter(([key]) => !hidden.has(key.toLowerCase())))

@@ -48,6 +48,8 @@ export class AttributeResolver {
 
   /** The canonical URN of an extension of this resource type, matched case-insensitively. */
   extensionUrn(urn: string): string | undefined {
+    // Every schema URN has a colon; an attribute name (asked about for each key of every resource) has none.
+    if (this.extensions.length === 0 || !urn.includes(':')) return undefined;
     return this.extensions.find((extension) => sameUrn(extension.id, urn))?.id;
   }
 

@@ -83,13 +83,14 @@ function tail(file, lines = 20) {
 }
 
 /**
- * The Debian packages of APT_PACKAGES that are not installed (`samba` alone does not provision a DC: the schema
- * files, DSDB and VFS modules are only "Recommends"). Without dpkg-query: all of them if samba-tool is missing.
+ * The Debian packages of `packages` (APT_PACKAGES and the caller's extras) that are not installed (`samba` alone does
+ * not provision a DC: the schema files, DSDB and VFS modules are only "Recommends"). Without dpkg-query: all of them if
+ * samba-tool is missing.
  */
-async function missingPackages() {
-  if (!findOnPath('dpkg-query')) return findOnPath('samba-tool') && findOnPath('samba') ? [] : APT_PACKAGES;
+async function missingPackages(packages) {
+  if (!findOnPath('dpkg-query')) return findOnPath('samba-tool') && findOnPath('samba') ? [] : packages;
   const missing = [];
-  for (const name of APT_PACKAGES) {
+  for (const name of packages) {
     const { code, out } = await new Promise((resolve) => {
       let text = '';
       const child = spawn('dpkg-query', ['-W', '-f=${Status}', name], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -97,7 +98,8 @@ async function missingPackages() {
       child.on('error', () => resolve({ code: -1, out: '' }));
       child.on('close', (c) => resolve({ code: c, out: text }));
     });
-    if (code !== 0 || !/\binstalled$/.test(out.trim())) missing.push(name);
+    // "install ok installed"; not "unknown ok not-installed" (a package apt knows of but never installed).
+    if (code !== 0 || !/ ok installed$/.test(out.trim())) missing.push(name);
   }
   return missing;
 }
@@ -223,13 +225,14 @@ async function connect({ host, caFile, password }) {
 /**
  * Returns { env, host, cleanup }: env holds the TEST_LDAP_* variables for mocha; cleanup() stops the DC and
  * removes its directory. With TEST_LDAP_URL already set, that directory is used as given (checked by a bind).
+ * `extraPackages`: Debian packages installed beside Samba's when missing (the sync benchmark's ldb-tools).
  */
-export async function ensureTestDirectory({ log, shouldAbort = () => false }) {
+export async function ensureTestDirectory({ log, shouldAbort = () => false, extraPackages = [] }) {
   if (process.env.TEST_LDAP_URL) return useSupplied(log);
 
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-  const missing = await missingPackages();
+  const missing = await missingPackages([...APT_PACKAGES, ...extraPackages]);
   if (missing.length > 0) {
     await installSamba(log, missing);
     if (!findOnPath('samba-tool') || !findOnPath('samba')) throw new SambaSetupError('Samba was installed but samba-tool/samba are not on PATH');
@@ -341,6 +344,19 @@ export async function ensureTestDirectory({ log, shouldAbort = () => false }) {
 }
 
 class AddressInUse extends Error {}
+
+/**
+ * For a DC that was stopped and is started again (the sync benchmark stops its DC for minutes to load users into
+ * it): keeps `preferred` if its LDAP ports are still free, else writes the first free candidate address into
+ * smb.conf, since another DC may have taken the address meanwhile. Returns the address.
+ */
+export async function claimFreeHost(smbConf, preferred) {
+  const busy = [];
+  const host = await nextFreeHost([preferred, ...CANDIDATE_HOSTS.filter((candidate) => candidate !== preferred)], busy);
+  if (!host) throw noFreeHost(busy);
+  setInterfaces(smbConf, host);
+  return host;
+}
 
 function setInterfaces(smbConf, host) {
   const text = fs.readFileSync(smbConf, 'utf8');

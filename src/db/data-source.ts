@@ -61,6 +61,10 @@ export function createDataSource(database: DatabaseConfig): DataSource {
       extra: {
         connectionLimit: POOL_CONNECTION_LIMIT, connectTimeout: CONNECT_TIMEOUT_MS, queueLimit: POOL_QUEUE_LIMIT,
         enableKeepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS, idleTimeout: POOL_IDLE_TIMEOUT_MS,
+        // No stack captured per statement for the driver's own errors: TypeORM wraps every failed
+        // statement in an error with the caller's stack anyway, and the capture was a few percent of
+        // a request's CPU (docs/benchmarks.md, "Sixth run").
+        trace: false,
       },
     };
   }

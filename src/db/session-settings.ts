@@ -1,4 +1,5 @@
 import mysql2 from 'mysql2';
+import { reusePromiseWrapper } from './promise-wrapper';
 
 /**
  * Session settings every MariaDB connection gets as the pool opens it, before any query of ours.
@@ -22,11 +23,12 @@ export const GALERA_SESSION_SQL = 'SET SESSION wsrep_sync_wait = '
 /** The part of a freshly opened mysql2 connection used here. */
 interface NewConnection {
   query(sql: string, callback: (error: unknown) => void): unknown;
+  promise(promiseImpl?: PromiseConstructor): unknown;
 }
 
 /**
  * mysql2 with a pool that applies the session settings to each connection it opens, for TypeORM's
- * `driver` option. mysql2 queues a connection's commands in order, so the SET is sent before
+ * `driver` option (and gives each connection one promise wrapper: promise-wrapper.ts). mysql2 queues a connection's commands in order, so the SET is sent before
  * whatever the pool's caller sends on the new connection.
  */
 export function mysql2WithSessionSettings(): typeof mysql2 {
@@ -35,6 +37,7 @@ export function mysql2WithSessionSettings(): typeof mysql2 {
     const pool = mysql2.createPool(options);
     pool.on('connection', (connection: NewConnection) => {
       connection.query(GALERA_SESSION_SQL, () => undefined);
+      reusePromiseWrapper(connection);
     });
     return pool;
   };

@@ -9,6 +9,9 @@ import { migrationsApplied } from '../db/data-source';
  */
 export const READINESS_PROBE_DEADLINE_MS = 2_000;
 
+/** The paths the health router answers (the edge asks it about nothing else). */
+export const HEALTH_PATHS = ['/livez', '/readyz'] as const;
+
 export interface Lifecycle {
   shuttingDown: boolean;
 }

@@ -55,8 +55,10 @@ export function scimRouter(options: ScimRouterOptions): Router<HttpState> {
     ctx.status = response.status;
     for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
     if (response.body !== undefined) {
+      // The header first: Koa then sends the body as JSON without deriving a type of its own, and
+      // the full media type is set as written, with no MIME database lookup per response.
+      ctx.set('Content-Type', SCIM_CONTENT_TYPE);
       ctx.body = response.body;
-      ctx.type = SCIM_CONTENT_TYPE;
     }
   };
   const fixed = (endpoint: (request: ScimRequest) => ScimResponse): Endpoint => (_services, request) => endpoint(request);

@@ -130,7 +130,43 @@ export class DirectoryView {
 
   /** The AD-sourced members (by anchor) of each named role, by role key. */
   async adRoleMembers(roleNames: readonly string[]): Promise<Map<string, Set<string>>> {
-    const keys = [...new Set(roleNames.map(roleNameKey))];
+    return this.adRoleMembersByKey(roleNames.map(roleNameKey));
+  }
+
+  /**
+   * The AD-sourced members of each role (by role key, roles.display_name_key), by anchor, among these
+   * users only (a delta run's touched users). Read from the users' side (users.source_anchor, then
+   * role_members.user_id, both indexed), so the cost follows the users, not the roles' size: a join
+   * from the roles' side would walk every member of each role.
+   */
+  async adRoleMembershipsOf(roleKeys: readonly string[], anchors: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = [...new Set(roleKeys)];
+    const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
+    if (keys.length === 0 || anchors.length === 0) return result;
+    const keyOfRole = new Map<string, string>();
+    for (const chunk of chunks(keys)) {
+      const roles = await this.dataSource.getRepository(RoleEntity).find({ where: { displayNameKey: In(chunk) }, select: { id: true, displayNameKey: true } });
+      for (const role of roles) keyOfRole.set(role.id, role.displayNameKey);
+    }
+    for (const chunk of chunks([...new Set(anchors)])) {
+      const users = await this.dataSource.getRepository(UserEntity).find({ where: { sourceAnchor: In(chunk) }, select: { id: true, sourceAnchor: true } });
+      const anchorOfUser = new Map(users.flatMap((user) => (user.sourceAnchor === null ? [] : [[user.id, user.sourceAnchor] as const])));
+      if (anchorOfUser.size === 0) continue;
+      const memberships = await this.dataSource.getRepository(RoleMemberEntity).find({
+        where: { source: 'ad', userId: In([...anchorOfUser.keys()]) }, select: { roleId: true, userId: true },
+      });
+      for (const membership of memberships) {
+        const key = keyOfRole.get(membership.roleId);
+        const anchor = anchorOfUser.get(membership.userId);
+        if (key !== undefined && anchor !== undefined) result.get(key)?.add(anchor);
+      }
+    }
+    return result;
+  }
+
+  /** The AD-sourced members (by anchor) of each role, by role key: adRoleMembers for keys rather than names. */
+  async adRoleMembersByKey(roleKeys: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = [...new Set(roleKeys)];
     const result = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
     for (const chunk of chunks(keys)) {
       const rows = await this.dataSource.createQueryBuilder()
@@ -141,6 +177,22 @@ export class DirectoryView {
         .where("m.source = 'ad' AND r.display_name_key IN (:...keys)", { keys: chunk })
         .getRawMany<{ role: string; anchor: string | null }>();
       for (const row of rows) if (row.anchor) result.get(row.role)?.add(row.anchor);
+    }
+    return result;
+  }
+
+  /** Which of these roles (by key) have at least one AD-sourced member. */
+  async rolesWithAdMembers(roleKeys: readonly string[]): Promise<Set<string>> {
+    const result = new Set<string>();
+    for (const chunk of chunks([...new Set(roleKeys)])) {
+      const rows = await this.dataSource.createQueryBuilder()
+        .select('r.display_name_key', 'role')
+        .from(RoleEntity, 'r')
+        .where('r.display_name_key IN (:...keys)', { keys: chunk })
+        .andWhere((query) => `EXISTS ${query.subQuery().select('1').from(RoleMemberEntity, 'm')
+          .where("m.role_id = r.id AND m.source = 'ad'").getQuery()}`)
+        .getRawMany<{ role: string }>();
+      for (const row of rows) result.add(row.role);
     }
     return result;
   }

@@ -1,3 +1,5 @@
+import type { RoleReference } from './role-model';
+
 /**
  * The storage-neutral query language of floor 2: what a SCIM filter (or the admin API, or the
  * sync) asks of the store. Field names are the canonical dotted names of src/identity/*-fields.ts.
@@ -41,4 +43,10 @@ export interface ListResult<T> {
   readonly items: T[];
   /** Where the next page starts, when there is one (the keyset for cursor paging). */
   readonly next?: Keyset;
+  /**
+   * The roles each listed item holds, by item id, when the store read them with the page (a user
+   * list's first page does, in the same statement); otherwise absent, and a caller that needs them
+   * asks for them.
+   */
+  readonly roles?: ReadonlyMap<string, readonly RoleReference[]>;
 }

@@ -13,6 +13,7 @@ import { hashPassword } from './password-hash';
 import type { ListQuery, ListResult } from './query';
 import type { RoleReference } from './role-model';
 import { isUniqueViolation } from './unique-violation';
+import { inListingOrder, type HeldRole } from './held-role-order';
 import { listPage } from './list-page';
 import { USER_FIELDS, USER_SORTS } from './user-fields';
 import type { UserProfile, UserRecord } from './user-profile';
@@ -46,12 +47,20 @@ interface RecordRow {
   readonly updated_at: string;
 }
 
+/** Text as the binary collation orders it, for the ASCII of timestamps and ids. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function recordOf(row: RecordRow): UserRecord {
   return {
     id: row.id, profile: JSON.parse(row.profile) as UserProfile, source: row.source, version: Number(row.version),
     createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
+
+/** The order of a list that names none (SCIM leaves it to the server): creation, then id. */
+const DEFAULT_SORT = 'meta.created';
 
 /** What a listed user is read with: its record's columns and every keyset sort's column. */
 const LISTED_COLUMNS = ['u.id', 'u.profile', 'u.source', 'u.version', 'u.createdAt', 'u.updatedAt', 'u.userNameKey'];
@@ -74,7 +83,9 @@ export class UserDirectory {
   /**
    * A user and the roles it holds (SCIM `groups`, by role name), in one statement: the hottest read
    * of all, GET /Users/{id}, then costs one round trip instead of two. The first part of the UNION is
-   * the user's row, the second its roles, each once (a JOIN would repeat the profile per role).
+   * the user's row, the second its roles, each once (a JOIN would repeat the profile per role). No
+   * ORDER BY: sorting a UNION that carries the profile text made MariaDB build an on-disk temporary
+   * table for every GET; the rows are told apart by `part` and the roles sorted here.
    */
   async getWithRoles(id: string): Promise<UserWithRoles> {
     const rows = await this.dataSource.query(
@@ -82,18 +93,22 @@ export class UserDirectory {
          FROM users WHERE id = ?
        UNION ALL
        SELECT 1, r.id, NULL, NULL, NULL, NULL, NULL, r.display_name, r.display_name_key
-         FROM role_members m JOIN roles r ON r.id = m.role_id WHERE m.user_id = ?
-       ORDER BY part, role_key`,
+         FROM role_members m JOIN roles r ON r.id = m.role_id WHERE m.user_id = ?`,
       [id, id],
-    ) as (RecordRow & { part: number | string; role_name: string | null })[];
-    const [user, ...roles] = rows;
-    if (!user || Number(user.part) !== 0) throw notFoundError(`User ${id} not found`);
-    return { record: recordOf(user), roles: roles.map((row) => ({ id: row.id, displayName: row.role_name ?? '' })) };
+    ) as (RecordRow & { part: number | string; role_name: string | null; role_key: string | null })[];
+    const user = rows.find((row) => Number(row.part) === 0);
+    if (!user) throw notFoundError(`User ${id} not found`);
+    const roles = rows.filter((row) => Number(row.part) !== 0)
+      .map((row) => ({ id: row.id, displayName: row.role_name ?? '', key: row.role_key ?? '' }));
+    return { record: recordOf(user), roles: inListingOrder(roles) };
   }
 
   async list(query: ListQuery): Promise<ListResult<UserRecord>> {
     const builder = new SqlConditionBuilder(USER_FIELDS);
     const where = query.where ? builder.render(query.where) : undefined;
+    if ((query.after !== undefined || query.offset === 0) && query.limit > 0 && (query.sortBy ?? DEFAULT_SORT) === DEFAULT_SORT) {
+      return this.pageInCreationOrder(where, builder.params, query);
+    }
     // A record needs 6 of the 22 columns, and a keyset page the sort value: selecting just those
     // spares TypeORM most of its hydration (a sort by another column reads whole rows).
     const slim = USER_SORTS[query.sortBy ?? 'meta.created']?.keyset === true;
@@ -103,8 +118,69 @@ export class UserDirectory {
       if (where) qb.where(where, builder.params);
       return qb;
     };
-    const page = await listPage(base, 'u', query, USER_SORTS, 'meta.created');
+    const page = await listPage(base, 'u', query, USER_SORTS, DEFAULT_SORT);
     return { total: page.total, items: page.rows.map(toRecord), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  /**
+   * A page of a list in the default order (creation, then id), the first or one after a keyset (a
+   * cursor page), with the roles of its users, in one plain statement: the lookup an identity
+   * provider sends before every change (`userName eq "…"`) and every page of a cursor walk take this
+   * path. It answers what listPage does (one row more than asked tells whether there is a next page;
+   * a first page that holds everything is its own count; a later page answers the walk's known
+   * total), without TypeORM building the query and an entity of every row, and without the second
+   * statement for the roles (docs/benchmarks.md, "Sixth run"). The first part of the UNION is the
+   * page, the second the roles of the page's users (found by the same condition); rows are told apart
+   * by `part` and put in order here, as a UNION's output has none.
+   */
+  private async pageInCreationOrder(
+    where: string | undefined, named: Readonly<Record<string, string | number | null>>, query: ListQuery,
+  ): Promise<ListResult<UserRecord>> {
+    // SqlConditionBuilder names its parameters :f0, :f1, …; here they become positional, in order.
+    const values: (string | number | null)[] = [];
+    const filter = where?.replace(/:(f\d+)\b/g, (_match, name: string) => {
+      values.push(named[name] ?? null);
+      return '?';
+    });
+    const condition = filter === undefined ? '' : ` WHERE ${filter}`;
+    const order = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    // A keyset page starts after the last row of the one before (list-page.ts does the same).
+    const beyond = order === 'DESC' ? '<' : '>';
+    const after = query.after === undefined ? undefined
+      : `(u.created_at ${beyond} ? OR (u.created_at = ? AND u.id ${beyond} ?))`;
+    const pageValues = query.after === undefined ? values : [...values, query.after.value, query.after.value, query.after.id];
+    const pageCondition = after === undefined ? condition : ` WHERE ${filter === undefined ? after : `(${filter}) AND ${after}`}`;
+    const limited = `FROM users u${pageCondition} ORDER BY u.created_at ${order}, u.id ${order} LIMIT ?`;
+    const roleless = 'NULL AS role_id, NULL AS role_name, NULL AS role_key';
+    // MariaDB keeps the profile text out of a temporary table only when the page is a parenthesised
+    // part of the UNION, not a derived table; SQLite accepts only the derived table.
+    const page = this.dataSource.options.type === 'better-sqlite3'
+      ? `SELECT 0 AS part, p.id, p.profile, p.source, p.version, p.created_at, p.updated_at, ${roleless}
+           FROM (SELECT u.id, u.profile, u.source, u.version, u.created_at, u.updated_at ${limited}) p`
+      : `(SELECT 0 AS part, u.id, u.profile, u.source, u.version, u.created_at, u.updated_at, ${roleless} ${limited})`;
+    const rows = await this.dataSource.query(
+      `${page}
+       UNION ALL
+       SELECT 1, m.user_id, NULL, NULL, NULL, NULL, NULL, r.id, r.display_name, r.display_name_key
+         FROM (SELECT u.id ${limited}) p JOIN role_members m ON m.user_id = p.id JOIN roles r ON r.id = m.role_id`,
+      [...pageValues, query.limit + 1, ...pageValues, query.limit + 1],
+    ) as (RecordRow & { part: number | string; role_id: string | null; role_name: string | null; role_key: string | null })[];
+    const direction = order === 'DESC' ? -1 : 1;
+    const byCreation = (a: RecordRow, b: RecordRow) => direction * (compareText(a.created_at, b.created_at) || compareText(a.id, b.id));
+    const listed = rows.filter((row) => Number(row.part) === 0).sort(byCreation);
+    const held = new Map<string, HeldRole[]>(listed.map((row) => [row.id, []]));
+    for (const row of rows) {
+      if (Number(row.part) === 0) continue;
+      held.get(row.id)?.push({ id: row.role_id ?? '', displayName: row.role_name ?? '', key: row.role_key ?? '' });
+    }
+    const more = listed.length > query.limit;
+    const items = (more ? listed.slice(0, query.limit) : listed).map(recordOf);
+    const known = query.after === undefined ? (more ? undefined : items.length) : query.knownTotal;
+    const total = known
+      ?? Number((await this.dataSource.query(`SELECT COUNT(*) AS n FROM users u${condition}`, values) as { n: number | string }[])[0]?.n ?? 0);
+    const roles = new Map(items.map((item) => [item.id, inListingOrder(held.get(item.id) ?? [])]));
+    const last = items.at(-1);
+    return more && last ? { total, items, roles, next: { value: last.createdAt, id: last.id } } : { total, items, roles };
   }
 
   async create(context: ChangeContext, input: UserInput): Promise<UserRecord> {

@@ -6,10 +6,14 @@
  * watermark, seen again by the next delta; it is never missed.
  *
  * - Full: every user under `baseDns` matching `userFilter`, and the configured groups.
- * - Delta (from `since`): users in scope with uSNChanged > since; users changed anywhere in the naming
- *   context that are not in scope (moved out, no longer matching the filter) → `outOfScope`; deleted users
- *   and groups (Show Deleted control) → `tombstones`; and the configured groups, always whole.
- * Groups' `member` is always fetched with explicit ranges (see member-ranges.ts).
+ * - Delta (from `since`): users in scope with uSNChanged > since, each with its memberOf; users changed
+ *   anywhere in the naming context that are not in scope (moved out, no longer matching the filter) →
+ *   `outOfScope`; deleted users and groups (Show Deleted control) → `tombstones`; and the configured
+ *   groups with the groups nested in them, without members (`membersUnread`): the caller reads the
+ *   members of those it needs with readGroupMembers (see sync/delta-scope.ts).
+ * Groups' `member` is always fetched with explicit ranges (see member-ranges.ts). A member list read
+ * later than the group itself holds changes made meanwhile, and those carry a USN above the watermark,
+ * so the next delta reads them again: nothing is missed.
  */
 import { NoSuchObjectError, type Control, type Entry, type Filter } from 'ldapts';
 import type { DirectoryGroup, DirectoryRead, DirectoryTombstone, DirectoryUser, Watermark } from '../types';
@@ -20,7 +24,7 @@ import {
 import { matchingAnyGuid } from './filters';
 import { guidToString, normalizeGuid } from './guid';
 import {
-  MEMBER_RANGE_SIZE, rangedAttribute, rangedChunk, readRemainingRanges, type LdapSearcher,
+  MEMBER_RANGE_SIZE, rangedAttribute, rangedChunk, readRemainingRanges, type LdapSearcher, type RangedChunk,
 } from './member-ranges';
 
 export type { LdapSearcher } from './member-ranges';
@@ -140,7 +144,7 @@ export async function readDirectory(client: LdapSearcher, options: ReadDirectory
       + `(USN ${state.highestCommittedUsn}): run a full sync`);
   }
   const changed = `(uSNChanged>=${since.highestCommittedUsn + 1})`;
-  const users = await readUsers(client, options.baseDns, `(&${options.userFilter}${changed})`, settings);
+  const users = await readChangedUsers(client, options.baseDns, `(&${options.userFilter}${changed})`, settings);
   const inScope = new Set(users.map((user) => user.anchor));
   const outOfScope: { anchor: string; dn: string }[] = [];
   const seen = new Set<string>();
@@ -154,7 +158,8 @@ export async function readDirectory(client: LdapSearcher, options: ReadDirectory
     }
   }
   const tombstones = await readTombstones(client, contexts, changed, settings.pageSize);
-  const groups = await readGroups(client, contexts, options, settings);
+  // Without members: the caller reads those of the groups whose roles it plans whole (readGroupMembers).
+  const groups = await readGroups(client, contexts, options, settings, false);
   return { mode: 'delta', users, groups, tombstones, outOfScope, watermark };
 }
 
@@ -242,19 +247,48 @@ async function readUsers(client: LdapSearcher, baseDns: readonly string[], filte
  */
 async function* userPages(
   client: LdapSearcher, baseDns: readonly string[], filter: string, settings: Settings,
+  memberOf?: (entry: Entry) => readonly string[],
 ): AsyncGenerator<DirectoryUser[]> {
   const request = ['objectGUID', 'uSNChanged', ...settings.userAttributes.filter((a) => a !== 'usnchanged')];
+  if (memberOf !== undefined && !settings.userAttributes.includes('memberof')) request.push('memberOf');
   for (const base of baseDns) {
     const pages = client.searchPaginated(base, {
       scope: 'sub', filter, attributes: request, explicitBufferAttributes: bufferAttributesFor(request), paged: { pageSize: settings.pageSize },
     });
     try {
-      for await (const page of pages) yield page.searchEntries.map((entry) => toDirectoryUser(entry, settings));
+      for await (const page of pages) {
+        yield page.searchEntries.map((entry) => {
+          const user = toDirectoryUser(entry, settings);
+          return memberOf === undefined ? user : { ...user, memberOf: memberOf(entry) };
+        });
+      }
     } catch (error) {
       if (error instanceof NoSuchObjectError) throw new DirectoryReadError(`base DN ${base} does not exist`, { cause: error });
       throw error;
     }
   }
+}
+
+/**
+ * A delta's changed users, each with the groups it is a direct member of (`memberOf`, followed to the
+ * end should the server range it), so that its roles in unchanged groups can be planned from it.
+ */
+async function readChangedUsers(client: LdapSearcher, baseDns: readonly string[], filter: string, settings: Settings): Promise<DirectoryUser[]> {
+  const users = new Map<string, DirectoryUser>();
+  const ranged: { anchor: string; dn: string; chunk: RangedChunk }[] = [];
+  for await (const page of userPages(client, baseDns, filter, settings, (entry) => {
+    const chunk = rangedChunk(entry, 'memberOf');
+    if (chunk.next !== null) ranged.push({ anchor: anchorOf(entry), dn: entry.dn, chunk });
+    return chunk.values;
+  })) {
+    for (const user of page) if (!users.has(user.anchor)) users.set(user.anchor, user); // nested base DNs
+  }
+  // Read after the paged search ended: ranges read while it is open would interleave with its pages.
+  for (const { anchor, dn, chunk } of ranged) {
+    const user = users.get(anchor);
+    if (user) users.set(anchor, { ...user, memberOf: await readRemainingRanges(client, dn, 'memberOf', chunk, settings.rangeSize) });
+  }
+  return [...users.values()];
 }
 
 function toDirectoryUser(entry: Entry, settings: Settings): DirectoryUser {
@@ -309,16 +343,17 @@ async function readGroups(
   contexts: readonly string[],
   options: ReadDirectoryOptions,
   settings: Settings,
+  withMembers = true,
 ): Promise<DirectoryGroup[]> {
-  const attributes = ['objectGUID', 'cn', 'sAMAccountName', 'uSNChanged', rangedAttribute('member', 0, settings.rangeSize)];
+  const attributes = ['objectGUID', 'cn', 'sAMAccountName', 'uSNChanged', ...(withMembers ? [rangedAttribute('member', 0, settings.rangeSize)] : [])];
   const groups = new Map<string, DirectoryGroup>();
   const add = async (entry: Entry): Promise<void> => {
     const anchor = anchorOf(entry);
     if (groups.has(anchor)) return;
     const attrs = entryAttributes(entry);
     const name = firstString(attrs, 'cn') ?? firstString(attrs, 'sAMAccountName') ?? entry.dn;
-    const memberDns = await readRemainingRanges(client, entry.dn, 'member', rangedChunk(entry, 'member'), settings.rangeSize);
-    groups.set(anchor, { anchor, dn: entry.dn, name, usnChanged: usnOf(attrs, entry.dn), memberDns });
+    const memberDns = withMembers ? await readRemainingRanges(client, entry.dn, 'member', rangedChunk(entry, 'member'), settings.rangeSize) : [];
+    groups.set(anchor, { anchor, dn: entry.dn, name, usnChanged: usnOf(attrs, entry.dn), memberDns, ...(withMembers ? {} : { membersUnread: true }) });
   };
   const buffers = bufferAttributesFor(attributes);
 
@@ -359,22 +394,50 @@ async function readGroups(
 
   // Groups nested in the configured ones are read too, so the planner can flatten membership:
   // AD keeps memberOf on the nested group, so one search per group finds its group members,
-  // however deep, and a cycle ends because a group already read is not read again.
+  // however deep, and a cycle ends because a group already read is not read again. The nesting
+  // found is kept (nestedGroupDns): without member lists it is what tells a delta which groups hold which.
+  const nested = new Map<string, string[]>();
   const queue = [...groups.values()];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const filter = `(&${options.groupFilter}(memberOf=${escapeFilterValue(next.dn)}))`;
+    const children: string[] = [];
     for (const context of contexts) {
       const found: Entry[] = [];
       for await (const entry of pagedSearch(client, context, filter, attributes, settings.pageSize)) found.push(entry);
       for (const entry of found) {
+        children.push(entry.dn);
         if (groups.has(anchorOf(entry))) continue;
         await add(entry);
         const added = groups.get(anchorOf(entry));
         if (added) queue.push(added);
       }
     }
+    nested.set(next.anchor, children);
   }
-  return [...groups.values()];
+  return [...groups.values()].map((group) => ({ ...group, nestedGroupDns: nested.get(group.anchor) ?? [] }));
+}
+
+/**
+ * The member lists of the given groups (by anchor), read now with ranged retrieval: a delta reads
+ * them only for the groups whose roles it plans whole. The other groups come back as they were.
+ */
+export async function readGroupMembers(
+  client: LdapSearcher, groups: readonly DirectoryGroup[], anchors: ReadonlySet<string>, rangeSize: number = MEMBER_RANGE_SIZE,
+): Promise<DirectoryGroup[]> {
+  const result: DirectoryGroup[] = [];
+  for (const group of groups) {
+    if (group.membersUnread !== true || !anchors.has(group.anchor)) {
+      result.push(group);
+      continue;
+    }
+    const first = rangedAttribute('member', 0, rangeSize);
+    const { searchEntries } = await client.search(group.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [first] });
+    const entry = searchEntries[0];
+    if (!entry) throw new DirectoryReadError(`${group.dn} disappeared while its members were read`);
+    const { membersUnread: _unread, ...rest } = group;
+    result.push({ ...rest, memberDns: await readRemainingRanges(client, group.dn, 'member', rangedChunk(entry, 'member'), rangeSize) });
+  }
+  return result;
 }
 
 /** RFC 4515 §3: a DN as an assertion value, with the filter's special characters escaped. */

@@ -95,7 +95,7 @@ export function escapeRdnValue(value: string): string {
   return out;
 }
 
-const GLOBAL_SECURITY_GROUP = '-2147483646'; // 0x80000002: global scope, security enabled
+export const GLOBAL_SECURITY_GROUP = '-2147483646'; // 0x80000002: global scope, security enabled
 
 /** Runs `fn` over `items` with at most `limit` in flight (pipelined on one connection). */
 async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

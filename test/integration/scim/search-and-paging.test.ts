@@ -56,6 +56,41 @@ for (const database of testDatabases()) {
       });
     });
 
+    describe('first pages in the default order', () => {
+      it('list users in creation order with their groups, as GET /Users/{id} shows them, and count only a full page', async () => {
+        const all = await scim.get(`/Users?count=1000&filter=${encodeURIComponent('userName sw "user"')}`);
+        expect(all.status, all.text).to.equal(200);
+        const names = (all.body.Resources as { userName: string }[]).map((user) => user.userName);
+        expect(names).to.deep.equal(Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(2, '0')}@example.com`));
+        expect(all.body.totalResults).to.equal(USERS);
+
+        const descending = await scim.get(`/Users?count=3&sortOrder=descending&filter=${encodeURIComponent('userName sw "user"')}`);
+        expect((descending.body.Resources as { userName: string }[]).map((user) => user.userName))
+          .to.deep.equal(['user24@example.com', 'user23@example.com', 'user22@example.com']);
+        expect(descending.body.totalResults, 'a full first page counts the rest').to.equal(USERS);
+
+        const user = (all.body.Resources as { id: string }[])[3] as { id: string };
+        const groupIds: string[] = [];
+        try {
+          // Created in reverse name order, so that creation order and name order differ.
+          for (const displayName of ['Zeta readers', 'alpha writers', 'Mu testers']) {
+            const group = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName, members: [{ value: user.id }] });
+            expect(group.status, group.text).to.equal(201);
+            groupIds.push(group.body.id as string);
+          }
+          const found = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "user03@example.com"')}`);
+          expect(found.status, found.text).to.equal(200);
+          expect(found.body.totalResults).to.equal(1);
+          const listed = (found.body.Resources as { groups: { display: string }[] }[])[0];
+          expect(listed?.groups.map((group) => group.display)).to.deep.equal(['alpha writers', 'Mu testers', 'Zeta readers']);
+          const single = await scim.get(`/Users/${user.id}`);
+          expect(single.body.groups).to.deep.equal(listed?.groups);
+        } finally {
+          for (const id of groupIds) expect((await scim.delete(`/Groups/${id}`)).status).to.equal(204);
+        }
+      });
+    });
+
     describe('cursor paging (RFC 9865)', () => {
       it('walks every user exactly once, in order, and stops without a nextCursor', async () => {
         const seen: string[] = [];

@@ -13,7 +13,7 @@ import type { DirectoryRead, Watermark } from '../../../sync/types';
 import { accountExpiresToDate, isDisabled } from '../../../sync/ldap/account-control';
 import { LdapConfigError, LdapConnectError, openLdap } from '../../../sync/ldap/connection';
 import { isCanonicalGuid } from '../../../sync/ldap/guid';
-import { readDirectory, readServerState, WatermarkMismatchError, type ReadDirectoryOptions } from '../../../sync/ldap/source';
+import { readDirectory, readGroupMembers, readServerState, WatermarkMismatchError, type ReadDirectoryOptions } from '../../../sync/ldap/source';
 import { TestDirectory, testConnectionConfig, testDirectoryEnv } from '../../support/directory';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
@@ -263,7 +263,7 @@ describe('sync/ldap against the test directory (Samba AD)', function () {
       start = (await readDirectory(client, options({ groupDns: [] }))).watermark;
     });
 
-    it('returns exactly the changed, the moved-out and the deleted user; the groups whole', async () => {
+    it('returns exactly the changed (with memberOf), the moved-out and the deleted user; the groups without members, read whole on request', async () => {
       const changed = bigMembers[10] as string;
       const movedOut = bigMembers[11] as string;
       const deleted = bigMembers[12] as string;
@@ -278,8 +278,15 @@ describe('sync/ldap against the test directory (Samba AD)', function () {
       expect(delta.outOfScope).to.deep.equal([{ anchor: movedGuid, dn: movedDn }]);
       expect(delta.tombstones.map((t) => [t.anchor, t.kind])).to.deep.equal([[deletedGuid, 'user']]);
       expect(delta.tombstones[0]?.usnChanged).to.be.greaterThan(start.highestCommittedUsn);
-      // Groups are read whole; AD dropped the deleted user from its groups, the moved one is there under its new DN.
-      const big = delta.groups.find((g) => g.dn === bigGroup);
+      expect(delta.users[0]?.memberOf?.map((dn) => dn.toLowerCase())).to.deep.equal([bigGroup.toLowerCase()]);
+      // A delta reads groups without members. None of the three changes moved the group's uSNChanged
+      // (what a delta relies on): AD dropped the deleted user from it silently, the moved one is there
+      // under its new DN.
+      const header = delta.groups.find((g) => g.dn === bigGroup);
+      expect(header).to.deep.include({ membersUnread: true, memberDns: [] });
+      expect(header?.usnChanged).to.be.at.most(start.highestCommittedUsn);
+      const big = (await readGroupMembers(client, delta.groups, new Set([header?.anchor ?? '']))).find((g) => g.dn === bigGroup);
+      expect(big?.membersUnread).to.equal(undefined);
       expect(big?.memberDns).to.have.length(BIG - 1);
       expect(big?.memberDns).to.include(movedDn);
       expect(big?.memberDns).not.to.include(deleted);

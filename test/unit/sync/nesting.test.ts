@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dnKey, flattenMembers, isUnder } from '../../../sync/nesting';
+import { dnKey, flattenMembers, isUnder, nestedClosure } from '../../../sync/nesting';
 import type { DirectoryGroup } from '../../../sync/types';
 import { adGroup } from './helpers';
 
@@ -111,5 +111,24 @@ describe('sync nesting: flattenMembers()', () => {
     for (let g = 0; g < 20; g += 1) groups.push(adGroup(`N${g}`, Array.from({ length: 100 }, (_, i) => user(`n${g}-${i}`))));
     const top = adGroup('Top', groups.map((group) => group.dn));
     expect(flattenMembers(top, index([top, ...groups])).size).to.equal(2000);
+  });
+});
+
+describe('sync nesting: nestedClosure()', () => {
+  const index = (groups: DirectoryGroup[]): Map<string, DirectoryGroup> => new Map(groups.map((group) => [dnKey(group.dn), group]));
+  const unread = (group: DirectoryGroup, nested: DirectoryGroup[]): DirectoryGroup => ({ ...group, memberDns: [], membersUnread: true, nestedGroupDns: nested.map((g) => g.dn) });
+
+  it('follows member lists where they were read and the nested groups found where they were not, through a cycle', () => {
+    const bottom = adGroup('Bottom', ['CN=u1']);
+    const middle = unread(adGroup('Middle', []), [bottom]);
+    const top = adGroup('Top', ['CN=u2', middle.dn.toUpperCase()]);
+    const cycle = unread(bottom, [top]);
+    const closure = nestedClosure(top, index([top, middle, cycle, adGroup('Unrelated', [])]));
+    expect([...closure.values()].map((group) => group.name).sort()).to.deep.equal(['Bottom', 'Middle', 'Top']);
+  });
+
+  it('is the group alone when nothing is nested in it', () => {
+    const alone = unread(adGroup('Alone', []), []);
+    expect([...nestedClosure(alone, index([alone])).keys()]).to.deep.equal([dnKey(alone.dn)]);
   });
 });

@@ -9,7 +9,7 @@ import { ShowDeletedControl } from '../../../../sync/ldap/controls';
 import { guidToBytes } from '../../../../sync/ldap/guid';
 import { sidToBytes } from '../../../../sync/ldap/sid';
 import {
-  DirectoryReadError, readDirectory, WatermarkMismatchError, type ReadDirectoryOptions,
+  DirectoryReadError, readDirectory, readGroupMembers, WatermarkMismatchError, type ReadDirectoryOptions,
 } from '../../../../sync/ldap/source';
 import type { Watermark } from '../../../../sync/types';
 import { FakeLdap, rangedMemberAttribute, type FakeSearch } from './fake-ldap';
@@ -40,11 +40,13 @@ interface World {
   changedAnywhere: Entry[];
   tombstones: Entry[];
   groupMembers: string[];
+  /** memberOf of users past the first chunk, by user DN. */
+  memberOf: Record<string, string[]>;
   maxValRange: number | null;
 }
 
 function world(overrides: Partial<World> = {}): World {
-  return { usn: 9000, users: [], changedAnywhere: [], tombstones: [], groupMembers: [], maxValRange: 1500, ...overrides };
+  return { usn: 9000, users: [], changedAnywhere: [], tombstones: [], groupMembers: [], memberOf: {}, maxValRange: 1500, ...overrides };
 }
 
 function fake(w: World): FakeLdap {
@@ -62,12 +64,20 @@ function fake(w: World): FakeLdap {
     if (s.base === NTDS) return [{ dn: NTDS, invocationId: guidToBytes(INVOCATION) }];
     if (s.base === GROUP_DN) {
       const requested = (s.options.attributes ?? []).find((a) => a.startsWith('member;'));
-      const members = rangedMemberAttribute(w.groupMembers, requested ?? '', w.maxValRange);
+      const header = { dn: GROUP_DN, objectGUID: guidToBytes(guid(900)), cn: 'Everyone Big', uSNChanged: '7000' };
+      if (requested === undefined) return [header];
+      const members = rangedMemberAttribute(w.groupMembers, requested, w.maxValRange);
       if (s.options.attributes?.length === 1) return [{ ...members, dn: GROUP_DN }];
       return [{ ...members, dn: GROUP_DN, objectGUID: guidToBytes(guid(900)), cn: 'Everyone Big', uSNChanged: '7000' }];
     }
     if (s.base.startsWith('CN=Missing')) throw new NoSuchObjectError('no such object');
     if (s.base === SCOPE) return w.users;
+    const ranged = (s.options.attributes ?? []).find((a) => a.startsWith('memberOf;'));
+    if (ranged !== undefined) {
+      // A user's memberOf past the first chunk, AD-style (rangedMemberAttribute speaks of member).
+      const chunk = rangedMemberAttribute(w.memberOf[s.base] ?? [], ranged.replace(/^memberOf/, 'member'), w.maxValRange);
+      return [Object.fromEntries(Object.entries(chunk).map(([name, value]) => [name.replace(/^member/, 'memberOf'), value])) as Entry];
+    }
     if (s.base === NC && s.controls.some((c) => c instanceof ShowDeletedControl)) return w.tombstones;
     if (s.base === NC && s.filter.includes('objectCategory=person')) return w.changedAnywhere;
     if (s.base === NC) return [];
@@ -199,10 +209,33 @@ describe('sync/ldap/source (scripted directory)', () => {
       expect(search?.filter).to.equal('(&(isDeleted=TRUE)(uSNChanged>=8001)(|(objectClass=user)(objectClass=group))(!(objectClass=computer)))');
     });
 
-    it('always reads the configured groups whole', async () => {
-      const members = ['CN=a', 'CN=b'];
-      const read = await readDirectory(fake(world({ groupMembers: members })), options({ mode: 'delta', since }));
-      expect(read.groups[0]?.memberDns).to.deep.equal(members);
+    it('reads the configured groups without members; readGroupMembers reads those asked for, in ranges', async () => {
+      const members = Array.from({ length: 2500 }, (_, i) => `CN=u${i},${SCOPE}`);
+      const ldap = fake(world({ groupMembers: members, maxValRange: 1000 }));
+      const read = await readDirectory(ldap, options({ mode: 'delta', since }));
+      expect(read.groups).to.deep.equal([{
+        anchor: guid(900), dn: GROUP_DN, name: 'Everyone Big', usnChanged: 7000, memberDns: [], membersUnread: true, nestedGroupDns: [],
+      }]);
+      const asked = (): string[] => ldap.searches.flatMap((s) => s.options.attributes ?? []).filter((a) => a.toLowerCase().startsWith('member;'));
+      expect(asked(), 'no member list read').to.deep.equal([]);
+      expect(await readGroupMembers(ldap, read.groups, new Set())).to.deep.equal(read.groups);
+      expect(asked(), 'none asked for').to.deep.equal([]);
+      const [whole] = await readGroupMembers(ldap, read.groups, new Set([guid(900)]));
+      expect(whole).to.deep.equal({ anchor: guid(900), dn: GROUP_DN, name: 'Everyone Big', usnChanged: 7000, memberDns: members, nestedGroupDns: [] });
+      expect(asked()).to.deep.equal(['member;range=0-1499', 'member;range=1000-2499', 'member;range=2000-3499']);
+    });
+
+    it('reads changed users with their memberOf, following AD-style ranges after the paged search', async () => {
+      const groups = Array.from({ length: 1800 }, (_, i) => `CN=g${i},${NC}`);
+      const ranged = user(1, { 'memberOf;range=0-999': groups.slice(0, 1000) });
+      const ldap = fake(world({ users: [ranged, user(2, { memberOf: ['CN=g1,' + NC] }), user(3)], memberOf: { [ranged.dn]: groups }, maxValRange: 1000 }));
+      const read = await readDirectory(ldap, options({ mode: 'delta', since, groupDns: [] }));
+      expect(read.users.map((u) => [u.anchor, u.memberOf?.length])).to.deep.equal([[guid(1), 1800], [guid(2), 1], [guid(3), 0]]);
+      expect(read.users[0]?.memberOf).to.deep.equal(groups);
+      expect(read.users[0]?.attributes).to.not.have.property('memberof');
+      expect(ldap.searches.find((s) => s.base === SCOPE)?.options.attributes).to.include('memberOf');
+      const follow = ldap.searches.filter((s) => s.base === ranged.dn).map((s) => s.options.attributes);
+      expect(follow).to.deep.equal([['memberOf;range=1000-2499']]);
     });
 
     it('needs a watermark from this DC that is not ahead of it', async () => {
