@@ -71,19 +71,17 @@ export async function runFullStreamed(input: FullRunInput): Promise<FullRunResul
   return { read: run.counts.read + groups, unchanged: run.unchanged, errors: run.errors, guard };
 }
 
-/** A manager reference the run met before it read the manager. */
-interface PendingManager {
-  readonly anchor: string;
-  readonly managerDn: string;
-}
-
 class StreamedRun {
   readonly counts: SyncProgressCounts;
   unchanged = 0;
   errors = 0;
   private readonly seen = new SeenUsers();
   private readonly directory: DirectoryView;
-  private readonly pending: PendingManager[] = [];
+  /**
+   * Manager references met before the manager was read: manager DN (as AD gave it) → the anchors of
+   * the users naming it. Keyed by DN, so a manager's DN is held once however many report to it.
+   */
+  private readonly pending = new Map<string, string[]>();
   private readonly heldBack: WritingEntry[] = [];
   private destructive = 0;
   private readonly limit: number;
@@ -113,14 +111,15 @@ class StreamedRun {
   async linkManagersMetEarly(): Promise<void> {
     this.counts.phase = 'managers';
     this.report();
-    if (this.pending.length === 0 || this.input.dryRun) return;
-    const unresolved = this.pending.filter((link) => this.seen.anchorOfDn(link.managerDn) === undefined).map((link) => link.managerDn);
+    if (this.pending.size === 0 || this.input.dryRun) return;
+    const unresolved = [...this.pending.keys()].filter((managerDn) => this.seen.anchorOfDn(managerDn) === undefined);
     // A manager outside the scope the run read: the store may hold it, active, under that DN.
     const stored = unresolved.length === 0 ? new Map<string, string>() : await this.directory.activeAnchorsForDns(unresolved);
-    const links = this.pending.flatMap((link) => {
-      const managerAnchor = this.seen.anchorOfDn(link.managerDn) ?? stored.get(link.managerDn);
-      return managerAnchor === undefined ? [] : [{ anchor: link.anchor, managerAnchor }];
+    const links = [...this.pending].flatMap(([managerDn, anchors]) => {
+      const managerAnchor = this.seen.anchorOfDn(managerDn) ?? stored.get(managerDn);
+      return managerAnchor === undefined ? [] : anchors.map((anchor) => ({ anchor, managerAnchor }));
     });
+    this.pending.clear();
     this.markWriting();
     await linkDirectoryManagers(this.input.dataSource, this.input.context, links);
   }
@@ -153,7 +152,7 @@ class StreamedRun {
     const guard = checkDeleteCount(this.destructive, this.guardOptions());
     if (guard.blocked || this.heldBack.length === 0) return guard;
     const held = this.heldBack.splice(0);
-    await this.write(held);
+    await this.input.runs.addEntries(this.input.runId, await this.write(held));
     this.report();
     return guard;
   }
@@ -162,7 +161,8 @@ class StreamedRun {
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';
     this.report();
-    const groups = await this.input.read.readGroups();
+    let groups = await this.input.read.readGroups();
+    const groupCount = groups.length;
     const linkedRoles = await this.directory.linkedRoles();
     const targetRoles = [
       ...this.input.mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
@@ -177,6 +177,8 @@ class StreamedRun {
     const roles = planRoles(
       groups, store, this.input.mapping, (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped,
     );
+    // The groups' member DNs (every user's, for a group of everyone) are not needed while the memberships are written.
+    groups = [];
     if (this.input.dryRun || guard.blocked) {
       await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(roles));
     } else {
@@ -185,7 +187,7 @@ class StreamedRun {
     }
     this.counts.phase = 'done';
     this.report();
-    return groups.length;
+    return groupCount;
   }
 
   /** The page's store rows and manager references, then the planner over the page as over a delta read. */
@@ -241,8 +243,9 @@ class StreamedRun {
       .flatMap((key) => (key.dn === null ? [] : [[dnKey(key.dn), key.anchor] as const])));
     for (const link of unresolved) {
       const anchor = current.get(dnKey(link.managerDn));
-      if (anchor === undefined) this.pending.push(link);
-      else resolved.set(link.managerDn, anchor);
+      if (anchor !== undefined) resolved.set(link.managerDn, anchor);
+      else if (this.pending.has(link.managerDn)) this.pending.get(link.managerDn)?.push(link.anchor);
+      else this.pending.set(link.managerDn, [link.anchor]);
     }
     return resolved;
   }
@@ -263,20 +266,20 @@ class StreamedRun {
    * not applied, and recorded as planned.
    */
   private async applyUsers(entries: readonly PlannedUserEntry[]): Promise<void> {
-    const { runs, runId } = this.input;
-    const skips: SyncRunEntryInput[] = [];
+    const report: SyncRunEntryInput[] = [];
     const writes: WritingEntry[] = [];
     const planned: PlannedUserEntry[] = [];
     for (const entry of entries) {
       if (entry.action === 'unchanged') this.unchanged += 1;
-      else if (entry.action === 'skip') skips.push(skipEntry(entry));
+      else if (entry.action === 'skip') report.push(skipEntry(entry));
       else if (!isWriting(entry)) continue;
       else if (this.input.dryRun) planned.push(entry);
       else if (entry.action !== 'deactivate' && entry.action !== 'delete') writes.push(entry);
       else this.holdBack(entry, writes, planned);
     }
-    await runs.addEntries(runId, [...skips, ...plannedUserEntries(planned)]);
-    await this.write(writes);
+    report.push(...plannedUserEntries(planned), ...await this.write(writes));
+    // One report transaction per page, and none for a page with nothing to report (an unchanged re-run).
+    if (report.length > 0) await this.input.runs.addEntries(this.input.runId, report);
   }
 
   private holdBack(entry: WritingEntry, writes: WritingEntry[], planned: PlannedUserEntry[]): void {
@@ -291,13 +294,14 @@ class StreamedRun {
     }
   }
 
-  private async write(entries: readonly WritingEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  /** Writes the changes and returns the report's entries of what they did (for the caller to record). */
+  private async write(entries: readonly WritingEntry[]): Promise<SyncRunEntryInput[]> {
+    if (entries.length === 0) return [];
     this.markWriting();
     const outcomes = await applyDirectoryChanges(this.input.dataSource, this.input.context, entries.map(toWrite));
-    await this.input.runs.addEntries(this.input.runId, outcomeEntries(entries, outcomes));
     this.errors += outcomes.filter((outcome) => outcome.error !== undefined).length;
     this.counts.applied += outcomes.length;
+    return outcomeEntries(entries, outcomes);
   }
 
   private markWriting(): void {

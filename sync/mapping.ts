@@ -129,8 +129,7 @@ export function mapUser(user: DirectoryUser, mapping: SyncMapping, now: Date, re
   const profile: UserProfile = { userName };
   let managerDn: string | undefined;
   let managerAnchor: string | undefined;
-  for (const [path, adAttribute] of Object.entries(mapping.attributes)) {
-    if (path === 'userName') continue;
+  for (const { path, adAttribute, set } of settersOf(mapping)) {
     const value = read(adAttribute);
     if (value === undefined) continue;
     if (path === 'enterprise.manager') {
@@ -139,7 +138,7 @@ export function mapUser(user: DirectoryUser, mapping: SyncMapping, now: Date, re
       if (managerAnchor !== undefined) setNested(profile, 'enterprise', 'manager', { value: managerAnchor });
       continue;
     }
-    setPath(profile, path, value);
+    set(profile, value);
   }
 
   const state = accountState(user, now);
@@ -154,20 +153,40 @@ export function mapUser(user: DirectoryUser, mapping: SyncMapping, now: Date, re
   };
 }
 
-function setPath(profile: UserProfile, path: string, value: string): void {
+/** How one mapped path (not userName) is read and written into a profile. */
+interface PathSetter {
+  readonly path: string;
+  readonly adAttribute: string;
+  readonly set: (profile: UserProfile, value: string) => void;
+}
+
+/** The mapping's paths parsed once per mapping, not once per user (a full sync maps every user). */
+const setterCache = new WeakMap<SyncMapping['attributes'], readonly PathSetter[]>();
+
+function settersOf(mapping: SyncMapping): readonly PathSetter[] {
+  let setters = setterCache.get(mapping.attributes);
+  if (setters === undefined) {
+    setters = Object.entries(mapping.attributes).filter(([path]) => path !== 'userName')
+      .map(([path, adAttribute]) => ({ path, adAttribute, set: setterOf(path) }));
+    setterCache.set(mapping.attributes, setters);
+  }
+  return setters;
+}
+
+function setterOf(path: string): PathSetter['set'] {
   const multi = MULTI_PATH.exec(path);
   if (multi) {
     const [, attribute = '', type = '', subAttribute = ''] = multi;
-    setMultiValued(profile, attribute, type, subAttribute, value);
-    return;
+    return (profile, value) => setMultiValued(profile, attribute, type, subAttribute, value);
   }
   const nested = NESTED_PATH.exec(path);
   if (nested) {
     const [, parent = '', child = ''] = nested;
-    setNested(profile, parent as 'name' | 'enterprise', child, value);
-    return;
+    return (profile, value) => setNested(profile, parent as 'name' | 'enterprise', child, value);
   }
-  (profile as unknown as Record<string, unknown>)[path] = value;
+  return (profile, value) => {
+    (profile as unknown as Record<string, unknown>)[path] = value;
+  };
 }
 
 function setNested(profile: UserProfile, parent: 'name' | 'enterprise', child: string, value: unknown): void {

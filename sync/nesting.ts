@@ -4,11 +4,17 @@
  */
 import type { DirectoryGroup } from './types';
 
+/** What makes a DN's key more than its lower-case form (see dnKey). */
+const NEEDS_SPLITTING = /[\\;+]|\s[,=]|[,=]\s|^\s|\s$|^,|,$|,,/;
+
 /**
  * A comparison key for a DN: RDNs split on unescaped commas, spaces around `,` `=` `+` dropped,
  * lower-cased. `CN=Ann Lee, OU=Staff,DC=Corp` and `cn=ann lee,ou=staff,dc=corp` get the same key.
  */
 export function dnKey(dn: string): string {
+  // Most DNs have nothing to normalise but case (no escapes, no multi-valued RDNs, no spaces
+  // around separators, no empty RDNs): a sync computes several keys per user, so these skip the split.
+  if (!NEEDS_SPLITTING.test(dn)) return dn.toLowerCase();
   const rdns: string[] = [];
   let current = '';
   for (let index = 0; index < dn.length; index += 1) {

@@ -255,7 +255,9 @@ function leavingEntry(leaver: Leaving, deleteIt: boolean): PlannedUserEntry {
 
 function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): PlannedUserEntry {
   const { user, mapped, stored, softMatched } = entry;
-  const profile = structuredClone(mapped.profile);
+  // A copy of the top level is enough: mapUser made this profile for this plan alone, and the
+  // manager below replaces `enterprise` rather than changing it (structuredClone cost ~20 µs a user).
+  const profile = { ...mapped.profile };
   let managerAnchor: string | undefined;
   if (mapped.managerAnchor !== undefined) {
     const managerId = idByAnchor.get(anchorKey(mapped.managerAnchor));

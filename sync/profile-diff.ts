@@ -24,7 +24,8 @@ export function diffProfiles(
   for (const attribute of names) {
     const a = from.get(attribute);
     const b = to.get(attribute);
-    if (canonical(a) === canonical(b)) continue;
+    // On one side only (every attribute of a creation): a change, with no need to compare.
+    if (a !== undefined && b !== undefined && canonical(a) === canonical(b)) continue;
     changes.push({ attribute, ...(a === undefined ? {} : { from: a }), ...(b === undefined ? {} : { to: b }) });
   }
   return changes;

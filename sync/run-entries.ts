@@ -12,6 +12,9 @@ import { UserDirectory } from '../src/identity/users';
 import type { PlannedUserEntry } from './planner';
 import type { RolePlanEntry } from './types';
 
+/** Role member entries per report transaction. */
+const ENTRIES_PER_CALL = 5000;
+
 /** A user entry that writes something (not unchanged, not skipped). */
 export type WritingEntry = PlannedUserEntry & { readonly action: DirectoryUserWrite['action'] };
 
@@ -77,7 +80,9 @@ export async function applyRoleChanges(
         ...(role.madeFromGroup ? { anchor: role.groupAnchor } : {}),
       });
       const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
-      await runs.addEntries(runId, memberEntries(role, written, (id) => anchorOf.get(id) ?? id));
+      const entries = memberEntries(role, written, (id) => anchorOf.get(id) ?? id);
+      // A group of everyone has an entry per user: recorded a slice at a time, so their rows are never all built at once.
+      for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL) await runs.addEntries(runId, entries.slice(i, i + ENTRIES_PER_CALL));
     } catch (error) {
       if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
       errors += 1;

@@ -10,7 +10,7 @@ import { assertManagesUsers } from './grant-rules';
 import { isUniqueViolation } from './unique-violation';
 import type { UserProfile } from './user-profile';
 import { auditView, columnsOf } from './user-rows';
-import { deleteUser, insertUsers, laterThan, lockUsers, updateUser, type NewUser } from './user-writes';
+import { deleteUser, insertUsers, laterThan, lockUserProfiles, lockUsers, updateUser, type NewUser } from './user-writes';
 
 /**
  * The batch mode of the user write path, for the directory sync: many changes per transaction, but
@@ -43,7 +43,10 @@ export interface DirectoryWriteOutcome {
   readonly error?: string;
 }
 
-const BATCH = 200;
+/** Changes per transaction: a 1,000-user page is two transactions, each with one audit-chain append. */
+const BATCH = 500;
+/** Manager links per transaction: one UPDATE whose CASE lists each of them (MariaDB scans it per row). */
+const LINK_BATCH = 200;
 /** Anchors per IN (…) list. */
 const CHUNK = 500;
 
@@ -177,10 +180,10 @@ interface ManagerLink {
  * with its audit rows. Only the sync's own users are linked; a link that changes nothing is skipped.
  */
 async function writeManagerLinks(dataSource: DataSource, context: ChangeContext, links: readonly ManagerLink[]): Promise<void> {
-  for (let i = 0; i < links.length; i += BATCH) {
-    const batch = links.slice(i, i + BATCH);
+  for (let i = 0; i < links.length; i += LINK_BATCH) {
+    const batch = links.slice(i, i + LINK_BATCH);
     await transaction(dataSource, async (manager) => {
-      const rows = await lockUsers(manager, batch.map((link) => link.userId));
+      const rows = await lockUserProfiles(manager, batch.map((link) => link.userId));
       const updates: { id: string; profile: UserProfile; updatedAt: string }[] = [];
       const audits: AuditRecord[] = [];
       for (const link of batch) {
@@ -209,8 +212,9 @@ async function updateManagersInOneStatement(
     sql: `CASE id ${updates.map(() => 'WHEN ? THEN ?').join(' ')} END`,
     parameters: updates.flatMap((update) => [update.id, column(update)]),
   });
-  const profile = cases((update) => columnsOf(update.profile).profile);
-  const managerId = cases((update) => columnsOf(update.profile).managerId);
+  const columns = new Map(updates.map((update) => [update.id, columnsOf(update.profile)]));
+  const profile = cases((update) => columns.get(update.id)?.profile ?? null);
+  const managerId = cases((update) => columns.get(update.id)?.managerId ?? null);
   const updatedAt = cases((update) => update.updatedAt);
   await manager.query(
     `UPDATE users SET profile = ${profile.sql}, manager_id = ${managerId.sql}, updated_at = ${updatedAt.sql}, version = version + 1 `

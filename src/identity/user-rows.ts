@@ -11,13 +11,14 @@ const MAX_INDEXED_VALUE_LENGTH = 512;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-export function checkProfile(profile: UserProfile): UserProfile {
+/** `json`: the profile's JSON text when the caller has made it already (a batch of sync creates). */
+export function checkProfile(profile: UserProfile, json?: string): UserProfile {
   if (typeof profile.userName !== 'string' || profile.userName.trim() === '') {
     throw invalidError('userName is required and must not be empty');
   }
   if (profile.userName.length > 255) throw invalidError('userName is longer than 255 characters');
   if (CONTROL_CHARACTERS.test(profile.userName)) throw invalidError('userName must not contain control characters');
-  if (Buffer.byteLength(JSON.stringify(profile)) > MAX_PROFILE_BYTES) {
+  if (Buffer.byteLength(json ?? JSON.stringify(profile)) > MAX_PROFILE_BYTES) {
     throw invalidError(`The user's attributes are larger than ${MAX_PROFILE_BYTES} bytes`);
   }
   for (const attribute of INDEXED_MULTI_VALUED) {
@@ -40,7 +41,8 @@ export type UserColumns = Pick<UserEntity,
 
 const short = (value: string | undefined): string | null => (value === undefined ? null : value.slice(0, 255));
 
-export function columnsOf(profile: UserProfile): UserColumns {
+/** `json`: the profile's JSON text when the caller has made it already. */
+export function columnsOf(profile: UserProfile, json?: string): UserColumns {
   const enterprise = profile.enterprise ?? {};
   return {
     userName: profile.userName,
@@ -56,7 +58,7 @@ export function columnsOf(profile: UserProfile): UserColumns {
     department: short(enterprise.department),
     organization: short(enterprise.organization),
     managerId: short(enterprise.manager?.value),
-    profile: JSON.stringify(profile),
+    profile: json ?? JSON.stringify(profile),
   };
 }
 

@@ -1,5 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
+import { bit, insertRows, type RowValue } from '../db/insert-rows';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
 import { nowIso, sourceOf, type ChangeContext } from './change-context';
@@ -40,15 +41,24 @@ export interface UserChange {
   readonly action?: 'update' | 'deactivate' | 'reactivate';
 }
 
-/** Rows per multi-row INSERT: ~25 bound values per user row, well under every driver's limit. */
-const USERS_PER_INSERT = 100;
-const VALUES_PER_INSERT = 200;
+/**
+ * Rows per multi-row INSERT: a sync batch of 500 users is two user INSERTs. 22 bound values a user
+ * row (5,500 a statement), 6 a value row: under SQLite's 32,766 and far under MariaDB's 65,535.
+ */
+const USERS_PER_INSERT = 250;
+const VALUES_PER_INSERT = 1000;
+
+const USER_COLUMNS = [
+  'id', 'user_name', 'user_name_key', 'external_id', 'display_name', 'given_name', 'family_name', 'title', 'user_type', 'active',
+  'employee_number', 'department', 'organization', 'manager_id', 'profile', 'password_hash', 'source', 'source_anchor', 'source_dn',
+  'version', 'created_at', 'updated_at',
+] as const;
+const VALUE_COLUMNS = ['user_id', 'attribute', 'type', 'is_primary', 'value', 'value_key'] as const;
 
 /**
  * Inserts users with their indexed values and returns their rows and audit records. The rows are
- * built here with their ids, and TypeORM is told not to read anything back: its read-back of
- * defaulted columns after a multi-row INSERT matches rows by position, which on SQLite put values
- * of one new user onto another.
+ * built here, ids included, and written as plain multi-row INSERTs (src/db/insert-rows.ts): nothing
+ * is read back, every column is given.
  */
 export async function insertUsers(
   manager: EntityManager, context: ChangeContext, users: readonly NewUser[],
@@ -58,15 +68,19 @@ export async function insertUsers(
   }
   const now = nowIso();
   const source = sourceOf(context);
-  const rows = users.map((user) => Object.assign(new UserEntity(), {
-    id: user.id, ...columnsOf(checkProfile(user.profile)), passwordHash: user.passwordHash, source,
-    sourceAnchor: user.directory?.anchor ?? null, sourceDn: user.directory?.dn ?? null,
-    version: 1, createdAt: now, updatedAt: now,
-  }));
-  for (let i = 0; i < rows.length; i += USERS_PER_INSERT) {
-    await manager.createQueryBuilder().insert().into(UserEntity).values(rows.slice(i, i + USERS_PER_INSERT))
-      .updateEntity(false).execute();
-  }
+  const rows = users.map((user) => {
+    const json = JSON.stringify(user.profile); // once, for the size check and the column
+    return Object.assign(new UserEntity(), {
+      id: user.id, ...columnsOf(checkProfile(user.profile, json), json), passwordHash: user.passwordHash, source,
+      sourceAnchor: user.directory?.anchor ?? null, sourceDn: user.directory?.dn ?? null,
+      version: 1, createdAt: now, updatedAt: now,
+    });
+  });
+  await insertRows(manager, 'users', USER_COLUMNS, rows.map((row): RowValue[] => [
+    row.id, row.userName, row.userNameKey, row.externalId, row.displayName, row.givenName, row.familyName, row.title, row.userType,
+    bit(row.active), row.employeeNumber, row.department, row.organization, row.managerId, row.profile, row.passwordHash, row.source,
+    row.sourceAnchor, row.sourceDn, row.version, row.createdAt, row.updatedAt,
+  ]), USERS_PER_INSERT);
   await insertIndexedValues(manager, users.flatMap((user) => indexedValueRows(user.id, user.profile)));
   const audits = users.map((user): AuditRecord => ({
     action: 'user.create', targetType: 'User', targetId: user.id, targetName: user.profile.userName,
@@ -81,6 +95,28 @@ export async function lockUsers(manager: EntityManager, ids: readonly string[]):
   if (unique.length === 0) return new Map();
   const rows = await manager.find(UserEntity, { where: { id: In(unique) }, ...lockOption(manager) });
   return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** What a manager link needs of a user row: no entity, no other column. */
+export interface LockedProfileRow {
+  readonly id: string;
+  readonly source: string;
+  readonly profile: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The id, source, profile and updated_at of these users, locked for the rest of the transaction as
+ * lockUsers locks them; plain rows, for batch writes that change only the profile (manager links).
+ */
+export async function lockUserProfiles(manager: EntityManager, ids: readonly string[]): Promise<Map<string, LockedProfileRow>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const forUpdate = lockOption(manager).lock === undefined ? '' : ' FOR UPDATE';
+  const rows = await manager.query(
+    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdate}`, unique,
+  ) as { id: string; source: string; profile: string; updated_at: string }[];
+  return new Map(rows.map((row) => [row.id, { id: row.id, source: row.source, profile: row.profile, updatedAt: row.updated_at }]));
 }
 
 /**
@@ -156,10 +192,9 @@ function syncManagedError(userName: string, attributes: readonly string[]): Doma
 }
 
 async function insertIndexedValues(manager: EntityManager, rows: ReturnType<typeof indexedValueRows>): Promise<void> {
-  for (let i = 0; i < rows.length; i += VALUES_PER_INSERT) {
-    await manager.createQueryBuilder().insert().into(UserValueEntity).values(rows.slice(i, i + VALUES_PER_INSERT))
-      .updateEntity(false).execute();
-  }
+  await insertRows(manager, 'user_values', VALUE_COLUMNS, rows.map((row): RowValue[] => [
+    row.userId, row.attribute, row.type, bit(row.primary), row.value, row.valueKey,
+  ]), VALUES_PER_INSERT);
 }
 
 /** SQLite has no row locks (a write transaction locks the file); MariaDB locks the rows for the update. */
