@@ -104,15 +104,20 @@ export class SeenUsers {
 
   /** The DN now names this user; a DN recorded for another user before now names this one (the later read stands). */
   private placeDn(user: number, digest: Uint8Array): void {
+    this.slotDn(user, digest);
+    this.dns.set(digest, user * KEY_BYTES);
+  }
+
+  /** Points the DN's slot at this user: an empty slot, or the one a user with the same DN held. */
+  private slotDn(user: number, digest: Uint8Array): void {
     const mask = this.dnSlots.length - 1;
     for (let slot = slotOf(digest, 0) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.dnSlots[slot] as number;
       if (entry === 0 || equalAt(this.dns, (entry - 1) * KEY_BYTES, digest)) {
         this.dnSlots[slot] = user + 1;
-        break;
+        return;
       }
     }
-    this.dns.set(digest, user * KEY_BYTES);
   }
 
   private findDn(digest: Uint8Array): number | undefined {
@@ -135,15 +140,7 @@ export class SeenUsers {
     for (let user = 0; user < this.count; user += 1) {
       if (!this.otherAnchorText.has(user)) insertSlot(this.anchorSlots, slotOf(this.anchors, user * KEY_BYTES), user);
       // A DN taken over by a later user is slotted once, for the later user (as placeDn left it).
-      const digest = this.dns.subarray(user * KEY_BYTES, (user + 1) * KEY_BYTES);
-      const mask = this.dnSlots.length - 1;
-      for (let slot = slotOf(digest, 0) & mask; ; slot = (slot + 1) & mask) {
-        const entry = this.dnSlots[slot] as number;
-        if (entry === 0 || equalAt(this.dns, (entry - 1) * KEY_BYTES, digest)) {
-          this.dnSlots[slot] = user + 1;
-          break;
-        }
-      }
+      this.slotDn(user, this.dns.subarray(user * KEY_BYTES, (user + 1) * KEY_BYTES));
     }
   }
 }
