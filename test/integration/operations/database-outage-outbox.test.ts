@@ -71,7 +71,7 @@ describe('Database outage under the mail outbox worker (private MariaDB)', funct
     await db.kill('SIGKILL');
     await until(worker.ran, 'run', () => worker.failedRuns >= FAILED_TICKS, `${FAILED_TICKS} failed runs`);
     const messages = (): string[] => lines.map((line) => String(line.msg));
-    expect(messages().filter((msg) => msg.startsWith('mail outbox: the database cannot be reached'))).to.have.length(1);
+    expect(messages().filter((msg) => msg.startsWith('mail outbox: the database cannot be reached')), JSON.stringify(lines)).to.have.length(1);
     expect(messages(), 'no error line per tick').to.not.include('mail outbox: delivery run failed');
 
     await db.restart();
