@@ -1,7 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { retryOnConflict } from './conflict-retry';
+import type { DataSource } from 'typeorm';
 import { LeaseEntity } from './entities';
-import { transaction } from './transaction';
+import { alone } from './transaction';
 
 /**
  * Named leases: a lock with an expiry, shared by every process on one database, so that for
@@ -79,18 +78,6 @@ export async function getLease(dataSource: DataSource, name: string): Promise<Le
   const lease = await dataSource.getRepository(LeaseEntity).findOneBy({ name });
   if (!lease) return undefined;
   return { ...lease, active: lease.expiresAt >= new Date().toISOString() };
-}
-
-/**
- * MariaDB: each statement on its own (autocommit), so no lock outlives it and two contenders
- * cannot deadlock on gap locks. On a Galera cluster two contenders on different nodes can still
- * both pass their statement locally; certification then aborts one (a deadlock error once the
- * node's own autocommit retry is spent), and the step runs again and sees the winner's row.
- * SQLite: through the transaction queue, because its one shared connection would otherwise run
- * the statement inside whatever transaction happens to be open.
- */
-function alone<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return dataSource.options.type === 'better-sqlite3' ? transaction(dataSource, work) : retryOnConflict(() => work(dataSource.manager));
 }
 
 function checkArguments(name: string, holder: string, ttlMs: number): void {

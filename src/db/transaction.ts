@@ -17,3 +17,17 @@ export function transaction<T>(dataSource: DataSource, work: (manager: EntityMan
   sqliteQueues.set(dataSource, run.catch(() => undefined));
   return run;
 }
+
+/**
+ * Runs `work` outside any transaction of the caller's: on MariaDB each statement on its own
+ * (autocommit), so no lock outlives it and two contenders cannot deadlock on gap locks; on a Galera
+ * cluster two contenders on different nodes can still both pass locally, certification then aborts
+ * one (a deadlock error once the node's own autocommit retry is spent), and the step runs again
+ * and sees the winner's row (conflict-retry.ts); on SQLite through the transaction queue
+ * above, because its one shared connection would otherwise run the statement inside whatever
+ * transaction happens to be open. For small steps that must not wait on, or hold, a transaction:
+ * the sync lease (lease.ts), the mail outbox's claims (governance/outbox.ts).
+ */
+export function alone<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return dataSource.options.type === 'better-sqlite3' ? transaction(dataSource, work) : retryOnConflict(() => work(dataSource.manager));
+}

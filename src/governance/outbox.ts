@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import { MailOutboxEntity } from '../db/entities';
 import { OutageLog } from '../db/outage-log';
-import { transaction } from '../db/transaction';
+import { alone } from '../db/transaction';
 import type { MailConfig } from '../config';
 import type { Logger } from '../logger';
 import { smtpSender, type MailSender } from './mailer';
@@ -303,13 +303,4 @@ export function describeSmtpError(error: unknown): SmtpProblem {
     ...(typeof responseCode === 'number' ? { responseCode } : {}),
     message: text,
   };
-}
-
-/**
- * MariaDB: each statement on its own (autocommit). SQLite: through the transaction queue, because
- * its one shared connection would otherwise run the statement inside whatever transaction happens
- * to be open (as src/db/lease.ts does).
- */
-function alone<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return dataSource.options.type === 'better-sqlite3' ? transaction(dataSource, work) : work(dataSource.manager);
 }
