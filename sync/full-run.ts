@@ -17,15 +17,15 @@ import { DirectoryView, type StoredDirectoryUser } from '../src/identity/directo
 import { applyDirectoryChanges, linkDirectoryManagers } from '../src/identity/directory-writes';
 import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
 import type { StreamedFullRead } from './ldap/source';
-import { dnKey } from './nesting';
+import { dnKey, nestedClosure } from './nesting';
 import { readAhead } from './read-ahead';
-import { planRoles, planSync, REASON_LEFT_SCOPE, type PlannedUserEntry } from './planner';
+import { planRoles, planSync, REASON_LEFT_SCOPE, roleTargets, type PlannedUserEntry } from './planner';
 import type { SyncProgressCounts } from './progress';
 import {
   applyRoleChanges, isWriting, outcomeEntries, plannedRoleEntries, plannedUserEntries, skipEntry, toWrite, type WritingEntry,
 } from './run-entries';
 import { SeenUsers, type SeenState } from './seen-users';
-import type { DirectoryUser, SyncMapping } from './types';
+import type { DirectoryGroup, DirectoryUser, RolePlanEntry, StoreView, SyncMapping } from './types';
 
 /** Store users per page of the leaver walk, by default. */
 const STORE_PAGE = 500;
@@ -157,37 +157,44 @@ class StreamedRun {
     return guard;
   }
 
-  /** Step 5: the mapping's groups, read whole, and the roles' AD-sourced membership from what the run recorded. */
+  /**
+   * Step 5: the mapping's groups and the roles' AD-sourced membership, one role at a time: the
+   * groups are read without members, then each role's groups (and the groups nested in them) have
+   * their members read, the role is planned against its current AD members and applied, and its
+   * lists are let go before the next role. So the largest role (a group of everyone) bounds the
+   * memory of this step, not the sum of all of them.
+   */
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';
     this.report();
-    let groups = await this.input.read.readGroups();
-    const groupCount = groups.length;
-    const linkedRoles = await this.directory.linkedRoles();
-    const targetRoles = [
-      ...this.input.mapping.groups.flatMap((rule) => ('role' in rule ? [rule.role] : [])),
-      ...groups.map((group) => group.name),
-      ...[...linkedRoles.values()].map((role) => role.name),
-    ];
-    const store = {
-      roleMembers: await this.directory.adRoleMembers([...new Set(targetRoles)]),
-      roleNames: await this.directory.roleNames(),
-      linkedRoles,
-    };
-    const roles = planRoles(
-      groups, store, this.input.mapping, (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped,
-    );
-    // The groups' member DNs (every user's, for a group of everyone) are not needed while the memberships are written.
-    groups = [];
-    if (this.input.dryRun || guard.blocked) {
-      await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(roles));
-    } else {
-      this.markWriting();
-      this.errors += await applyRoleChanges(this.input.dataSource, this.input.context, roles, this.input.runs, this.input.runId);
+    const groups = await this.input.read.readGroups();
+    const store = { roleNames: await this.directory.roleNames(), linkedRoles: await this.directory.linkedRoles() };
+    const groupsByDn = new Map(groups.map((group) => [dnKey(group.dn), group]));
+    for (const [key, target] of roleTargets(groups, store, this.input.mapping)) {
+      const closure = new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
+      // Planned in its own call so that the member lists are garbage by the time the plan is written.
+      const plan = await this.planRole(key, closure, groups, store);
+      if (this.input.dryRun || guard.blocked) {
+        await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(plan));
+      } else {
+        this.markWriting();
+        this.errors += await applyRoleChanges(this.input.dataSource, this.input.context, plan, this.input.runs, this.input.runId);
+      }
     }
     this.counts.phase = 'done';
     this.report();
-    return groupCount;
+    return groups.length;
+  }
+
+  /** One role of step 5, planned alone: the members of its groups (`closure`, by anchor) read, its current AD members loaded. */
+  private async planRole(
+    key: string, closure: ReadonlySet<string>, groups: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
+  ): Promise<RolePlanEntry[]> {
+    const read = await this.input.read.readGroupMembers(groups, closure);
+    return planRoles(
+      read, { ...store, roleMembers: await this.directory.adRoleMembersByKey([key]) }, this.input.mapping,
+      (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped, new Map(), new Set([key]),
+    );
   }
 
   /** The page's store rows and manager references, then the planner over the page as over a delta read. */

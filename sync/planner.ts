@@ -361,7 +361,9 @@ export function roleTargets(
 
 /**
  * One entry per target role: rules naming the same role (case-insensitively) union their members.
- * A streamed full run calls it once its users are written, with what it recorded of them.
+ * A streamed full run calls it once its users are written, with what it recorded of them, one
+ * role at a time (`only`, role keys), having read only that role's groups' members: roles outside
+ * `only` get no entry (neither adds nor removes).
  *
  * A role in `store.rolesTouchedOnly` (a delta run, its groups unchanged) is planned for the `touched`
  * users only, from their memberOf: everyone else keeps the membership the store holds. Every other
@@ -375,12 +377,14 @@ export function planRoles(
   isDesired: (anchor: string) => boolean,
   skipped: ReadonlySet<string>,
   touched: ReadonlyMap<string, TouchedUser> = new Map(),
+  only?: ReadonlySet<string>,
 ): RolePlanEntry[] {
   const groupsByDn = new Map<string, DirectoryGroup>();
   for (const group of groups) if (!groupsByDn.has(dnKey(group.dn))) groupsByDn.set(dnKey(group.dn), group);
   const touchedOnly = store.rolesTouchedOnly ?? new Set<string>();
 
-  return [...roleTargets(groups, store, mapping).entries()].map(([key, role]) => {
+  const planned = [...roleTargets(groups, store, mapping).entries()].filter(([key]) => only === undefined || only.has(key));
+  return planned.map(([key, role]) => {
     const current = new Map<string, string>();
     for (const anchor of store.roleMembers.get(key) ?? []) current.set(anchorKey(anchor), anchor);
     const desired = touchedOnly.has(key)

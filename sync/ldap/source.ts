@@ -315,8 +315,14 @@ export interface StreamedFullRead {
   readonly watermark: Watermark;
   /** Users in scope, one LDAP page at a time; iterate once, and read nothing else from the client meanwhile. */
   readonly userPages: AsyncIterable<readonly DirectoryUser[]>;
-  /** The mapping's groups (and the groups nested in them), read whole, after the users. */
+  /**
+   * The mapping's groups (and the groups nested in them), after the users, without their members
+   * (`membersUnread`, with `nestedGroupDns`): the caller reads the members of a few at a time with
+   * readGroupMembers, so that no more than one role's groups' member lists are held at once.
+   */
   readGroups(): Promise<DirectoryGroup[]>;
+  /** readGroupMembers on the same connection: `groups` with the member lists of those in `anchors` read. */
+  readGroupMembers(groups: readonly DirectoryGroup[], anchors: ReadonlySet<string>): Promise<DirectoryGroup[]>;
 }
 
 export async function streamFullRead(
@@ -328,7 +334,8 @@ export async function streamFullRead(
   return {
     watermark: { invocationId: state.invocationId, highestCommittedUsn: state.highestCommittedUsn, server: state.dnsHostName ?? state.dsServiceName },
     userPages: userPages(client, options.baseDns, options.userFilter, settings),
-    readGroups: () => readGroups(client, contexts, { ...options, mode: 'full' }, settings),
+    readGroups: () => readGroups(client, contexts, { ...options, mode: 'full' }, settings, false),
+    readGroupMembers: (groups, anchors) => readGroupMembers(client, groups, anchors, settings.rangeSize),
   };
 }
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { UserProfile } from '../../../src/identity/user-profile';
 import { loadMapping } from '../../../sync/mapping';
-import { countPlan, planSync, type PlannedSync, type PlannedUserEntry } from '../../../sync/planner';
+import { roleNameKey } from '../../../src/identity/role-name';
+import { countPlan, planRoles, planSync, type PlannedSync, type PlannedUserEntry } from '../../../sync/planner';
 import type { DirectoryRead, GroupRule, PlanOptions, StoreView, SyncMapping, SyncPlan } from '../../../sync/types';
 import {
   adGroup, adUser, BASE, deepFreeze, DEFAULT_MAPPING, deltaRead, filetime, fullRead, guid, NOW, OPTIONS, scimUser,
@@ -503,6 +504,21 @@ describe('sync planner: roles', () => {
     ];
     const result = plan(fullRead(users, groups), storeView(), {}, withRules(byDn('B', 'Operator')));
     expect(result.roles[0]?.addAnchors).to.deep.equal([guid(1), guid(2), guid(3)]);
+  });
+
+  it('plans only the roles asked for, with the other roles\' groups unread (a streamed full run, one role at a time)', () => {
+    const ops = adGroup('Ops', [userDn(1), groupDn('Nested')]);
+    const nested = adGroup('Nested', [userDn(2)]);
+    const unread = { ...adGroup('Auditors', []), membersUnread: true, nestedGroupDns: [] };
+    const store = storeView({ roleMembers: { Operator: [guid(3)], Auditor: [guid(1)] } });
+    const anchors = new Map([1, 2, 3].map((n) => [userDn(n).toLowerCase(), guid(n)]));
+    const mapping = withRules(byDn('Ops', 'Operator'), byDn('Auditors', 'Auditor'));
+    const plans = planRoles([ops, nested, unread], store, mapping, (dn) => anchors.get(dn), () => true, new Set(), new Map(), new Set([roleNameKey('Operator')]));
+    expect(plans.map((role) => role.roleName)).to.deep.equal(['Operator']);
+    expect(plans[0]).to.deep.include({ addAnchors: [guid(1), guid(2)], removeAnchors: [guid(3)] });
+    // Planned whole, the role whose groups were not read is refused rather than emptied.
+    expect(() => planRoles([ops, nested, unread], store, mapping, (dn) => anchors.get(dn), () => true, new Set()))
+      .to.throw('role "Auditor" is planned whole but the members of');
   });
 
   it('handles a group of 2,000 members, adding the new and removing the departed', () => {
