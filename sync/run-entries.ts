@@ -15,6 +15,14 @@ import type { RolePlanEntry } from './types';
 /** Role member entries per report transaction. */
 const ENTRIES_PER_CALL = 5000;
 
+/**
+ * Members added or removed per write of a role: a role of everyone (100,000 members on a first
+ * full sync) is written in slices, each one transaction with its audit rows, so that its rows,
+ * ids and audit lists are never all built at once. A run that stops between slices leaves the
+ * slices written so far, as it leaves the pages of users written so far; the next run adds the rest.
+ */
+export const MEMBERS_PER_WRITE = 5000;
+
 /** A user entry that writes something (not unchanged, not skipped). */
 export type WritingEntry = PlannedUserEntry & { readonly action: DirectoryUserWrite['action'] };
 
@@ -69,30 +77,53 @@ export async function applyRoleChanges(
   let errors = 0;
   for (const role of roles) {
     if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create && role.renamedFrom === undefined) continue;
-    try {
-      const ids = await users.idsByAnchor([...role.addAnchors, ...role.removeAnchors]);
-      const idOf = (anchor: string): string[] => {
-        const id = ids.get(anchor.toLowerCase());
-        return id === undefined ? [] : [id];
-      };
-      const written = await directory.applyDirectoryGroup(context, {
-        name: role.roleName, create: role.create, add: role.addAnchors.flatMap(idOf), remove: role.removeAnchors.flatMap(idOf),
-        ...(role.madeFromGroup ? { anchor: role.groupAnchor } : {}),
-      });
-      const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
-      const entries = memberEntries(role, written, (id) => anchorOf.get(id) ?? id);
-      // A group of everyone has an entry per user: recorded a slice at a time, so their rows are never all built at once.
-      for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL) await runs.addEntries(runId, entries.slice(i, i + ENTRIES_PER_CALL));
-    } catch (error) {
-      if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
-      errors += 1;
-      await runs.addEntries(runId, [{
-        objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
-        message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
-      }]);
+    for (const slice of roleSlices(role, MEMBERS_PER_WRITE)) {
+      try {
+        const ids = await users.idsByAnchor([...slice.addAnchors, ...slice.removeAnchors]);
+        const idOf = (anchor: string): string[] => {
+          const id = ids.get(anchor.toLowerCase());
+          return id === undefined ? [] : [id];
+        };
+        const written = await directory.applyDirectoryGroup(context, {
+          name: slice.roleName, create: slice.create, add: slice.addAnchors.flatMap(idOf), remove: slice.removeAnchors.flatMap(idOf),
+          ...(slice.madeFromGroup ? { anchor: slice.groupAnchor } : {}),
+        });
+        const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
+        const entries = memberEntries(slice, written, (id) => anchorOf.get(id) ?? id);
+        for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL) await runs.addEntries(runId, entries.slice(i, i + ENTRIES_PER_CALL));
+      } catch (error) {
+        if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)
+        errors += 1;
+        await runs.addEntries(runId, [{
+          objectType: 'role', action: 'error', anchor: role.groupAnchor || role.roleName, dn: role.groupDn,
+          message: `role "${role.roleName}": ${error instanceof Error ? error.message : String(error)}`,
+        }]);
+        break; // the role's later slices would meet the same refusal: one error per role
+      }
     }
   }
   return errors;
+}
+
+/**
+ * A role's plan cut into plans of at most `size` member changes (adds first, then removes): the
+ * first slice creates or renames the role, the others only change members. A plan within the size
+ * comes back whole.
+ */
+export function roleSlices(role: RolePlanEntry, size: number): RolePlanEntry[] {
+  const total = role.addAnchors.length + role.removeAnchors.length;
+  if (total <= size) return [role];
+  const { renamedFrom: _renamed, ...rest } = role;
+  const slices: RolePlanEntry[] = [];
+  for (let start = 0; start < total; start += size) {
+    const end = start + size;
+    slices.push({
+      ...(start === 0 ? role : { ...rest, create: false }),
+      addAnchors: role.addAnchors.slice(start, end),
+      removeAnchors: role.removeAnchors.slice(Math.max(0, start - role.addAnchors.length), Math.max(0, end - role.addAnchors.length)),
+    });
+  }
+  return slices;
 }
 
 /** Member entries of one role, by member anchor. */
