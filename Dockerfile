@@ -38,5 +38,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # SIGTERM drains in-flight requests for up to SHUTDOWN_TIMEOUT_MS (10 s by default): give the
 # container's stop timeout a little more (docker stop -t 15, or stop_grace_period in compose).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "bin/scimd.js"]
+ENTRYPOINT ["node", "--max-old-space-size=1024", "bin/scimd.js"]
 CMD ["serve"]

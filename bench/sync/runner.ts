@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { RESULT_PREFIX, type ChildJob, type ChildResult } from './protocol';
 import { cpuOf, machineBusySeconds } from './cpu';
+import { launcherNodeFlags } from './launcher-flags';
 
 /** CPU spent during a phase, in seconds, by who spent it. */
 export interface PhaseCpu {
@@ -36,7 +37,7 @@ export function startPhase(databasePid: number | undefined, sambaPids: readonly 
 }
 
 /**
- * Runs one sync in a child process (`node --import tsx bench/sync/child.ts`): its VmHWM is the sync's
+ * Runs one sync in a child process (`node <bin/scimd.js's flags> --import tsx bench/sync/child.ts`): its VmHWM is the sync's
  * peak RSS, not the harness's. Resolves with what the child reported.
  */
 export async function runSyncProcess(
@@ -46,6 +47,8 @@ export async function runSyncProcess(
   const args = [
     ...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProf] : []),
     ...(job.liveHeap ? ['--expose-gc'] : []),
+    ...launcherNodeFlags(root),
+    // After the launcher's, so that --node-flags can override them (node takes the last).
     ...(options.nodeFlags ?? []),
     '--import', 'tsx', path.join('bench', 'sync', 'child.ts'),
   ];
