@@ -13,7 +13,7 @@ import { ldapsearchRead, ldaptsRead, type ReadSpec } from './sync/floor';
 import { parseOptions, type SyncBenchOptions } from './sync/options';
 import { changeTitles, layoutOf, mappingOf } from './sync/populate';
 import {
-  FLOOR_LABEL, renderFloors, renderRuns, renderSummary, type FloorRead, type NFigures, type SyncRun,
+  FLOOR_LABEL, renderFloors, renderRuns, renderStages, renderSummary, type FloorRead, type NFigures, type SyncRun,
 } from './sync/report';
 import { runSyncProcess, startPhase } from './sync/runner';
 import { dcProcesses, type BenchDc } from './sync/samba';
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   console.log(renderRuns(all));
   console.log('\nStages from runSync\'s progress callbacks. CPU s: seconds of CPU in the sync process, MariaDB and Samba during '
     + 'the run; other load: cores busy with anything else meanwhile. RSS: at start, then the highest sampled (100 ms) in each stage.\n');
+  console.log(renderStages(all));
+  console.log('');
   console.log(renderFloors(all));
   if (options.json) writeFileSync(options.json, JSON.stringify({ date: started.toISOString(), machine, code, options, figures: all }, null, 2));
 }

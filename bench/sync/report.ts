@@ -140,6 +140,24 @@ export function renderRuns(all: readonly NFigures[]): string {
   new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
 }
 
+/**
+ * Every stage of each run as the sync reported it, in order: a streamed full run's writing goes
+ * through users, managers, leavers and groups, which the Read / Plan / Apply columns above lump
+ * together (its "applying" is the users' pages only).
+ */
+export function renderStages(all: readonly NFigures[]): string {
+  const rows: string[][] = [];
+  for (const f of all) {
+    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [`delta (${f.changes})`, f.delta]];
+    for (const [label, run] of runs) {
+      if (!run) continue;
+      rows.push([int(f.users), label, run.result.stages
+        .map((stage) => `${stage.stage} ${secs(stage.seconds)} (${mb(stage.peakRssMiB)}, heap ${mb(stage.peakHeapMiB)})`).join('; ')]);
+    }
+  }
+  return table(['Users', 'Run', 'Stage time (peak RSS, peak heap)'], rows, new Set([0]));
+}
+
 /** The floor reads. */
 export function renderFloors(all: readonly NFigures[]): string {
   const rows = all.flatMap((f) => f.floors.map((floor) => (floor.result
