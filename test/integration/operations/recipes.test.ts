@@ -65,7 +65,7 @@ describe('Deployment recipes', function () {
 
     it('starts the command the README documents, with the hardening the docs list', () => {
       const unit = readFileSync(path.join(REPO_ROOT, 'deploy', 'scimd.service'), 'utf8');
-      expect(unit).to.match(/^ExecStart=\/usr\/bin\/node \/opt\/scimd\/bin\/scimd\.js serve$/m);
+      expect(unit).to.match(/^ExecStart=\/usr\/bin\/node --max-old-space-size=1024 \/opt\/scimd\/bin\/scimd\.js serve$/m);
       for (const option of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'DynamicUser=yes', 'CapabilityBoundingSet=']) {
         expect(unit).to.contain(`\n${option}\n`);
       }
