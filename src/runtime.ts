@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig, type Config } from './config';
 import { describeDatabase, openDataSource } from './db/data-source';
 import { ConfigError } from './errors';
+import { settleAuditSeals } from './governance/audit-seal';
 
 export interface StoreOptions {
   /** Apply pending migrations once open. */
@@ -34,6 +35,12 @@ export async function openStore(config: Config, options: StoreOptions): Promise<
     throw error;
   }
   return dataSource;
+}
+
+/** Closes a store this process opened, once the audit seals it started have ended (src/governance/audit-seal.ts). */
+export async function closeStore(dataSource: DataSource): Promise<void> {
+  await settleAuditSeals(dataSource);
+  await dataSource.destroy();
 }
 
 export { describeDatabase, loadConfig };

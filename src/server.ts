@@ -3,12 +3,13 @@ import type { DataSource } from 'typeorm';
 import { createApp } from './app';
 import type { Config } from './config';
 import { describeDatabase } from './db/data-source';
+import { startAuditSealSweep } from './governance/audit-seal';
 import { startMailDelivery } from './governance/outbox';
 import type { Lifecycle } from './http/health';
 import type { Logger } from './logger';
 import { AppMetrics } from './metrics/app-metrics';
 import { startMetricsListener } from './metrics/metrics-listener';
-import { openStore } from './runtime';
+import { closeStore, openStore } from './runtime';
 import { startSyncScheduler } from '../sync/scheduler';
 
 export interface RunningServer {
@@ -50,7 +51,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ? await startMetricsListener(metrics, config.metrics, logger).catch(async (error: unknown) => {
       server.close();
       metrics.close();
-      await dataSource.destroy();
+      await closeStore(dataSource);
       throw error;
     })
     : undefined;
@@ -59,6 +60,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   logger.info({ url: `${url}/scim/v2` }, 'scimd listening');
   const scheduler = config.sync?.schedulerEnabled ? startSyncScheduler(dataSource, config.sync, logger) : undefined;
   const mailOutbox = startMailDelivery(dataSource, config.mail, logger);
+  const auditSweep = startAuditSealSweep(dataSource, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -71,9 +73,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clearTimeout(timer);
       await scheduler?.stop();
       await mailOutbox?.stop();
+      await auditSweep.stop();
       await metricsListener?.stop();
       metrics.close();
-      await dataSource.destroy();
+      await closeStore(dataSource);
       logger.info('scimd stopped');
     })();
     return stopping;

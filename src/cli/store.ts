@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../config';
 import { localOperatorContext, type ChangeContext } from '../identity/change-context';
-import { openStore } from '../runtime';
+import { closeStore, openStore } from '../runtime';
 
 /**
  * Opens the configured store for one CLI command (migrating first when MIGRATE_ON_START allows), then
@@ -14,7 +14,7 @@ export async function withStore<T>(work: (dataSource: DataSource) => Promise<T>)
   try {
     return await work(dataSource);
   } finally {
-    await dataSource.destroy();
+    await closeStore(dataSource);
   }
 }
 

@@ -4,7 +4,7 @@ import { loadConfig, type LogLevel } from '../config';
 import { conflictError, invalidError } from '../errors';
 import type { SyncRunView } from '../governance/sync-runs';
 import { createLogger, type Logger } from '../logger';
-import { openStore } from '../runtime';
+import { closeStore, openStore } from '../runtime';
 import { note, printJson } from './output';
 import { cliContext } from './store';
 import { syncCommand } from './sync-command';
@@ -53,7 +53,7 @@ export function registerSyncRunCommand(program: Command): void {
         if (!options.json) printSummary(run);
         if (run.status === 'blocked') process.exitCode = 2;
       } finally {
-        await dataSource.destroy();
+        await closeStore(dataSource);
       }
     });
 }

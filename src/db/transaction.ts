@@ -10,12 +10,43 @@ import { retryOnConflict } from './conflict-retry';
  */
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
-export function transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  let hooks = new Map<string, AfterCommit>();
+  // Each attempt starts with no hooks: those of an attempt that was rolled back must not run.
+  const attempt = (manager: EntityManager): Promise<T> => {
+    hooks = new Map();
+    commitHooks.set(manager, hooks);
+    return work(manager);
+  };
+  const result = await inOneTransaction(dataSource, attempt);
+  for (const hook of hooks.values()) await hook();
+  return result;
+}
+
+function inOneTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (dataSource.options.type !== 'better-sqlite3') return retryOnConflict(() => dataSource.transaction(work));
   const previous = sqliteQueues.get(dataSource) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => dataSource.transaction(work));
   sqliteQueues.set(dataSource, run.catch(() => undefined));
   return run;
+}
+
+/** Work to do once a transaction has committed; it must not throw (the change is made by then). */
+export type AfterCommit = () => Promise<void>;
+
+const commitHooks = new WeakMap<EntityManager, Map<string, AfterCommit>>();
+
+/**
+ * Runs `hook` once the transaction of `manager` (one transaction() opened) has committed, before
+ * transaction() returns; a hook registered twice under one `key` runs once. Nothing runs when the
+ * transaction rolls back. Returns false when `manager` is no transaction()'s (the caller then
+ * decides what to do: its statements have committed already).
+ */
+export function afterCommit(manager: EntityManager, key: string, hook: AfterCommit): boolean {
+  const hooks = commitHooks.get(manager);
+  if (!hooks) return false;
+  hooks.set(key, hook);
+  return true;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AuditChainEntity, AuditEventEntity } from '../db/entities';
 import { invalidError } from '../errors';
 import { auditEventHash } from './audit-chain';
+import { sealCommitted } from './audit-seal';
 
 /**
  * Reading the audit log (newest first, filtered) and verifying its hash chain (audit-chain.ts).
@@ -51,6 +52,7 @@ export class AuditLog {
 
   /** One page of the events that match, newest first, and how many match in all. */
   async list(filter: AuditFilter, paging: { readonly page: number; readonly pageSize: number }): Promise<AuditPage> {
+    await sealCommitted(this.dataSource);
     const query = this.query(filter);
     const [rows, total] = await query.orderBy('e.seq', 'DESC')
       .skip((paging.page - 1) * paging.pageSize).take(paging.pageSize)
@@ -63,6 +65,7 @@ export class AuditLog {
    * (keyset): events appended while the walk goes on are not included.
    */
   async *walk(filter: AuditFilter, options: { readonly limit?: number } = {}): AsyncGenerator<AuditEventView> {
+    await sealCommitted(this.dataSource);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     let before: number | undefined;
     while (left > 0) {
@@ -73,12 +76,13 @@ export class AuditLog {
       left -= rows.length;
       const last = rows.at(-1);
       if (!last || rows.length < WALK_PAGE) return;
-      before = last.seq;
+      before = Number(last.seq);
     }
   }
 
+  /** Sealed events only: the log shows an event once it has its place in the chain. */
   private query(filter: AuditFilter) {
-    const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e');
+    const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e').where('e.seq IS NOT NULL');
     if (filter.actor !== undefined) query.andWhere('(e.actor_id = :actor OR e.actor_name = :actor)', { actor: filter.actor });
     if (filter.targetType !== undefined) query.andWhere('e.target_type = :targetType', { targetType: filter.targetType });
     if (filter.targetId !== undefined) query.andWhere('e.target_id = :targetId', { targetId: filter.targetId });
@@ -135,7 +139,7 @@ function toView(row: AuditEventEntity): AuditEventView {
     target: { type: row.targetType, id: row.targetId, name: row.targetName },
     changes: parseChanges(row.changes),
     requestId: row.requestId,
-    hash: row.hash,
+    hash: row.hash ?? '',
     prevHash: row.prevHash,
   };
 }
@@ -184,6 +188,8 @@ export type ChainVerification =
  */
 export async function verifyAuditChain(dataSource: DataSource, options: { readonly pageSize?: number } = {}): Promise<ChainVerification> {
   const pageSize = options.pageSize ?? WALK_PAGE;
+  // What has committed is sealed first, so that the chain verified is the whole log as it stands.
+  await sealCommitted(dataSource);
   const head = await readHead(dataSource);
   if (!head) {
     return { ok: false, count: 0, broken: { problem: 'head-mismatch', seq: 0, id: null, message: 'The chain\'s head (audit_chain id 1) is missing' } };

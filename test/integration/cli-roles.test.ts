@@ -46,7 +46,7 @@ describe('scimd role grant and revoke (spawned processes)', function () {
     expect(result.stdout).to.include('Granted "super administrator" to ALICE@example.test (e-mail notice queued)');
     expect(await rolesOfAlice()).to.deep.equal([{ name: 'Super Administrator', source: 'local' }]);
     const [audit] = await dataSource.query(
-      "SELECT actor_type, actor_name, door FROM audit_events WHERE action = 'role.update' ORDER BY seq DESC LIMIT 1",
+      "SELECT actor_type, actor_name, door FROM audit_events WHERE action = 'role.update' ORDER BY id DESC LIMIT 1",
     ) as { actor_type: string; actor_name: string; door: string }[];
     expect(audit).to.deep.include({ actor_type: 'cli', door: 'cli' });
     expect(audit?.actor_name).to.match(/^cli:/);

@@ -1,9 +1,10 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * Who changed what, through which door. Written in the same transaction as the change, as a link of
- * a hash chain (src/governance/audit-chain.ts): `seq` is its position, `hash` covers its fields and
- * `prevHash`, the hash of the event at seq - 1 (null for the first).
+ * Who changed what, through which door. Written in the same transaction as the change, and sealed
+ * into a hash chain once that has committed (src/governance/audit-seal.ts, audit-chain.ts): `seq`
+ * is its position, `hash` covers its fields and `prevHash`, the hash of the event at seq - 1 (null
+ * for the first). An event not sealed yet has none of the three.
  */
 @Entity({ name: 'audit_events' })
 @Index('ix_audit_events_target', ['targetType', 'targetId'])
@@ -11,9 +12,10 @@ export class AuditEventEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
+  /** Null until the event is sealed (src/governance/audit-seal.ts). */
   @Index('ux_audit_events_seq', { unique: true })
-  @Column({ name: 'seq', type: 'integer' })
-  seq!: number;
+  @Column({ name: 'seq', type: 'integer', nullable: true })
+  seq!: number | null;
 
   @Index('ix_audit_events_occurred_at')
   @Column({ name: 'occurred_at', type: 'varchar', length: 24 })
@@ -57,6 +59,6 @@ export class AuditEventEntity {
   prevHash!: string | null;
 
   /** SHA-256 hex of the canonical encoding of the fields above and prevHash. */
-  @Column({ name: 'hash', type: 'varchar', length: 64 })
-  hash!: string;
+  @Column({ name: 'hash', type: 'varchar', length: 64, nullable: true })
+  hash!: string | null;
 }

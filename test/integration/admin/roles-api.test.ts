@@ -57,7 +57,7 @@ for (const database of testDatabases()) {
       return roleOf(reply);
     };
     const audits = (targetId: string, action: string): Promise<Record<string, unknown>[]> =>
-      rows(server, 'SELECT changes, actor_name, door FROM audit_events WHERE target_id = ? AND action = ? ORDER BY seq', [targetId, action]);
+      rows(server, 'SELECT changes, actor_name, door FROM audit_events WHERE target_id = ? AND action = ? ORDER BY id', [targetId, action]);
     const stored = async (id: string): Promise<RoleEntity> => {
       const row = await server.running.dataSource.getRepository(RoleEntity).findOneBy({ id });
       if (!row) throw new Error(`no role ${id}`);

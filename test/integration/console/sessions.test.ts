@@ -96,7 +96,7 @@ for (const database of testDatabases()) {
         const before = await countRows("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'session.create'");
         await signedIn();
         const events = await app.dataSource.query(
-          "SELECT actor_type, actor_id, door, target_id, changes FROM audit_events WHERE action = 'session.create' ORDER BY seq DESC",
+          "SELECT actor_type, actor_id, door, target_id, changes FROM audit_events WHERE action = 'session.create' ORDER BY id DESC",
         ) as { actor_type: string; actor_id: string; door: string; target_id: string; changes: string }[];
         expect(events).to.have.length(before + 1);
         expect(events[0]).to.include({ actor_type: 'person', actor_id: aliceId, door: 'console', target_id: aliceId });
@@ -181,7 +181,7 @@ for (const database of testDatabases()) {
         expect(page.status).to.equal(303);
         expect(page.headers.get('Location')).to.match(/^\/admin\/sign-in/);
         const events = await app.dataSource.query(
-          "SELECT actor_id, door, changes FROM audit_events WHERE action = 'session.revoke' ORDER BY seq DESC",
+          "SELECT actor_id, door, changes FROM audit_events WHERE action = 'session.revoke' ORDER BY id DESC",
         ) as { actor_id: string; door: string; changes: string }[];
         expect(events[0]).to.include({ actor_id: aliceId, door: 'console' });
         expect(JSON.parse(events[0]?.changes ?? '{}')).to.deep.equal({ method: 'token', reason: 'sign-out' });

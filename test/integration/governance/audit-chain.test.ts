@@ -4,6 +4,8 @@ import { openDataSource } from '../../../src/db/data-source';
 import { transaction } from '../../../src/db/transaction';
 import { recordAudits, type AuditRecord } from '../../../src/governance/audit';
 import { verifyAuditChain, type ChainVerification } from '../../../src/governance/audit-log';
+import { sealCommitted, settleAuditSeals, startAuditSealSweep } from '../../../src/governance/audit-seal';
+import { createLogger } from '../../../src/logger';
 import { batchSyncContext, localOperatorContext } from '../../../src/identity/change-context';
 import { testDatabases } from '../../support/databases';
 import { TestServer, USER_SCHEMA, type ScimClient } from '../../support/test-server';
@@ -33,7 +35,9 @@ function expectBroken(result: ChainVerification, problem: string, seq: number, v
   expect(result.count, 'events verified before the break').to.equal(verified);
 }
 
+/** The seq of every event, once what has committed is sealed. */
 async function seqs(dataSource: DataSource): Promise<number[]> {
+  await sealCommitted(dataSource);
   return (await query(dataSource, 'SELECT seq FROM audit_events ORDER BY seq')).map((row) => Number(row.seq));
 }
 
@@ -63,6 +67,7 @@ for (const database of testDatabases()) {
 
     it('chains the events of real writes: seq 1, 2, 3 … with each prev_hash the hash before it, and the head at the last', async () => {
       for (let i = 0; i < 5; i++) await createUser(scim, `chain${i}@example.com`);
+      await sealCommitted(dataSource);
       const rows = await query(dataSource, 'SELECT id, seq, prev_hash, hash, action FROM audit_events ORDER BY seq');
       expect(rows.length).to.be.greaterThan(5);
       rows.forEach((row, i) => {
@@ -89,6 +94,7 @@ for (const database of testDatabases()) {
     });
 
     it('writes nothing to the chain when the transaction rolls back', async () => {
+      await sealCommitted(dataSource);
       const head = await query(dataSource, 'SELECT last_seq, last_hash FROM audit_chain');
       const count = await server.count('audit_events');
       let failed = false;
@@ -99,6 +105,7 @@ for (const database of testDatabases()) {
         failed = true;
       });
       expect(failed).to.equal(true);
+      await sealCommitted(dataSource);
       expect(await query(dataSource, 'SELECT last_seq, last_hash FROM audit_chain')).to.deep.equal(head);
       expect(await server.count('audit_events')).to.equal(count);
       expectIntact(await verifyAuditChain(dataSource), count);
@@ -207,6 +214,75 @@ for (const database of testDatabases()) {
         expect(replies.map((reply) => reply.status)).to.deep.equal(Array.from({ length: 20 }, () => 201));
         expect(await seqs(dataSource)).to.deep.equal(Array.from({ length: before + 20 }, (_, i) => i + 1));
         expectIntact(await verifyAuditChain(dataSource), before + 20);
+      });
+    }
+  });
+
+  describe(`Audit sealing on ${database.name}`, function () {
+    this.timeout(60_000);
+    let dataSource: DataSource;
+    const unsealed = async (targetId: string): Promise<void> => {
+      await query(dataSource, 'INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_name, door, action, target_type, '
+        + 'target_id, target_name, changes, request_id) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, NULL)',
+      ['2026-12-06T04:00:00.000Z', 'cli', 'cli:operator', 'cli', 'user.update', 'User', targetId]);
+    };
+
+    before(async () => {
+      // No server: nothing seals here but what each test starts.
+      dataSource = await openDataSource(await database.fresh());
+      await dataSource.runMigrations();
+      await transaction(dataSource, (manager) => recordAudits(manager, localOperatorContext('test'), records(3, 'first')));
+    });
+
+    after(async () => {
+      await dataSource?.destroy();
+    });
+
+    it('seals a write\'s events once it has committed: chained in order, the head at the last', async () => {
+      await settleAuditSeals(dataSource); // the seal the write in before() started
+      expect((await query(dataSource, 'SELECT seq FROM audit_events ORDER BY id')).map((row) => Number(row.seq))).to.deep.equal([1, 2, 3]);
+      expectIntact(await verifyAuditChain(dataSource), 3);
+    });
+
+    it('seals what a writer that stopped after its commit left unsealed: at the sweep\'s start, and at each look', async () => {
+      await unsealed('left-1');
+      expect((await query(dataSource, "SELECT seq, hash FROM audit_events WHERE target_id = 'left-1'"))[0]).to.deep.equal({ seq: null, hash: null });
+      const sweep = startAuditSealSweep(dataSource, createLogger('silent'), 3_600_000);
+      await sweep.stop(); // waits for the look it took as it started
+      expect((await query(dataSource, "SELECT seq FROM audit_events WHERE target_id = 'left-1'"))[0]).to.deep.equal({ seq: 4 });
+      await unsealed('left-2');
+      await unsealed('left-3');
+      expect(await sweep.sweep()).to.equal(2);
+      expect(await sweep.sweep(), 'nothing left to seal').to.equal(0);
+      expectIntact(await verifyAuditChain(dataSource), 6);
+    });
+
+    it('lists and verifies only sealed events, sealing what has committed first', async () => {
+      await unsealed('left-4');
+      const result = await verifyAuditChain(dataSource);
+      expectIntact(result, 7);
+      expect(result.headSeq).to.equal(7);
+    });
+
+    if (database.name === 'mariadb') {
+      it('commits and returns a write while another session holds the chain\'s head; its events are sealed once the head is free', async () => {
+        const holder = dataSource.createQueryRunner();
+        await holder.connect();
+        await holder.startTransaction();
+        await holder.query('SELECT last_seq FROM audit_chain WHERE id = 1 FOR UPDATE');
+        try {
+          // Before sealing, a write appended under the head's lock: this waited for the holder.
+          await transaction(dataSource, (manager) => recordAudits(manager, localOperatorContext('test'), records(2, 'held')));
+          const rows = await query(dataSource, "SELECT seq, hash FROM audit_events WHERE target_id LIKE 'held-%' ORDER BY id");
+          expect(rows, 'committed, not yet sealed').to.deep.equal([{ seq: null, hash: null }, { seq: null, hash: null }]);
+        } finally {
+          await holder.rollbackTransaction();
+          await holder.release();
+        }
+        await settleAuditSeals(dataSource);
+        const rows = await query(dataSource, "SELECT seq FROM audit_events WHERE target_id LIKE 'held-%' ORDER BY id");
+        expect(rows.map((row) => Number(row.seq))).to.deep.equal([8, 9]);
+        expectIntact(await verifyAuditChain(dataSource), 9);
       });
     }
   });

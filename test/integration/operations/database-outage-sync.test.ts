@@ -18,11 +18,11 @@ import { explain, runScimd } from '../../support/processes';
  * private mariadbd (test/support/mariadb-server.ts).
  *
  * The outage has to strike while a batch is being written, not before or after the run applies
- * anything. So the test holds the audit chain's head row (every write appends to the chain under
- * that row's lock, src/governance/audit.ts), waits until a batch of the run waits for it, and only
- * then cuts the run's connection or kills the server.
+ * anything. So the test locks the end of audit_events (every batch inserts its audit rows there,
+ * last in its transaction: src/governance/audit.ts), waits until a batch of the run waits for it,
+ * and only then cuts the run's connection or kills the server.
  */
-/** Three batches of 200 (src/identity/directory-writes.ts), so a later batch is left when one is cut off. */
+/** Users each step adds: one transaction of the sync (it writes up to 500 a batch: src/identity/directory-writes.ts). */
 const NEW_USERS_PER_STEP = 450;
 const DEADLINE_MS = 15_000;
 
@@ -68,7 +68,7 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   it('ends a run whose connection the database drops mid-apply as failed, keeps its watermark, and the next run converges', async () => {
     await addUsers(NEW_USERS_PER_STEP);
     const watermark = await watermarkNow();
-    const blocked = await blockAuditAppends();
+    const blocked = await blockAuditInserts();
     let runEnded: Promise<SyncRunView> | undefined;
     try {
       runEnded = sync((stage) => {
@@ -93,7 +93,7 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     const db = required(database);
     await addUsers(NEW_USERS_PER_STEP);
     const watermark = await watermarkNow();
-    const blocked = await blockAuditAppends();
+    const blocked = await blockAuditInserts();
     // In `scimd serve` an unhandled rejection ends the process (src/cli.ts): a run must fail without one.
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
@@ -137,7 +137,7 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   it('tells the operator of `scimd sync run` that the database went away: exit 1 with the unavailable message', async () => {
     const db = required(database);
     const ldap = testConnectionConfig();
-    const blocked = await blockAuditAppends();
+    const blocked = await blockAuditInserts();
     // Held before the command starts: the run's first audited write (recording the run) waits for it.
     blocked.hold();
     const cli = runScimd(['sync', 'run'], {
@@ -192,11 +192,12 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   }
 
   /**
-   * A connection that takes the audit chain's head row (hold(), called when the run starts
-   * applying) and keeps it until release(); waitingThread() resolves with the id of the session
-   * that waits for it: the sync's batch, in the middle of its transaction.
+   * A connection that locks the gap after the last row of audit_events (hold(), called when the
+   * run starts applying: an INSERT there waits for it; the rows already written, which the sealer
+   * updates, stay free) and keeps it until release(); waitingThread() resolves with the id of the
+   * session whose audit INSERT waits: the sync's batch, at the end of its transaction.
    */
-  async function blockAuditAppends(): Promise<{
+  async function blockAuditInserts(): Promise<{
     admin: mysql.Connection; hold(): void; waitingThread(): Promise<number>; release(): Promise<void>;
   }> {
     const db = required(database);
@@ -207,21 +208,22 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     return {
       admin,
       hold() {
-        held ??= locker.query('SELECT last_seq FROM audit_chain WHERE id = 1 FOR UPDATE');
+        held ??= locker.query('SELECT MAX(id) AS id FROM audit_events').then(([rows]) => locker.query(
+          'SELECT id FROM audit_events WHERE id > ? FOR UPDATE', [(rows as { id: number | null }[])[0]?.id ?? 0]));
         held.catch(() => undefined);
       },
       async waitingThread() {
         // A lock wait announces itself nowhere a client can wait on: polled, with a deadline.
         const deadline = Date.now() + DEADLINE_MS;
         while (Date.now() < deadline) {
-          // The statement audit.ts reads the head with, in progress in another session while ours holds the row: it waits.
+          // The audit INSERT of another session, in progress while ours holds the gap: it waits (the run's batch).
           const [rows] = await admin.query(`SELECT ID AS id FROM information_schema.PROCESSLIST
-            WHERE COMMAND = 'Query' AND INFO LIKE 'SELECT last_seq, last_hash FROM audit_chain%' AND ID <> ?`, [locker.threadId]);
+            WHERE COMMAND = 'Query' AND INFO LIKE 'INSERT INTO audit_events%' AND ID <> ?`, [locker.threadId]);
           const [waiting] = rows as { id: number }[];
           if (waiting) return waiting.id;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        throw new Error(`no sync batch waited for the audit chain within ${DEADLINE_MS} ms`);
+        throw new Error(`no sync batch waited to insert its audit rows within ${DEADLINE_MS} ms`);
       },
       async release() {
         await locker.rollback().catch(() => undefined);

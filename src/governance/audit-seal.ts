@@ -1,0 +1,227 @@
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { transaction } from '../db/transaction';
+import type { Logger } from '../logger';
+import { auditEventHash } from './audit-chain';
+
+/**
+ * Sealing: giving the audit events that writers appended their place in the hash chain.
+ *
+ * A write inserts its audit rows in its own transaction, without `seq` or hashes (audit.ts): it
+ * takes no lock shared with other writers, so writes commit side by side. Once it has committed,
+ * a seal starts in the background: one transaction locks the chain's head row, reads the events
+ * not yet sealed in id order, gives each the next `seq`, the hash before it and its own hash
+ * (computed from the row as stored, as the verifier will), and moves the head. Writes that commit
+ * while a seal runs share the next one, so the head is locked once per batch of writes instead of
+ * once per write, and no write waits for it (docs/benchmarks.md, "Eighth run"). Sealers of
+ * different processes queue on the head row; the second finds what the first sealed already done.
+ * Readers of the log seal first (sealCommitted); a process seals what it wrote before it closes the
+ * database (settleAuditSeals); the server's sweep seals what a process that stopped left behind.
+ */
+
+/** Events sealed per transaction: one read, one UPDATE per SEAL_ROWS_PER_UPDATE, one head update. */
+const SEAL_PAGE = 1000;
+/** Rows per UPDATE: each row's values are a CASE over the batch's ids (scanned per row). */
+const SEAL_ROWS_PER_UPDATE = 250;
+/** The one row of audit_chain. */
+export const CHAIN_HEAD_ID = 1;
+
+interface PendingEvent {
+  id: number | string;
+  occurred_at: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  door: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  target_name: string | null;
+  changes: string | null;
+  request_id: string | null;
+}
+
+/** Seals every event committed unsealed; returns how many it sealed. */
+export async function sealAuditEvents(dataSource: DataSource): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const count = await transaction(dataSource, sealPage);
+    sealed += count;
+    if (count < SEAL_PAGE) return sealed;
+  }
+}
+
+async function sealPage(manager: EntityManager): Promise<number> {
+  const head = await lockChainHead(manager);
+  // Read after the head's lock is held: a sealer before this one has committed, and what it sealed is not read again.
+  const rows = await manager.query(
+    'SELECT id, occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, target_name, changes, request_id '
+      + 'FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT ?',
+    [SEAL_PAGE],
+  ) as PendingEvent[];
+  if (rows.length === 0) return 0;
+  let { seq, hash } = head;
+  const links = rows.map((row) => {
+    const prevHash = hash;
+    seq += 1;
+    hash = auditEventHash({
+      seq, occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorName: row.actor_name, door: row.door,
+      action: row.action, targetType: row.target_type, targetId: row.target_id, targetName: row.target_name, changes: row.changes,
+      requestId: row.request_id, prevHash,
+    });
+    return { id: Number(row.id), seq, prevHash, hash };
+  });
+  for (let i = 0; i < links.length; i += SEAL_ROWS_PER_UPDATE) {
+    const batch = links.slice(i, i + SEAL_ROWS_PER_UPDATE);
+    const cases = batch.map(() => 'WHEN ? THEN ?').join(' ');
+    // `seq IS NULL` again, on the rows as committed (an UPDATE reads the latest): an event sealed
+    // already is never sealed twice; should the read above have missed a seal, this rolls back.
+    const result = await queryRunnerOf(manager).query(
+      `UPDATE audit_events SET seq = CASE id ${cases} END, prev_hash = CASE id ${cases} END, hash = CASE id ${cases} END `
+        + `WHERE id IN (${batch.map(() => '?').join(', ')}) AND seq IS NULL`,
+      [
+        ...batch.flatMap((link) => [link.id, link.seq]), ...batch.flatMap((link) => [link.id, link.prevHash]),
+        ...batch.flatMap((link) => [link.id, link.hash]), ...batch.map((link) => link.id),
+      ],
+      true,
+    ) as { affected?: number };
+    if (result.affected !== batch.length) {
+      throw new Error(`Sealing audit events: ${batch.length - (result.affected ?? 0)} of ${batch.length} were sealed meanwhile`);
+    }
+  }
+  await manager.query('UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = ?', [seq, hash, CHAIN_HEAD_ID]);
+  return rows.length;
+}
+
+function queryRunnerOf(manager: EntityManager): QueryRunner {
+  if (!manager.queryRunner) throw new Error('Sealing audit events needs a transaction');
+  return manager.queryRunner;
+}
+
+async function lockChainHead(manager: EntityManager): Promise<{ seq: number; hash: string | null }> {
+  const forUpdate = manager.connection.driver.options.type === 'better-sqlite3' ? '' : ' FOR UPDATE';
+  const rows = await manager.query(`SELECT last_seq, last_hash FROM audit_chain WHERE id = ?${forUpdate}`, [CHAIN_HEAD_ID]) as
+    { last_seq: number | string; last_hash: string | null }[];
+  const row = rows[0];
+  // Written by the migration that made the chain; without it, sealing would start a second chain.
+  if (!row) throw new Error('The audit chain has no head row (audit_chain id 1): audit events cannot be sealed');
+  return { seq: Number(row.last_seq), hash: row.last_hash };
+}
+
+/**
+ * One process's sealer for one database: at most one seal runs at a time, and a caller that asks
+ * while one runs gets the next one (which starts when the running one ends, and seals whatever
+ * committed before it started), shared with everyone else who asked meanwhile.
+ */
+export class AuditSealer {
+  private running: Promise<number> | undefined;
+  private next: Promise<number> | undefined;
+
+  /** `run`: one seal of everything pending (sealAuditEvents of a database), resolving with how many it sealed. */
+  constructor(private readonly run: () => Promise<number>) {}
+
+  /** Seals everything committed before the call; resolves with what the seal it waited for sealed. */
+  seal(): Promise<number> {
+    if (this.next !== undefined) return this.next;
+    if (this.running === undefined) return this.start();
+    this.next = this.running.catch(() => 0).then(() => {
+      this.next = undefined;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  /** Resolves when no seal of this sealer runs or waits to run (failed ones included). */
+  async settled(): Promise<void> {
+    for (let pending = this.next ?? this.running; pending !== undefined; pending = this.next ?? this.running) {
+      await pending.catch(() => 0);
+    }
+  }
+
+  private start(): Promise<number> {
+    const run = this.run().finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+}
+
+const sealers = new WeakMap<DataSource, AuditSealer>();
+
+/** This process's sealer of `dataSource`. */
+export function auditSealer(dataSource: DataSource): AuditSealer {
+  let sealer = sealers.get(dataSource);
+  if (!sealer) {
+    sealer = new AuditSealer(() => sealAuditEvents(dataSource));
+    sealers.set(dataSource, sealer);
+  }
+  return sealer;
+}
+
+/**
+ * Starts a seal once a write has committed, and returns without waiting for it: the write's answer
+ * does not wait for the chain (docs/governance.md, "The hash chain"). A failure is left to the next
+ * seal, which every later write, every reader of the log and the server's sweep start.
+ */
+export function sealInBackground(dataSource: DataSource): void {
+  auditSealer(dataSource).seal().catch(() => undefined);
+}
+
+/** Seals everything committed so far and waits for it: readers of the log call this first. A failure leaves events unsealed, not the read failed. */
+export async function sealCommitted(dataSource: DataSource): Promise<void> {
+  await auditSealer(dataSource).seal().catch(() => undefined);
+}
+
+/** Waits for the seals this process has started (before it closes the database). */
+export async function settleAuditSeals(dataSource: DataSource): Promise<void> {
+  await auditSealer(dataSource).settled();
+}
+
+/** How often the server looks for events left unsealed (a writer that stopped between its commit and its seal). */
+export const SWEEP_INTERVAL_MS = 5_000;
+
+export interface AuditSealSweep {
+  /** One look: seals what is pending; returns how many it sealed. */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The server's sweep: every SWEEP_INTERVAL_MS, one cheap look for an unsealed event, and a seal when
+ * there is one. Writers seal their own events, so it finds something only after a process stopped
+ * between a commit and its seal, or a seal failed (the database went away): it says so, once per
+ * streak of failures, and what it sealed.
+ */
+export function startAuditSealSweep(dataSource: DataSource, logger: Logger, intervalMs = SWEEP_INTERVAL_MS): AuditSealSweep {
+  let failing = false;
+  let current: Promise<number> | undefined;
+  const sweep = async (): Promise<number> => {
+    try {
+      const pending = await dataSource.query('SELECT id FROM audit_events WHERE seq IS NULL LIMIT 1') as unknown[];
+      const sealed = pending.length === 0 ? 0 : await auditSealer(dataSource).seal();
+      if (sealed > 0) logger.info({ sealed }, 'audit log: sealed events that were left unsealed');
+      failing = false;
+      return sealed;
+    } catch (error) {
+      if (!failing) logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'audit log: sealing failed; will retry');
+      failing = true;
+      return 0;
+    }
+  };
+  const tick = (): void => {
+    current ??= sweep().finally(() => {
+      current = undefined;
+    });
+  };
+  // At start too: what a stopped process left unsealed is sealed as the server comes up.
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}
