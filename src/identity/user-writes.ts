@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
 import { bit, insertRows, type RowValue } from '../db/insert-rows';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
@@ -53,6 +53,8 @@ const USER_COLUMNS = [
   'employee_number', 'department', 'organization', 'manager_id', 'profile', 'password_hash', 'source', 'source_anchor', 'source_dn',
   'version', 'created_at', 'updated_at',
 ] as const;
+/** What an update writes: every column but id and created_at, in the order updateUser binds them. */
+const UPDATED_COLUMNS = USER_COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
 const VALUE_COLUMNS = ['user_id', 'attribute', 'type', 'is_primary', 'value', 'value_key'] as const;
 
 /**
@@ -89,12 +91,37 @@ export async function insertUsers(
   return { rows, audits };
 }
 
-/** The rows of these users, locked for the rest of the transaction (one statement for a whole batch). */
+/** A users row as the drivers return it (snake_case; `active` 0/1, `version` a number or numeric text). */
+type StoredUserRow = Record<(typeof USER_COLUMNS)[number], string | number | null>;
+
+const text = (value: string | number | null): string => String(value ?? '');
+const textOrNull = (value: string | number | null): string | null => (value === null ? null : String(value));
+
+/** A stored row as the entity TypeORM would have made of it. */
+function userEntityOf(row: StoredUserRow): UserEntity {
+  return Object.assign(new UserEntity(), {
+    id: text(row.id), userName: text(row.user_name), userNameKey: text(row.user_name_key), externalId: textOrNull(row.external_id),
+    displayName: textOrNull(row.display_name), givenName: textOrNull(row.given_name), familyName: textOrNull(row.family_name),
+    title: textOrNull(row.title), userType: textOrNull(row.user_type), active: Number(row.active) === 1,
+    employeeNumber: textOrNull(row.employee_number), department: textOrNull(row.department), organization: textOrNull(row.organization),
+    managerId: textOrNull(row.manager_id), profile: text(row.profile), passwordHash: textOrNull(row.password_hash), source: text(row.source),
+    sourceAnchor: textOrNull(row.source_anchor), sourceDn: textOrNull(row.source_dn), version: Number(row.version),
+    createdAt: text(row.created_at), updatedAt: text(row.updated_at),
+  });
+}
+
+const SELECT_USERS = `SELECT ${USER_COLUMNS.join(', ')} FROM users WHERE id IN `;
+
+/**
+ * The rows of these users, locked for the rest of the transaction (one statement for a whole
+ * batch). Plain SQL: TypeORM's find built and hydrated the 22-column entity through its metadata
+ * for every PATCH, PUT and DELETE (docs/benchmarks.md, "Eighth run").
+ */
 export async function lockUsers(manager: EntityManager, ids: readonly string[]): Promise<Map<string, UserEntity>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await manager.find(UserEntity, { where: { id: In(unique) }, ...lockOption(manager) });
-  return new Map(rows.map((row) => [row.id, row]));
+  const rows = await manager.query(`${SELECT_USERS}(${unique.map(() => '?').join(', ')})${forUpdate(manager)}`, unique) as StoredUserRow[];
+  return new Map(rows.map((row) => [text(row.id), userEntityOf(row)]));
 }
 
 /** What a manager link needs of a user row: no entity, no other column. */
@@ -112,9 +139,8 @@ export interface LockedProfileRow {
 export async function lockUserProfiles(manager: EntityManager, ids: readonly string[]): Promise<Map<string, LockedProfileRow>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const forUpdate = lockOption(manager).lock === undefined ? '' : ' FOR UPDATE';
   const rows = await manager.query(
-    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdate}`, unique,
+    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdate(manager)}`, unique,
   ) as { id: string; source: string; profile: string; updated_at: string }[];
   return new Map(rows.map((row) => [row.id, { id: row.id, source: row.source, profile: row.profile, updatedAt: row.updated_at }]));
 }
@@ -146,10 +172,15 @@ export async function updateUser(
     version: current.version + 1,
     updatedAt: laterThan(current.updatedAt),
   });
-  await manager.update(UserEntity, { id: current.id }, {
-    ...columns, passwordHash: next.passwordHash, source: next.source, sourceAnchor: next.sourceAnchor,
-    sourceDn: next.sourceDn, version: next.version, updatedAt: next.updatedAt,
-  });
+  // Plain SQL, every column but the immutable ones named: TypeORM's update builder cost more CPU than the statement.
+  await manager.query(
+    `UPDATE users SET ${UPDATED_COLUMNS.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`,
+    [
+      next.userName, next.userNameKey, next.externalId, next.displayName, next.givenName, next.familyName, next.title, next.userType,
+      bit(next.active), next.employeeNumber, next.department, next.organization, next.managerId, next.profile, next.passwordHash,
+      next.source, next.sourceAnchor, next.sourceDn, next.version, next.updatedAt, current.id,
+    ],
+  );
   // The indexed values are rewritten only when they differ: most changes (a title, a name, `active`)
   // leave them as they were, and rewriting them was two of a PATCH's statements.
   const values = indexedValueRows(current.id, profile);
@@ -195,6 +226,11 @@ async function insertIndexedValues(manager: EntityManager, rows: ReturnType<type
   await insertRows(manager, 'user_values', VALUE_COLUMNS, rows.map((row): RowValue[] => [
     row.userId, row.attribute, row.type, bit(row.primary), row.value, row.valueKey,
   ]), VALUES_PER_INSERT);
+}
+
+/** ` FOR UPDATE` where the database locks rows (MariaDB); nothing on SQLite, whose write transactions queue whole. */
+function forUpdate(manager: EntityManager): string {
+  return lockOption(manager).lock === undefined ? '' : ' FOR UPDATE';
 }
 
 /** SQLite has no row locks (a write transaction locks the file); MariaDB locks the rows for the update. */
