@@ -8,12 +8,13 @@ import { auditEventHash } from './audit-chain';
  *
  * A write inserts its audit rows in its own transaction, without `seq` or hashes (audit.ts): it
  * takes no lock shared with other writers, so writes commit side by side. Once it has committed,
- * a seal starts in the background: one transaction locks the chain's head row, reads the events
- * not yet sealed in id order, gives each the next `seq`, the hash before it and its own hash
- * (computed from the row as stored, as the verifier will), and moves the head. Writes that commit
- * while a seal runs share the next one, so the head is locked once per batch of writes instead of
- * once per write, and no write waits for it (docs/benchmarks.md, "Eighth run"). Sealers of
- * different processes queue on the head row; the second finds what the first sealed already done.
+ * a seal starts in the background, a moment later: one transaction locks the chain's head row,
+ * reads the events not yet sealed in id order, gives each the next `seq`, the hash before it and
+ * its own hash (computed from the row as stored, as the verifier will), and moves the head. Writes
+ * that commit in that moment, or while a seal runs, share one seal, so the head is locked once per
+ * batch of writes instead of once per write, and no write waits for it (docs/benchmarks.md, "Eighth
+ * run"). Sealers of different processes queue on the head row; the second finds what the first
+ * sealed already done.
  * Readers of the log seal first (sealCommitted); a process seals what it wrote before it closes the
  * database (settleAuditSeals); the server's sweep seals what a process that stopped left behind.
  */
@@ -108,6 +109,28 @@ async function lockChainHead(manager: EntityManager): Promise<{ seq: number; has
 }
 
 /**
+ * How long a write's background seal waits for more writes to share it. A seal costs the same six
+ * statements for one event as for a hundred, and under load it competes with the writes for the
+ * same two cores: waiting a moment makes the batches larger (measured: docs/benchmarks.md, "Eighth
+ * run"). Nothing waits for it but the seal: readers and closing processes seal at once.
+ */
+export const BACKGROUND_SEAL_DELAY_MS = 10;
+
+export interface SealerOptions {
+  /** How long sealSoon() waits before it starts a seal. */
+  readonly delayMs: number;
+  /** setTimeout, or a stand-in that a unit test fires by hand. */
+  readonly schedule: (callback: () => void, ms: number) => { unref?(): unknown };
+  readonly cancel: (timer: { unref?(): unknown }) => void;
+}
+
+const DEFAULT_SEALER_OPTIONS: SealerOptions = {
+  delayMs: BACKGROUND_SEAL_DELAY_MS,
+  schedule: (callback, ms) => setTimeout(callback, ms),
+  cancel: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+};
+
+/**
  * One process's sealer for one database: at most one seal runs at a time, and a caller that asks
  * while one runs gets the next one (which starts when the running one ends, and seals whatever
  * committed before it started), shared with everyone else who asked meanwhile.
@@ -115,12 +138,14 @@ async function lockChainHead(manager: EntityManager): Promise<{ seq: number; has
 export class AuditSealer {
   private running: Promise<number> | undefined;
   private next: Promise<number> | undefined;
+  private timer: { unref?(): unknown } | undefined;
 
   /** `run`: one seal of everything pending (sealAuditEvents of a database), resolving with how many it sealed. */
-  constructor(private readonly run: () => Promise<number>) {}
+  constructor(private readonly run: () => Promise<number>, private readonly options: SealerOptions = DEFAULT_SEALER_OPTIONS) {}
 
   /** Seals everything committed before the call; resolves with what the seal it waited for sealed. */
   seal(): Promise<number> {
+    this.cancelTimer(); // whatever it would have started, this seal (or the next) covers
     if (this.next !== undefined) return this.next;
     if (this.running === undefined) return this.start();
     this.next = this.running.catch(() => 0).then(() => {
@@ -130,11 +155,32 @@ export class AuditSealer {
     return this.next;
   }
 
-  /** Resolves when no seal of this sealer runs or waits to run (failed ones included). */
+  /**
+   * Has what committed before the call sealed within a moment (options.delayMs), without waiting:
+   * the writes that commit meanwhile share that seal. A seal already waiting to start covers it.
+   */
+  sealSoon(): void {
+    if (this.timer !== undefined || this.next !== undefined) return;
+    this.timer = this.options.schedule(() => {
+      this.timer = undefined;
+      this.seal().catch(() => undefined);
+    }, this.options.delayMs);
+    // A process that ends closes its store first, which seals at once (settled()); the timer must not hold it open.
+    this.timer.unref?.();
+  }
+
+  /** Resolves when no seal of this sealer is due, runs or waits to run (failed ones included); a due one starts now. */
   async settled(): Promise<void> {
+    if (this.timer !== undefined) this.seal().catch(() => undefined);
     for (let pending = this.next ?? this.running; pending !== undefined; pending = this.next ?? this.running) {
       await pending.catch(() => 0);
     }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === undefined) return;
+    this.options.cancel(this.timer);
+    this.timer = undefined;
   }
 
   private start(): Promise<number> {
@@ -159,12 +205,12 @@ export function auditSealer(dataSource: DataSource): AuditSealer {
 }
 
 /**
- * Starts a seal once a write has committed, and returns without waiting for it: the write's answer
- * does not wait for the chain (docs/governance.md, "The hash chain"). A failure is left to the next
+ * Has a write's events sealed within a moment of its commit (BACKGROUND_SEAL_DELAY_MS), and returns
+ * without waiting for it: the write's answer does not wait for the chain (docs/governance.md, "The hash chain"). A failure is left to the next
  * seal, which every later write, every reader of the log and the server's sweep start.
  */
 export function sealInBackground(dataSource: DataSource): void {
-  auditSealer(dataSource).seal().catch(() => undefined);
+  auditSealer(dataSource).sealSoon();
 }
 
 /** Seals everything committed so far and waits for it: readers of the log call this first. A failure leaves events unsealed, not the read failed. */

@@ -62,3 +62,97 @@ describe('AuditSealer', () => {
     expect(await next).to.equal(2);
   });
 });
+
+/** Timers the test fires by hand. */
+class ManualTimers {
+  readonly due: { callback: () => void; ms: number; cancelled: boolean }[] = [];
+
+  readonly options = {
+    delayMs: 10,
+    schedule: (callback: () => void, ms: number) => {
+      const timer = { callback, ms, cancelled: false, unref: () => timer };
+      this.due.push(timer);
+      return timer;
+    },
+    cancel: (timer: object) => {
+      (timer as { cancelled: boolean }).cancelled = true;
+    },
+  };
+
+  pending(): number {
+    return this.due.filter((timer) => !timer.cancelled).length;
+  }
+
+  fire(): void {
+    const timer = this.due.find((candidate) => !candidate.cancelled);
+    if (!timer) throw new Error('no timer is due');
+    timer.cancelled = true;
+    timer.callback();
+  }
+}
+
+describe('AuditSealer.sealSoon (the writes\' background seal)', () => {
+  it('waits the delay, and the writes that commit meanwhile share one seal', () => {
+    const seals = new ControlledSeals();
+    const timers = new ManualTimers();
+    const sealer = new AuditSealer(seals.run, timers.options);
+    for (let i = 0; i < 5; i++) sealer.sealSoon();
+    expect(timers.pending(), 'one timer for five writes').to.equal(1);
+    expect(timers.due[0]?.ms).to.equal(10);
+    expect(seals.started).to.have.length(0);
+    timers.fire();
+    expect(seals.started).to.have.length(1);
+  });
+
+  it('schedules a seal of its own for a write that commits while one runs (the running one may have read before it)', async () => {
+    const seals = new ControlledSeals();
+    const timers = new ManualTimers();
+    const sealer = new AuditSealer(seals.run, timers.options);
+    const running = sealer.seal();
+    sealer.sealSoon();
+    expect(timers.pending()).to.equal(1);
+    timers.fire(); // while the first still runs: it queues the next
+    seals.at(0).finish(1);
+    await running;
+    await settle();
+    expect(seals.started).to.have.length(2);
+  });
+
+  it('needs no timer when a seal is already waiting to start after the running one', () => {
+    const seals = new ControlledSeals();
+    const timers = new ManualTimers();
+    const sealer = new AuditSealer(seals.run, timers.options);
+    void sealer.seal();
+    void sealer.seal(); // the next one
+    sealer.sealSoon();
+    expect(timers.pending()).to.equal(0);
+  });
+
+  it('starts a due seal at once when the process settles before closing the database, and waits for it', async () => {
+    const seals = new ControlledSeals();
+    const timers = new ManualTimers();
+    const sealer = new AuditSealer(seals.run, timers.options);
+    sealer.sealSoon();
+    let settled = false;
+    const settling = sealer.settled().then(() => {
+      settled = true;
+    });
+    expect(seals.started, 'started without waiting for the timer').to.have.length(1);
+    expect(timers.pending(), 'the timer is cancelled').to.equal(0);
+    await settle();
+    expect(settled).to.equal(false);
+    seals.at(0).finish(4);
+    await settling;
+    expect(settled).to.equal(true);
+  });
+
+  it('a seal asked for directly (a reader) cancels the due one: it covers the same writes', () => {
+    const seals = new ControlledSeals();
+    const timers = new ManualTimers();
+    const sealer = new AuditSealer(seals.run, timers.options);
+    sealer.sealSoon();
+    void sealer.seal();
+    expect(timers.pending()).to.equal(0);
+    expect(seals.started).to.have.length(1);
+  });
+});
