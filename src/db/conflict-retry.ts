@@ -39,10 +39,11 @@ export interface RetryPolicy {
 
 /**
  * Ten attempts, pauses drawn from up to 5, 10, 20 … 500 ms: under two seconds of pauses at worst
- * (half that on average), still well inside an identity provider's request timeout. Every write
- * appends to the audit chain, whose head row is one row for the whole cluster, so writes through
- * different Galera nodes conflict whenever they overlap; measured with two replicas at 8
- * connections each (docs/scaling.md), 8 attempts capped at 250 ms left 3% of creates with 503.
+ * (half that on average), still well inside an identity provider's request timeout. Writes of one
+ * row through different Galera nodes conflict whenever they overlap, and so do the audit chain's
+ * seals (its head is one row for the whole cluster); measured with two replicas at 8 connections
+ * each (docs/scaling.md), back when every write appended to the chain itself, 8 attempts capped at
+ * 250 ms left 3% of creates with 503.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   attempts: 10,
