@@ -11,7 +11,7 @@ import { managesRole } from './managed-scope';
 import { roleNameKey } from './role-name';
 import type { Assignability, ManagesMode, RoleDefinition, RoleKind, Risk } from './role-model';
 import { checkDefinition, checkInput, RoleDirectory } from './roles';
-import { lockOption } from './user-writes';
+import { lockRole } from './role-rows';
 import { assertVersion } from './users';
 
 /**
@@ -246,7 +246,7 @@ async function assertHoldersMayStay(manager: EntityManager, role: RoleEntity, as
 
 /** Applies changes to a custom role on its locked row, at the version they were asked against. */
 async function applyChanges(manager: EntityManager, context: ChangeContext, id: string, changes: RoleChanges, version: number): Promise<RoleEntity> {
-  const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
+  const current = await lockRole(manager, id);
   if (!current) throw conflictError(`Role ${id} no longer exists`);
   assertDefinable(current);
   if (current.version !== version) {

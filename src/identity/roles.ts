@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { allows, isPermissionGrant } from '../auth/permissions';
 import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
+import { insertRows } from '../db/insert-rows';
 import { transaction } from '../db/transaction';
 import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
@@ -24,11 +25,14 @@ import {
 import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
-import { laterThan, lockOption } from './user-writes';
+import { laterThan } from './user-writes';
+import { lockRole, writeRole } from './role-rows';
 import { assertVersion, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
 const CHUNK = 500;
+/** A membership row, as addMembers inserts it (plain SQL: src/db/insert-rows.ts). */
+const MEMBER_COLUMNS = ['role_id', 'user_id', 'source', 'created_at'] as const;
 
 export interface RoleUpdate {
   /**
@@ -119,7 +123,7 @@ export class RoleDirectory {
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {
     assertMayWriteRoles(context);
     await this.write('', async (manager) => {
-      const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
+      const current = await lockRole(manager, id);
       if (!current) throw notFoundError(`Group ${id} not found`);
       if (current.kind === 'system') throw forbiddenError(`"${current.displayName}" is a system role and cannot be deleted`);
       assertVersion(current.version, options.expectedVersion);
@@ -254,7 +258,7 @@ export class RoleDirectory {
   ): Promise<{ row: RoleEntity; members: MembershipWritten }> {
     if (update.attributes !== undefined) assertMayWriteRoles(context);
     if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
-    const current = await manager.findOne(RoleEntity, { where: { id }, ...lockOption(manager) });
+    const current = await lockRole(manager, id);
     if (!current) throw notFoundError(`Group ${id} not found`);
     assertVersion(current.version, options.expectedVersion);
     const before = attributeView(current);
@@ -281,12 +285,7 @@ export class RoleDirectory {
     if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members };
     current.version += 1;
     current.updatedAt = laterThan(current.updatedAt);
-    await manager.update(RoleEntity, { id }, {
-      displayName: current.displayName, displayNameKey: current.displayNameKey, externalId: current.externalId,
-      description: current.description, sourceAnchor: current.sourceAnchor, version: current.version, updatedAt: current.updatedAt,
-      permissions: current.permissions, risk: current.risk, assignableTo: current.assignableTo, manages: current.manages,
-      managedRoles: current.managedRoles,
-    });
+    await writeRole(manager, current);
     await recordAudits(manager, context, auditRecords(context, 'role.update', current, attributeChanges, members));
     return { row: current, members };
   }
@@ -441,8 +440,8 @@ async function assertUsersMayJoin(manager: EntityManager, role: RoleEntity, ids:
   if (unique.length === 0) return;
   const found = new Set<string>();
   for (const chunk of chunks(unique)) {
-    const rows = await manager.find(UserEntity, { where: { id: In(chunk) }, select: { id: true } });
-    for (const row of rows) found.add(row.id);
+    const rows = await manager.query(`SELECT id FROM users WHERE id IN (${placeholders(chunk)})`, chunk) as { id: string }[];
+    for (const row of rows) found.add(String(row.id));
   }
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length > 0) {
@@ -478,17 +477,16 @@ async function addMembers(
   const adopted: string[] = [];
   const held: HeldGrant[] = [];
   for (const chunk of chunks([...new Set(ids)])) {
-    const existing = new Map((await manager.find(RoleMemberEntity, {
-      where: { roleId, userId: In(chunk) }, select: { userId: true, source: true },
-    })).map((m) => [m.userId, m.source]));
+    const existing = new Map((await manager.query(
+      `SELECT user_id, source FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(chunk)})`, [roleId, ...chunk],
+    ) as { user_id: string; source: string }[]).map((m) => [String(m.user_id), String(m.source)]));
     const candidates = chunk.filter((id) => !existing.has(id));
     const allowed = candidates.length === 0 ? { grant: [], held: [] } : await mayGrant(candidates);
     held.push(...allowed.held);
     const fresh = allowed.grant;
     if (fresh.length > 0) {
       const createdAt = nowIso();
-      await manager.createQueryBuilder().insert().into(RoleMemberEntity)
-        .values(fresh.map((userId) => ({ roleId, userId, source, createdAt }))).updateEntity(false).execute();
+      await insertRows(manager, 'role_members', MEMBER_COLUMNS, fresh.map((userId) => [roleId, userId, source, createdAt]), CHUNK);
       added.push(...fresh);
     }
     const taken = source === 'ad' ? chunk.filter((id) => existing.has(id) && existing.get(id) !== 'ad') : [];
@@ -691,6 +689,11 @@ export function toRoleRecord(row: RoleEntity): RoleRecord {
 function isForeignKeyViolation(error: unknown): boolean {
   const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
   return [code, driverError?.code].some((c) => c === 'ER_ROW_IS_REFERENCED_2' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY');
+}
+
+/** `?, ?, …`, one for each value. */
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

@@ -120,7 +120,7 @@ const SELECT_USERS = `SELECT ${USER_COLUMNS.join(', ')} FROM users WHERE id IN `
 export async function lockUsers(manager: EntityManager, ids: readonly string[]): Promise<Map<string, UserEntity>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await manager.query(`${SELECT_USERS}(${unique.map(() => '?').join(', ')})${forUpdate(manager)}`, unique) as StoredUserRow[];
+  const rows = await manager.query(`${SELECT_USERS}(${unique.map(() => '?').join(', ')})${forUpdateClause(manager)}`, unique) as StoredUserRow[];
   return new Map(rows.map((row) => [text(row.id), userEntityOf(row)]));
 }
 
@@ -140,7 +140,7 @@ export async function lockUserProfiles(manager: EntityManager, ids: readonly str
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = await manager.query(
-    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdate(manager)}`, unique,
+    `SELECT id, source, profile, updated_at FROM users WHERE id IN (${unique.map(() => '?').join(', ')})${forUpdateClause(manager)}`, unique,
   ) as { id: string; source: string; profile: string; updated_at: string }[];
   return new Map(rows.map((row) => [row.id, { id: row.id, source: row.source, profile: row.profile, updatedAt: row.updated_at }]));
 }
@@ -229,7 +229,7 @@ async function insertIndexedValues(manager: EntityManager, rows: ReturnType<type
 }
 
 /** ` FOR UPDATE` where the database locks rows (MariaDB); nothing on SQLite, whose write transactions queue whole. */
-function forUpdate(manager: EntityManager): string {
+export function forUpdateClause(manager: EntityManager): string {
   return lockOption(manager).lock === undefined ? '' : ' FOR UPDATE';
 }
 

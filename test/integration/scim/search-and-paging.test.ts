@@ -5,6 +5,18 @@ import { GROUP_SCHEMA, PATCH_SCHEMA, TestServer, USER_SCHEMA, type ScimClient } 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const USERS = 25;
 
+interface Listed {
+  readonly id: string;
+  readonly userName: string;
+  readonly meta: { readonly created: string };
+}
+
+/** The default order of a list (src/identity/users.ts): meta.created, then id, both as the binary collation compares them. */
+function byCreation(a: Listed, b: Listed): number {
+  if (a.meta.created !== b.meta.created) return a.meta.created < b.meta.created ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 for (const database of testDatabases()) {
   describe(`Search and paging on ${database.name}`, () => {
     let server: TestServer;
@@ -60,13 +72,17 @@ for (const database of testDatabases()) {
       it('list users in creation order with their groups, as GET /Users/{id} shows them, and count only a full page', async () => {
         const all = await scim.get(`/Users?count=1000&filter=${encodeURIComponent('userName sw "user"')}`);
         expect(all.status, all.text).to.equal(200);
-        const names = (all.body.Resources as { userName: string }[]).map((user) => user.userName);
-        expect(names).to.deep.equal(Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(2, '0')}@example.com`));
+        const listedUsers = all.body.Resources as Listed[];
+        expect(listedUsers.map((user) => user.userName).sort())
+          .to.deep.equal(Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(2, '0')}@example.com`));
+        // Creation order, and by id among users created in the same millisecond (sequential POSTs can be).
+        const inCreationOrder = [...listedUsers].sort(byCreation);
+        expect(listedUsers.map((user) => user.userName)).to.deep.equal(inCreationOrder.map((user) => user.userName));
         expect(all.body.totalResults).to.equal(USERS);
 
         const descending = await scim.get(`/Users?count=3&sortOrder=descending&filter=${encodeURIComponent('userName sw "user"')}`);
         expect((descending.body.Resources as { userName: string }[]).map((user) => user.userName))
-          .to.deep.equal(['user24@example.com', 'user23@example.com', 'user22@example.com']);
+          .to.deep.equal(inCreationOrder.reverse().slice(0, 3).map((user) => user.userName));
         expect(descending.body.totalResults, 'a full first page counts the rest').to.equal(USERS);
 
         const user = (all.body.Resources as { id: string }[])[3] as { id: string };
