@@ -31,3 +31,8 @@ export async function insertRows(
 
 /** A boolean as every supported driver binds it. */
 export const bit = (value: boolean): number => (value ? 1 : 0);
+
+/** A text column as the drivers return it (a number for a numeric-looking value on some), as a string. */
+export const columnText = (value: string | number | null): string => String(value ?? '');
+/** A nullable text column as the drivers return it, as a string or null. */
+export const columnTextOrNull = (value: string | number | null): string | null => (value === null ? null : String(value));

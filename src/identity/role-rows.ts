@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { RoleEntity } from '../db/entities';
+import { columnText, columnTextOrNull } from '../db/insert-rows';
 import { forUpdateClause } from './user-writes';
 
 /*
@@ -16,8 +17,8 @@ const ROLE_COLUMNS = [
 
 type StoredRoleRow = Record<(typeof ROLE_COLUMNS)[number], string | number | null>;
 
-const text = (value: string | number | null): string => String(value ?? '');
-const textOrNull = (value: string | number | null): string | null => (value === null ? null : String(value));
+const text = columnText;
+const textOrNull = columnTextOrNull;
 
 function roleEntityOf(row: StoredRoleRow): RoleEntity {
   return Object.assign(new RoleEntity(), {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
-import { bit, insertRows, type RowValue } from '../db/insert-rows';
+import { bit, insertRows, columnText, columnTextOrNull, type RowValue } from '../db/insert-rows';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
 import { nowIso, sourceOf, type ChangeContext } from './change-context';
@@ -94,8 +94,8 @@ export async function insertUsers(
 /** A users row as the drivers return it (snake_case; `active` 0/1, `version` a number or numeric text). */
 type StoredUserRow = Record<(typeof USER_COLUMNS)[number], string | number | null>;
 
-const text = (value: string | number | null): string => String(value ?? '');
-const textOrNull = (value: string | number | null): string | null => (value === null ? null : String(value));
+const text = columnText;
+const textOrNull = columnTextOrNull;
 
 /** A stored row as the entity TypeORM would have made of it. */
 function userEntityOf(row: StoredUserRow): UserEntity {
