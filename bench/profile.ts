@@ -111,14 +111,18 @@ async function main(): Promise<void> {
       };
       await run(2);
       counter.count = 0;
+      const questionsBefore = await questions(pool);
       const before = sampleCpu(databasePid);
       const started = Date.now();
       const result = await run(options.duration);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const cpu = costBetween(before, sampleCpu(databasePid), result.sent, Date.now() - started);
       const statements = counter.count / result.sent;
+      // Every statement the server received, the pool's pings and session settings included (less this count's own two).
+      const received = (await questions(pool) - questionsBefore - 1) / result.sent;
       console.log(`\n## ${scenario.label}: ${result.rps.toFixed(0)} req/s, node ${cpu.serverMsPerRequest?.toFixed(3) ?? '?'} ms/req, `
-        + `db ${cpu.databaseMsPerRequest?.toFixed(3) ?? '?'} ms/req, ${statements.toFixed(2)} statements/req, `
+        + `db ${cpu.databaseMsPerRequest?.toFixed(3) ?? '?'} ms/req, ${statements.toFixed(2)} statements/req (`
+        + `${received.toFixed(2)} received by MariaDB), `
         + `other load ${cpu.otherCores?.toFixed(2) ?? '?'} cores${result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx` : ''}`);
 
       await session.post('Profiler.start');
@@ -135,6 +139,12 @@ async function main(): Promise<void> {
     await pool.end();
     rmSync(temp, { recursive: true, force: true });
   }
+}
+
+/** MariaDB's count of statements received from every client since it started. */
+async function questions(pool: mysql.Pool): Promise<number> {
+  const [rows] = await pool.query("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number((rows as { Value: string }[])[0]?.Value ?? 0);
 }
 
 function scenarios(url: string, token: string, seeded: SeedResult): ProfiledScenario[] {

@@ -2,19 +2,28 @@
  * A full run that streams: each LDAP page of users is mapped, planned against the store rows of
  * those users and applied (one batch transaction with its audit rows, through directory-writes.ts)
  * before the next page is read, so memory follows the page size, not the directory. What spans the
- * run is small: the users seen (seen-users.ts), manager references met before their manager, and
- * the deactivations and deletions held back under the delete guard.
+ * run is small: the users seen (seen-users.ts), the ids reserved for managers met before they were
+ * read, and the deactivations and deletions held back under the delete guard.
  *
- * Steps: users (page by page) → manager links met early → leavers (the store's AD users in anchor
- * order, pages not seen in the read) → held-back deactivations and deletions, unless over the
- * guard's limit → groups and role memberships.
+ * A user read before the manager it reports to is written naming its manager by an id the run
+ * reserves for that manager's DN, and the manager is created with that id when its page comes: one
+ * write per user, whatever order the directory pages in. Only a reservation that did not come to be
+ * (the manager existed already under another DN, was outside the scope, or could not be created)
+ * costs a second write, after the read.
+ *
+ * Steps: users (page by page) → reserved managers that did not come to be → leavers (the store's
+ * AD users in anchor order, pages not seen in the read) → held-back deactivations and deletions,
+ * unless over the guard's limit → groups and role memberships.
  */
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
 import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
 import type { ChangeContext } from '../src/identity/change-context';
 import { DirectoryView, type StoredDirectoryUser } from '../src/identity/directory-view';
-import { applyDirectoryChanges, linkDirectoryManagers } from '../src/identity/directory-writes';
+import {
+  applyDirectoryChanges, linkDirectoryManagers, type DirectoryUserWrite, type DirectoryWriteOutcome,
+} from '../src/identity/directory-writes';
 import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
 import type { StreamedFullRead } from './ldap/source';
 import { dnKey, nestedClosure } from './nesting';
@@ -78,10 +87,12 @@ class StreamedRun {
   private readonly seen = new SeenUsers();
   private readonly directory: DirectoryView;
   /**
-   * Manager references met before the manager was read: manager DN (as AD gave it) → the anchors of
-   * the users naming it. Keyed by DN, so a manager's DN is held once however many report to it.
+   * Managers named before the run read them, by DN key: the id reserved for each and the anchors of
+   * the users written naming it. Let go once the manager is created with its id.
    */
-  private readonly pending = new Map<string, string[]>();
+  private readonly reservations = new Map<string, Reservation>();
+  /** The same, DN key → reserved id: the planner's view of them. */
+  private readonly reservedIds = new Map<string, string>();
   private readonly heldBack: WritingEntry[] = [];
   private destructive = 0;
   private readonly limit: number;
@@ -107,19 +118,24 @@ class StreamedRun {
     }
   }
 
-  /** Step 2: users written before the manager they report to get the manager now that both exist. */
+  /**
+   * Step 2: users written naming a reserved manager id that did not come to be get their manager's
+   * real id (it was in the store already, under another DN or outside the scope read), or none.
+   */
   async linkManagersMetEarly(): Promise<void> {
     this.counts.phase = 'managers';
     this.report();
-    if (this.pending.size === 0 || this.input.dryRun) return;
-    const unresolved = [...this.pending.keys()].filter((managerDn) => this.seen.anchorOfDn(managerDn) === undefined);
+    if (this.reservations.size === 0 || this.input.dryRun) return;
+    const open = [...this.reservations.values()];
+    this.reservations.clear();
+    this.reservedIds.clear();
+    const unread = open.filter((reservation) => this.seen.anchorOfDn(reservation.dn) === undefined).map((reservation) => reservation.dn);
     // A manager outside the scope the run read: the store may hold it, active, under that DN.
-    const stored = unresolved.length === 0 ? new Map<string, string>() : await this.directory.activeAnchorsForDns(unresolved);
-    const links = [...this.pending].flatMap(([managerDn, anchors]) => {
-      const managerAnchor = this.seen.anchorOfDn(managerDn) ?? stored.get(managerDn);
-      return managerAnchor === undefined ? [] : anchors.map((anchor) => ({ anchor, managerAnchor }));
+    const stored = unread.length === 0 ? new Map<string, string>() : await this.directory.activeAnchorsForDns(unread);
+    const links = open.flatMap((reservation) => {
+      const managerAnchor = this.seen.anchorOfDn(reservation.dn) ?? stored.get(reservation.dn) ?? null;
+      return reservation.anchors.map((anchor) => ({ anchor, managerAnchor, reserved: reservation.id }));
     });
-    this.pending.clear();
     this.markWriting();
     await linkDirectoryManagers(this.input.dataSource, this.input.context, links);
   }
@@ -214,6 +230,7 @@ class StreamedRun {
       {
         users: [...stored, ...managerRows], softMatchCandidates: candidates,
         roleMembers: new Map(), roleNames: new Set(), linkedRoles: new Map(), anchorsByDn: managers,
+        reservedManagerIds: this.reservedIds,
       },
       this.input.mapping,
       { softMatchByUserName: this.input.config.softMatchByUserName, deletePolicy: this.input.config.deletePolicy },
@@ -226,7 +243,7 @@ class StreamedRun {
   /**
    * Manager DN → anchor for the page's users: users of this page or read earlier, else the manager
    * the store names now when its DN is the one AD names (a manager later in the read). A reference
-   * still unresolved is linked after the read (step 2).
+   * still unresolved gets an id reserved for its DN (on a dry run, which writes nothing, no manager).
    */
   private async resolveManagers(fresh: readonly DirectoryUser[], stored: readonly StoredDirectoryUser[]): Promise<Map<string, string>> {
     const attribute = this.input.mapping.attributes['enterprise.manager'];
@@ -251,10 +268,40 @@ class StreamedRun {
     for (const link of unresolved) {
       const anchor = current.get(dnKey(link.managerDn));
       if (anchor !== undefined) resolved.set(link.managerDn, anchor);
-      else if (this.pending.has(link.managerDn)) this.pending.get(link.managerDn)?.push(link.anchor);
-      else this.pending.set(link.managerDn, [link.anchor]);
+      else if (!this.input.dryRun) this.reserve(link.managerDn, link.anchor);
     }
     return resolved;
+  }
+
+  /** The manager at `managerDn`, not read yet, gets an id now; `anchor` is a user naming it. */
+  private reserve(managerDn: string, anchor: string): void {
+    const key = dnKey(managerDn);
+    const reservation = this.reservations.get(key);
+    if (reservation !== undefined) {
+      reservation.anchors.push(anchor);
+      return;
+    }
+    const id = randomUUID();
+    this.reservations.set(key, { id, dn: managerDn, anchors: [anchor] });
+    this.reservedIds.set(key, id);
+  }
+
+  /** A create takes the id reserved for its DN, if users read before it named it as their manager. */
+  private reservedFor(write: DirectoryUserWrite): DirectoryUserWrite {
+    if (write.action !== 'create' || write.dn === null) return write;
+    const reservation = this.reservations.get(dnKey(write.dn));
+    return reservation === undefined ? write : { ...write, id: reservation.id };
+  }
+
+  /** Lets go of each reservation whose manager was created with its id: its users name it already. */
+  private fulfil(outcomes: readonly DirectoryWriteOutcome[], writes: readonly DirectoryUserWrite[]): void {
+    const reserved = new Map(writes.flatMap((write) => (write.id === undefined ? [] : [[write.anchor.toLowerCase(), write] as const])));
+    for (const outcome of outcomes) {
+      const write = reserved.get(outcome.anchor.toLowerCase());
+      if (write?.dn == null || outcome.error !== undefined || outcome.userId !== write.id) continue;
+      this.reservations.delete(dnKey(write.dn));
+      this.reservedIds.delete(dnKey(write.dn));
+    }
   }
 
   /** Records each user of the page: its DN, and whether it is active once the run is applied. */
@@ -305,7 +352,9 @@ class StreamedRun {
   private async write(entries: readonly WritingEntry[]): Promise<SyncRunEntryInput[]> {
     if (entries.length === 0) return [];
     this.markWriting();
-    const outcomes = await applyDirectoryChanges(this.input.dataSource, this.input.context, entries.map(toWrite));
+    const writes = entries.map((entry) => this.reservedFor(toWrite(entry)));
+    const outcomes = await applyDirectoryChanges(this.input.dataSource, this.input.context, writes);
+    this.fulfil(outcomes, writes);
     this.errors += outcomes.filter((outcome) => outcome.error !== undefined).length;
     this.counts.applied += outcomes.length;
     return outcomeEntries(entries, outcomes);
@@ -327,6 +376,14 @@ class StreamedRun {
       storeSize: this.input.storeSize, allowDeletes: this.input.allowDeletes,
     };
   }
+}
+
+/** An id reserved for a manager not read yet, and the users (by anchor) written naming it. */
+interface Reservation {
+  readonly id: string;
+  /** The DN as the first user naming it gave it. */
+  readonly dn: string;
+  readonly anchors: string[];
 }
 
 /** Whether the user is active once the run is applied, from its plan entry. */

@@ -176,7 +176,7 @@ export function planSync(
   for (const [key, user] of stored) idByAnchor.set(key, user.id);
   for (const entry of planned) if (entry.stored) idByAnchor.set(anchorKey(entry.user.anchor), entry.stored.id);
 
-  const users: PlannedUserEntry[] = planned.map((entry) => userEntry(entry, idByAnchor));
+  const users: PlannedUserEntry[] = planned.map((entry) => userEntry(entry, idByAnchor, store.reservedManagerIds));
   users.push(...skips);
   for (const [key, leaver] of leaving) users.push(leavingEntry(leaver, deleting.has(key)));
 
@@ -253,7 +253,9 @@ function leavingEntry(leaver: Leaving, deleteIt: boolean): PlannedUserEntry {
   return { ...base, action: 'deactivate', changes: [{ attribute: 'active', from: true, to: false }], reason };
 }
 
-function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): PlannedUserEntry {
+function userEntry(
+  entry: Matched, idByAnchor: ReadonlyMap<string, string>, reservedManagerIds: ReadonlyMap<string, string> | undefined,
+): PlannedUserEntry {
   const { user, mapped, stored, softMatched } = entry;
   // A copy of the top level is enough: mapUser made this profile for this plan alone, and the
   // manager below replaces `enterprise` rather than changing it (structuredClone cost ~20 µs a user).
@@ -263,6 +265,9 @@ function userEntry(entry: Matched, idByAnchor: ReadonlyMap<string, string>): Pla
     const managerId = idByAnchor.get(anchorKey(mapped.managerAnchor));
     if (managerId === undefined) managerAnchor = mapped.managerAnchor;
     else profile.enterprise = { ...profile.enterprise, manager: { value: managerId } };
+  } else if (mapped.managerDn !== undefined) {
+    const reserved = reservedManagerIds?.get(dnKey(mapped.managerDn));
+    if (reserved !== undefined) profile.enterprise = { ...profile.enterprise, manager: { value: reserved } };
   }
   const marker = managerAnchor === undefined ? {} : { managerAnchor };
   const base = { anchor: user.anchor, dn: user.dn, profile, ...marker };

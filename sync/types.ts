@@ -108,6 +108,12 @@ export interface StoreView {
    * delta run those the read names (managers of changed users, members of groups read whole).
    */
   readonly anchorsByDn: ReadonlyMap<string, string>;
+  /**
+   * Streamed full runs: managers named by users read before them, by DN (lower-case) → the user id
+   * the run reserved for each. A user naming one gets that id as its manager; the manager is
+   * created with it when the run reads it (full-run.ts).
+   */
+  readonly reservedManagerIds?: ReadonlyMap<string, string>;
 }
 
 export interface PlanOptions {

@@ -26,6 +26,11 @@ export interface DirectoryUserWrite {
   readonly dn: string | null;
   /** The store's user, for every action but create. */
   readonly userId: string | null;
+  /**
+   * A create only: the id to give the new user, when the run reserved one for it (users read before
+   * it name it as their manager by this id). Absent: a new random id.
+   */
+  readonly id?: string;
   readonly profile?: UserProfile;
   /**
    * The manager by anchor, when the plan could not name the manager's user id (the manager is new in
@@ -124,7 +129,8 @@ class DirectoryBatches {
   private async write(
     manager: EntityManager, batch: readonly DirectoryUserWrite[], late: DirectoryUserWrite[],
   ): Promise<DirectoryWriteOutcome[]> {
-    const newIds = new Map(batch.filter((write) => write.action === 'create').map((write) => [anchorKey(write.anchor), randomUUID()]));
+    const newIds = new Map(batch.filter((write) => write.action === 'create')
+      .map((write) => [anchorKey(write.anchor), write.id ?? randomUUID()]));
     const managerOf = (write: DirectoryUserWrite, profile: UserProfile): UserProfile => {
       if (write.managerAnchor === undefined) return profile;
       const key = anchorKey(write.managerAnchor);
@@ -167,10 +173,12 @@ class DirectoryBatches {
   }
 }
 
-/** A user (by id) and the manager it gets (by id). */
+/** A user (by id) and the manager it gets (by id; none when undefined). */
 interface ManagerLink {
   readonly userId: string;
-  readonly managerId: string;
+  readonly managerId: string | undefined;
+  /** Made only while the user's manager is still this id (one the run reserved that did not come to be). */
+  readonly replacing?: string;
 }
 
 /**
@@ -190,6 +198,7 @@ async function writeManagerLinks(dataSource: DataSource, context: ChangeContext,
         const row = rows.get(link.userId);
         if (!row || row.source !== 'ad') continue;
         const before = JSON.parse(row.profile) as UserProfile;
+        if (link.replacing !== undefined && before.enterprise?.manager?.value !== link.replacing) continue;
         const profile = withManager(before, link.managerId);
         const changes = diffAttributes(auditView(before, false), auditView(profile, false));
         if (changes.length === 0) continue;
@@ -224,23 +233,37 @@ async function updateManagersInOneStatement(
 }
 
 /**
- * Gives AD users a manager the run could not name when it wrote them: a streamed full run meets a
- * user before the manager it reports to, and links the two once both are written. By anchor; a
- * pair whose user or manager is not (or no longer) in the store is left as it is. Returns the
- * number of users whose manager changed.
+ * A user written with a manager id the run reserved (full-run.ts: it met the user before the
+ * manager it reports to), whose manager was not then created with that id.
+ */
+export interface ReservedManagerLink {
+  /** The user, by anchor. */
+  readonly anchor: string;
+  /** The manager the user reports to after all, by anchor; null when the store holds none. */
+  readonly managerAnchor: string | null;
+  /** The id the user was written with as its manager. */
+  readonly reserved: string;
+}
+
+/**
+ * Puts right the managers a streamed full run reserved and did not create: each user still naming
+ * the reserved id gets the manager's real id, or no manager when the store holds no user of that
+ * anchor (the manager was outside the scope, skipped, or failed to be created). A user whose
+ * manager is no longer the reserved id (its write failed, or a change came between) is left as it is.
  */
 export async function linkDirectoryManagers(
-  dataSource: DataSource, context: ChangeContext, links: readonly { readonly anchor: string; readonly managerAnchor: string }[],
+  dataSource: DataSource, context: ChangeContext, links: readonly ReservedManagerLink[],
 ): Promise<void> {
   if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory changes');
   assertPermitted(context, 'users:write');
   for (let i = 0; i < links.length; i += CHUNK) {
     const chunk = links.slice(i, i + CHUNK);
-    const ids = await userIdsByAnchor(dataSource.manager, chunk.flatMap((link) => [link.anchor, link.managerAnchor]));
+    const anchors = chunk.flatMap((link) => (link.managerAnchor === null ? [link.anchor] : [link.anchor, link.managerAnchor]));
+    const ids = await userIdsByAnchor(dataSource.manager, anchors);
     await writeManagerLinks(dataSource, context, chunk.flatMap((link): ManagerLink[] => {
       const userId = ids.get(anchorKey(link.anchor));
-      const managerId = ids.get(anchorKey(link.managerAnchor));
-      return userId === undefined || managerId === undefined ? [] : [{ userId, managerId }];
+      const managerId = link.managerAnchor === null ? undefined : ids.get(anchorKey(link.managerAnchor));
+      return userId === undefined ? [] : [{ userId, managerId, replacing: link.reserved }];
     }));
   }
 }

@@ -89,6 +89,11 @@ for (const database of testDatabases()) {
       expect(boss?.manager_id).to.equal(lead?.id);
       expect((await user('u4'))?.manager_id).to.equal(lead?.id);
       expect(await roleMembers(`${p} Streamed Team`), 'the disabled member holds no role').to.deep.equal([upn('u1'), upn('u2'), upn('u3')]);
+      // A user read before its manager named the id reserved for it, and the manager was created with that id: one write each.
+      const audited = await dataSource.query(
+        "SELECT action, COUNT(*) AS n FROM audit_events WHERE target_type = 'User' GROUP BY action",
+      ) as { action: string; n: number | string }[];
+      expect(audited.map((row) => [row.action, Number(row.n)])).to.deep.equal([['user.create', 7]]);
 
       const reads = events.filter((event) => event.phase === 'users').map((event) => event.read);
       expect(reads.length, 'one event per page of two').to.be.at.least(4);
@@ -128,6 +133,25 @@ for (const database of testDatabases()) {
       expect(Boolean((await user('u2'))?.active)).to.equal(true);
       expect(Boolean((await user('boss'))?.active)).to.equal(true);
       expect((await user('lead'))?.title).to.equal('Lead, streamed');
+    });
+
+    it('names a manager read later by its id, and one it did not read by the store\'s id or none', async () => {
+      // lead: in the store under its old DN, in the scope under its new one; boss: outside the scope.
+      await move('lead', await dir.createOu('Moved', people));
+      dns.set('n1', await dir.createUser(people, dir.sampleUser(`${p}n1`, { manager: dnOf('lead') })));
+      dns.set('n2', await dir.createUser(people, dir.sampleUser(`${p}n2`, { manager: dnOf('boss') })));
+      dns.set('n3', await dir.createUser(people, dir.sampleUser(`${p}n3`)));
+      dns.set('n4', await dir.createUser(people, dir.sampleUser(`${p}n4`, { manager: dnOf('n3') })));
+      const run = await fullSync();
+      expect(run.status, run.message ?? '').to.equal('succeeded');
+      expect(run.counters).to.deep.include({ created: 4, errors: 0 });
+      expect((await user('n1'))?.manager_id).to.equal((await user('lead'))?.id);
+      expect((await user('n2'))?.manager_id, 'boss is held under a DN AD no longer gives it').to.equal(null);
+      expect((await user('n4'))?.manager_id).to.equal((await user('n3'))?.id);
+      const dangling = await dataSource.query(
+        'SELECT COUNT(*) AS n FROM users u WHERE u.manager_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users m WHERE m.id = u.manager_id)',
+      ) as { n: number | string }[];
+      expect(Number(dangling[0]?.n), 'no user names a manager id that no user holds').to.equal(0);
     });
   });
 }
