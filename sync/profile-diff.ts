@@ -33,8 +33,15 @@ export function diffProfiles(
 
 /** userName first, active last, the rest alphabetically. */
 function compareNames(a: string, b: string): number {
-  const rank = (name: string): number => (name === 'userName' ? 0 : name === 'active' ? 2 : 1);
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * An attribute's place in compareNames. At module level: a closure made inside the comparator
+ * costs an allocation (and tsx's name-keeping wrapper) on every one of a sort's comparisons.
+ */
+function rank(name: string): number {
+  return name === 'userName' ? 0 : name === 'active' ? 2 : 1;
 }
 
 function view(profile: object, active: boolean | undefined): View {
