@@ -6,14 +6,15 @@ import type { OpenLoopJob, OpenLoopReport } from './open-loop-worker';
 const WORKER_FILE = path.join(__dirname, 'open-loop-worker.ts');
 
 /**
- * One open-loop run: requests arrive at `rate` a second, evenly spaced, for `seconds`, from a
+ * One open-loop run: requests arrive at `rate` a second, evenly spaced, for `warmupSeconds` and then
+ * the `seconds` measured (open-loop-worker.ts says why the first are not), from a
  * worker thread (so the load generator does not share the servers' event loop, as with autocannon).
  * Unlike autocannon's `overallRate`, which releases each second's budget in a burst at its start,
  * arrivals here are a constant interval apart and never wait for earlier answers, so the p99 is the
  * latency a client sees at that load, not a queue the tool made (docs/benchmarks.md, "Columns").
  */
-export async function runOpenLoop(target: LoadTarget, rate: number, seconds: number): Promise<LoadResult> {
-  const job: OpenLoopJob = { target, rate, seconds };
+export async function runOpenLoop(target: LoadTarget, rate: number, seconds: number, warmupSeconds: number): Promise<LoadResult> {
+  const job: OpenLoopJob = { target, rate, seconds, warmupSeconds };
   // A worker does not inherit tsx's loader for its entry file: the worker registers it, then loads the TypeScript.
   const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER_FILE)});`, { eval: true, workerData: job });
   const message = await new Promise<{ report?: OpenLoopReport; error?: string }>((resolve, reject) => {
@@ -32,7 +33,7 @@ export async function runOpenLoop(target: LoadTarget, rate: number, seconds: num
     p99: report.p99,
     mean: report.meanMs,
     total: answered,
-    sent: report.total,
+    sent: report.sentInAll,
     non2xx,
     errors: report.connectionErrors,
     statusCodes: report.statusCodes,

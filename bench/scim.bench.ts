@@ -234,7 +234,7 @@ async function measure(
     const started = Date.now();
     const result = arrivalRate === undefined
       ? await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds)
-      : await runOpenLoop({ ...target, runTag: tag(), spareOffset }, arrivalRate, seconds);
+      : await runOpenLoop({ ...target, runTag: tag(), spareOffset }, arrivalRate, seconds, Math.max(1, options.warmup));
     // Requests still in flight when autocannon stops finish on the server: let them, before
     // counting, and before the next run measures anything.
     await settle(pool);
