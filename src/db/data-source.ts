@@ -58,6 +58,9 @@ export function createDataSource(database: DatabaseConfig): DataSource {
       url: database.url,
       charset: 'utf8mb4_bin',
       timezone: 'Z',
+      // A transaction sends its writes with the statement after them, several to a query
+      // (statement-batch.ts). Every value reaches SQL through the driver's escaping, never as text.
+      multipleStatements: true,
       extra: {
         connectionLimit: POOL_CONNECTION_LIMIT, connectTimeout: CONNECT_TIMEOUT_MS, queueLimit: POOL_QUEUE_LIMIT,
         enableKeepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS, idleTimeout: POOL_IDLE_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { deferStatement } from './statement-batch';
 
 /**
  * Multi-row INSERTs of plain rows, as parameterised SQL on the caller's transaction manager. For the
@@ -25,7 +26,7 @@ export async function insertRows(
       if (row.length !== columns.length) throw new Error(`A row for ${table} has ${row.length} values for ${columns.length} columns`);
       for (const value of row) parameters.push(value);
     }
-    await manager.query(head + Array.from(slice, () => placeholders).join(', '), parameters);
+    await deferStatement(manager, head + Array.from(slice, () => placeholders).join(', '), parameters);
   }
 }
 

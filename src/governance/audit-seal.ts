@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { transaction } from '../db/transaction';
+import { deferStatement } from '../db/statement-batch';
 import type { Logger } from '../logger';
 import { auditEventHash } from './audit-chain';
 
@@ -93,7 +94,7 @@ async function sealPage(manager: EntityManager): Promise<number> {
       throw new Error(`Sealing audit events: ${batch.length - (result.affected ?? 0)} of ${batch.length} were sealed meanwhile`);
     }
   }
-  await manager.query('UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = ?', [seq, hash, CHAIN_HEAD_ID]);
+  await deferStatement(manager, 'UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = ?', [seq, hash, CHAIN_HEAD_ID]);
   return rows.length;
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { nowIso, type ChangeContext } from '../identity/change-context';
 import { afterCommit } from '../db/transaction';
+import { deferStatement } from '../db/statement-batch';
 import { storedText } from './audit-chain';
 import { sealInBackground } from './audit-seal';
 
@@ -61,7 +62,8 @@ export async function recordAudits(
         record.changes === undefined ? null : storedText(JSON.stringify(record.changes)), requestId);
     }
     // Plain SQL: every write pays for these rows, and TypeORM's insert builds and re-reads entities.
-    await manager.query(
+    await deferStatement(
+      manager,
       `INSERT INTO audit_events ${AUDIT_COLUMNS} VALUES ${Array.from({ length: values.length / 11 }, () => AUDIT_ROW).join(', ')}`,
       values,
     );

@@ -3,6 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from '../db/entities';
 import { asDatabaseOutage } from '../db/connection-errors';
 import { transaction } from '../db/transaction';
+import { deferStatement } from '../db/statement-batch';
 import { forbiddenError, invalidError } from '../errors';
 import { diffAttributes, recordAudits, type AuditRecord } from '../governance/audit';
 import { assertPermitted, type ChangeContext } from './change-context';
@@ -225,7 +226,8 @@ async function updateManagersInOneStatement(
   const profile = cases((update) => columns.get(update.id)?.profile ?? null);
   const managerId = cases((update) => columns.get(update.id)?.managerId ?? null);
   const updatedAt = cases((update) => update.updatedAt);
-  await manager.query(
+  await deferStatement(
+    manager,
     `UPDATE users SET profile = ${profile.sql}, manager_id = ${managerId.sql}, updated_at = ${updatedAt.sql}, version = version + 1 `
       + `WHERE id IN (${updates.map(() => '?').join(', ')})`,
     [...profile.parameters, ...managerId.parameters, ...updatedAt.parameters, ...updates.map((update) => update.id)],

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { RoleEntity } from '../db/entities';
 import { columnText, columnTextOrNull } from '../db/insert-rows';
+import { deferStatement } from '../db/statement-batch';
 import { forUpdateClause } from './user-writes';
 
 /*
@@ -47,7 +48,7 @@ const UPDATED_COLUMNS = [
 
 /** Writes a locked role's row back as it now stands. */
 export async function writeRole(manager: EntityManager, role: RoleEntity): Promise<void> {
-  await manager.query(`UPDATE roles SET ${UPDATED_COLUMNS.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`, [
+  await deferStatement(manager, `UPDATE roles SET ${UPDATED_COLUMNS.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`, [
     role.displayName, role.displayNameKey, role.externalId, role.description, role.sourceAnchor, role.version, role.updatedAt,
     role.permissions, role.risk, role.assignableTo, role.manages, role.managedRoles, role.id,
   ]);

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
 import { bit, insertRows, columnText, columnTextOrNull, type RowValue } from '../db/insert-rows';
+import { deferStatement } from '../db/statement-batch';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
 import { nowIso, sourceOf, type ChangeContext } from './change-context';
@@ -173,7 +174,8 @@ export async function updateUser(
     updatedAt: laterThan(current.updatedAt),
   });
   // Plain SQL, every column but the immutable ones named: TypeORM's update builder cost more CPU than the statement.
-  await manager.query(
+  await deferStatement(
+    manager,
     `UPDATE users SET ${UPDATED_COLUMNS.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`,
     [
       next.userName, next.userNameKey, next.externalId, next.displayName, next.givenName, next.familyName, next.title, next.userType,

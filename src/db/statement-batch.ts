@@ -1,0 +1,131 @@
+import type { EntityManager, QueryRunner } from 'typeorm';
+
+/**
+ * Statements of a MariaDB transaction that travel together. On this kind of machine each round trip
+ * to the database costs the server thread more CPU than the SQL it carries (a socket write and the
+ * wake-up of the reply: docs/benchmarks.md, "Tenth run"), and a SCIM write was five or six of them:
+ * START TRANSACTION, its INSERTs or UPDATE, the audit row, COMMIT. None of those but a read needs an
+ * answer before the next statement may go, so they wait here and go with the next statement that
+ * does need one, as one multi-statement query:
+ *
+ * - START TRANSACTION waits for the transaction's first statement (a transaction that fails before
+ *   its first statement never takes a connection);
+ * - a statement deferred with deferStatement() (a write whose result nobody reads) waits for the
+ *   next statement of the transaction, or for COMMIT: a POST /Users is one round trip;
+ * - ROLLBACK drops what is waiting (it never reached the server) and is sent only when something did.
+ *
+ * Order is kept: whatever waits goes before the statement that carries it, so a read sees the
+ * writes deferred before it. A deferred statement that fails fails the statement that carried it
+ * (often the COMMIT): the server stops at the failed one, the transaction rolls back, and the
+ * caller gets the driver's error (a unique violation, a deadlock to retry) from transaction() as
+ * before, only from a later line. So a deferred write must not be one whose failure its caller
+ * catches and gets past inside the transaction; no caller does that (errors end transactions here).
+ *
+ * The waiting statements are formatted with the connection's own escaping, exactly as mysql2
+ * formats a query with parameters (it formats client-side, always), and joined with `;`; the
+ * connection allows several statements per query (data-source.ts). No SQL text is built from input
+ * anywhere in scimd but through those placeholders.
+ */
+interface Waiting {
+  readonly sql: string;
+  readonly parameters: readonly unknown[] | undefined;
+}
+
+/** The part of a mysql2 connection used to format a statement as its query() would. */
+interface FormattingConnection {
+  format(sql: string, values: readonly unknown[]): string;
+}
+
+/** QueryRunner.query() without its overloads. */
+type Query = (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+
+/**
+ * Pending statements are sent before they exceed this many characters: well under MariaDB's
+ * default max_allowed_packet (16 MiB), whatever the statement that carries them adds.
+ */
+const MAX_WAITING_CHARS = 1 << 20;
+
+class StatementBatch {
+  private waiting: Waiting[] = [];
+  private waitingChars = 0;
+  /** Whether START TRANSACTION may have reached the server (then a ROLLBACK must follow it there). */
+  private opened = false;
+
+  constructor(private readonly runner: QueryRunner, private readonly send: Query) {}
+
+  /** Queues a statement; sends what waits first when the statement would take it past the size limit. */
+  async defer(sql: string, parameters: readonly unknown[] | undefined): Promise<void> {
+    const chars = sizeOf(sql, parameters);
+    if (this.waiting.length > 0 && this.waitingChars + chars > MAX_WAITING_CHARS) await this.sendWaiting([]);
+    this.waiting.push({ sql, parameters });
+    this.waitingChars += chars;
+  }
+
+  /** Takes the place of the runner's query(). */
+  readonly query = (async (sql: string, parameters?: unknown[], structured = false): Promise<unknown> => {
+    if (sql === 'START TRANSACTION') {
+      await this.defer(sql, undefined);
+      return undefined;
+    }
+    if (sql === 'ROLLBACK') {
+      this.waiting = [];
+      this.waitingChars = 0;
+      if (!this.opened) return undefined;
+      this.opened = false;
+      return this.send(sql);
+    }
+    if (this.waiting.length === 0) return this.send(sql, parameters, structured);
+    if (this.waitingChars + sizeOf(sql, parameters) > MAX_WAITING_CHARS) {
+      await this.sendWaiting([]);
+      return this.send(sql, parameters, structured);
+    }
+    const results = await this.sendWaiting([{ sql, parameters }]);
+    const last = results[results.length - 1];
+    return structured ? { raw: last, records: Array.isArray(last) ? last : [], affected: affectedRows(last) } : last;
+  });
+
+  /** Sends what waits, and a tail of statements if any, as one query; the result of each statement, in order. */
+  private async sendWaiting(tail: readonly Waiting[]): Promise<unknown[]> {
+    const statements = [...this.waiting, ...tail];
+    this.waiting = [];
+    this.waitingChars = 0;
+    if (statements.some((statement) => statement.sql === 'START TRANSACTION')) this.opened = true;
+    const connection = await this.runner.connect() as FormattingConnection;
+    const text = statements
+      .map((statement) => (statement.parameters?.length ? connection.format(statement.sql, statement.parameters) : statement.sql))
+      .join(';\n');
+    const results = await this.send(text);
+    // One statement comes back as its own result; several as an array of results, one each.
+    return statements.length === 1 ? [results] : results as unknown[];
+  }
+}
+
+/** About the length of a statement once formatted (escaping adds a little to a string, nothing much to a number). */
+function sizeOf(sql: string, parameters: readonly unknown[] | undefined): number {
+  let chars = sql.length;
+  for (const value of parameters ?? []) chars += typeof value === 'string' ? value.length + 2 : 24;
+  return chars;
+}
+
+function affectedRows(result: unknown): number | undefined {
+  return typeof result === 'object' && result !== null && 'affectedRows' in result ? Number(result.affectedRows) : undefined;
+}
+
+const batches = new WeakMap<QueryRunner, StatementBatch>();
+
+/** Makes a MariaDB query runner batch its transaction's statements as described above. */
+export function batchStatements(runner: QueryRunner): void {
+  const batch = new StatementBatch(runner, runner.query.bind(runner) as Query);
+  batches.set(runner, batch);
+  runner.query = batch.query as QueryRunner['query'];
+}
+
+/**
+ * Runs a write whose result the caller does not need: in a batching transaction it waits for the
+ * next statement (see above); elsewhere (SQLite, or outside a transaction) it runs now.
+ */
+export async function deferStatement(manager: EntityManager, sql: string, parameters?: readonly unknown[]): Promise<void> {
+  const batch = manager.queryRunner ? batches.get(manager.queryRunner) : undefined;
+  if (batch) await batch.defer(sql, parameters);
+  else await manager.query(sql, parameters as unknown[] | undefined);
+}

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
+import { openDataSource } from '../../../src/db/data-source';
+import { deferStatement } from '../../../src/db/statement-batch';
+import { transaction } from '../../../src/db/transaction';
+import { isUniqueViolation } from '../../../src/identity/unique-violation';
+import { testDatabases } from '../../support/databases';
+
+/** Counts the queries a DataSource sends (a batch of statements is one query). */
+class QueryCounter implements EntitySubscriberInterface {
+  sent: string[] = [];
+  beforeQuery(event: BeforeQueryEvent): void {
+    this.sent.push(event.query);
+  }
+}
+
+for (const database of testDatabases()) {
+  describe(`Statements of a transaction on ${database.name}`, () => {
+    let dataSource: DataSource;
+    const counter = new QueryCounter();
+    const batched = database.name === 'mariadb';
+
+    before(async () => {
+      dataSource = await openDataSource(await database.fresh());
+      dataSource.subscribers.push(counter);
+    });
+    after(async () => dataSource.destroy());
+    beforeEach(async () => {
+      await dataSource.query('DROP TABLE IF EXISTS batch_probe');
+      await dataSource.query('CREATE TABLE batch_probe (id INT PRIMARY KEY, note VARCHAR(600) NULL)');
+      counter.sent = [];
+    });
+
+    const notes = async (): Promise<Map<number, string | null>> => new Map(
+      (await dataSource.query('SELECT id, note FROM batch_probe ORDER BY id') as { id: number; note: string | null }[])
+        .map((row) => [Number(row.id), row.note]),
+    );
+
+    it('send a write of deferred statements as one query, COMMIT included', async () => {
+      await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'one']);
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [2, 'two']);
+      });
+      expect(await notes()).to.deep.equal(new Map([[1, 'one'], [2, 'two']]));
+      if (batched) expect(counter.sent).to.have.length(1 + 1); // the write, and the SELECT above
+      else expect(counter.sent.length).to.be.greaterThan(4);
+    });
+
+    it('send what waits before a read, so that the read sees it, and answer the read alone', async () => {
+      const seen = await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'one']);
+        const rows = await manager.query('SELECT note FROM batch_probe WHERE id = ?', [1]) as { note: string }[];
+        await deferStatement(manager, 'UPDATE batch_probe SET note = ? WHERE id = ?', ['changed', 1]);
+        return rows.map((row) => row.note);
+      });
+      expect(seen).to.deep.equal(['one']);
+      expect(await notes()).to.deep.equal(new Map([[1, 'changed']]));
+      if (batched) expect(counter.sent).to.have.length(2 + 1);
+    });
+
+    it('give a structured result (affected rows) for the statement that carries the batch', async () => {
+      await dataSource.query('INSERT INTO batch_probe (id, note) VALUES (1, NULL), (2, NULL)');
+      const affected = await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [3, 'three']);
+        const result = await manager.queryRunner?.query('UPDATE batch_probe SET note = ? WHERE id < ?', ['low', 3], true) as
+          { affected?: number };
+        return result.affected;
+      });
+      expect(affected).to.equal(2);
+      expect(await notes()).to.deep.equal(new Map([[1, 'low'], [2, 'low'], [3, 'three']]));
+    });
+
+    it('fail the transaction with the driver\'s error when a deferred statement fails, and keep none of it', async () => {
+      await dataSource.query("INSERT INTO batch_probe (id, note) VALUES (1, 'kept')");
+      let failure: unknown;
+      try {
+        await transaction(dataSource, async (manager) => {
+          await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [2, 'lost']);
+          await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'duplicate']);
+          await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [3, 'lost too']);
+        });
+      } catch (error) {
+        failure = error;
+      }
+      expect(isUniqueViolation(failure), String(failure)).to.equal(true);
+      expect(await notes()).to.deep.equal(new Map([[1, 'kept']]));
+      // The connection went back to the pool in a usable state: the next transactions commit.
+      for (let i = 0; i < 25; i++) {
+        await transaction(dataSource, (manager) => deferStatement(manager, 'INSERT INTO batch_probe (id) VALUES (?)', [10 + i]));
+      }
+      expect((await notes()).size).to.equal(26);
+    });
+
+    it('send nothing for a transaction that fails before its first statement', async () => {
+      const failure = await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'never']);
+        throw new Error('refused by a rule');
+      }).then(() => undefined, (error: unknown) => error);
+      expect((failure as Error).message).to.equal('refused by a rule');
+      expect(await notes()).to.deep.equal(new Map());
+      if (batched) expect(counter.sent).to.deep.equal(['SELECT id, note FROM batch_probe ORDER BY id']);
+    });
+
+    it('store hostile values exactly as given', async () => {
+      const hostile = [
+        "'; DROP TABLE batch_probe; --", 'a ? b ?? c', '\\\'', '"; SELECT 1; "', 'ümlaut 漢字 🙂', '/* x */ ;', '`id`',
+      ];
+      await transaction(dataSource, async (manager) => {
+        for (const [index, note] of hostile.entries()) {
+          await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [index, note]);
+        }
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [99, null]);
+      });
+      expect(await notes()).to.deep.equal(new Map([...hostile.entries(), [99, null]]));
+    });
+
+    it('split what waits into more queries before it grows past the size limit, and apply all of it', async () => {
+      const note = 'x'.repeat(500);
+      await transaction(dataSource, async (manager) => {
+        for (let id = 0; id < 3_000; id++) await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [id, note]);
+      });
+      const rows = await dataSource.query('SELECT COUNT(*) AS n, MIN(note) AS low, MAX(note) AS high FROM batch_probe') as
+        { n: number | string; low: string; high: string }[];
+      expect([Number(rows[0]?.n), rows[0]?.low, rows[0]?.high]).to.deep.equal([3_000, note, note]);
+      if (batched) expect(counter.sent.length).to.be.within(2 + 1, 10);
+    });
+  });
+}
