@@ -22,6 +22,8 @@ for (const database of testDatabases()) {
 
     before(async () => {
       dataSource = await openDataSource(await database.fresh());
+      // The first transaction of a DataSource asks the server once whether it is a Galera node.
+      await transaction(dataSource, async () => undefined);
       dataSource.subscribers.push(counter);
     });
     after(async () => dataSource.destroy());
