@@ -1,4 +1,5 @@
 import mysql2 from 'mysql2';
+import type { DataSource } from 'typeorm';
 import { reusePromiseWrapper } from './promise-wrapper';
 
 /**
@@ -17,8 +18,10 @@ import { reusePromiseWrapper } from './promise-wrapper';
  * wsrep variables at all (MySQL) rejects the statement; that rejection is ignored, as such a server
  * is no Galera node, and an unreachable server fails the query that follows anyway.
  */
-export const GALERA_SESSION_SQL = 'SET SESSION wsrep_sync_wait = '
-  + "IF(@@GLOBAL.wsrep_on = 1 AND @@GLOBAL.wsrep_provider <> 'none', 1, @@SESSION.wsrep_sync_wait)";
+/** True on a Galera cluster node: wsrep on, with a provider loaded. */
+const GALERA_NODE = "@@GLOBAL.wsrep_on = 1 AND @@GLOBAL.wsrep_provider <> 'none'";
+
+export const GALERA_SESSION_SQL = `SET SESSION wsrep_sync_wait = IF(${GALERA_NODE}, 1, @@SESSION.wsrep_sync_wait)`;
 
 /** The part of a freshly opened mysql2 connection used here. */
 interface NewConnection {
@@ -42,4 +45,26 @@ export function mysql2WithSessionSettings(): typeof mysql2 {
     return pool;
   };
   return Object.assign(Object.create(mysql2) as typeof mysql2, { createPool });
+}
+
+const galeraNodes = new WeakMap<DataSource, Promise<boolean>>();
+
+/**
+ * Whether the database is a Galera cluster node, asked once per DataSource (transaction.ts sends a
+ * Galera node one statement per query). A server without the wsrep variables (MySQL) is no Galera
+ * node; any other failure leaves the question open for the next caller, and answers yes meanwhile,
+ * the safe answer.
+ */
+export function isGaleraNode(dataSource: DataSource): Promise<boolean> {
+  let known = galeraNodes.get(dataSource);
+  if (!known) {
+    known = dataSource.query(`SELECT IF(${GALERA_NODE}, 1, 0) AS galera`)
+      .then((rows: { galera: number | string }[]) => Number(rows[0]?.galera) === 1, (error: unknown) => {
+        if ((error as { code?: unknown }).code === 'ER_UNKNOWN_SYSTEM_VARIABLE') return false;
+        galeraNodes.delete(dataSource);
+        return true;
+      });
+    galeraNodes.set(dataSource, known);
+  }
+  return known;
 }

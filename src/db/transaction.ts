@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { retryOnConflict } from './conflict-retry';
+import { isGaleraNode } from './session-settings';
 import { batchStatements } from './statement-batch';
 
 /**
@@ -38,6 +39,11 @@ function inOneTransaction<T>(dataSource: DataSource, work: (manager: EntityManag
  */
 async function batchedTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
+  // Not on a Galera node: a transaction there can be aborted by another node's write while it waits
+  // between two statements (a brute-force abort), and a multi-statement query that followed such an
+  // abort was seen to commit its writes on a stale read: two If-Match PATCHes through two nodes both
+  // won (test/cluster/scim-writes.test.ts). One statement per query, the abort answers the next
+  // statement with a deadlock error and the transaction runs again (conflict-retry.ts).
   if (!await isGaleraNode(dataSource)) batchStatements(runner);
   try {
     await runner.startTransaction();
@@ -54,32 +60,6 @@ async function batchedTransaction<T>(dataSource: DataSource, work: (manager: Ent
   } finally {
     await runner.release();
   }
-}
-
-const galeraNodes = new WeakMap<DataSource, Promise<boolean>>();
-
-/**
- * Whether the database is a Galera cluster node, asked once per DataSource. Such a node gets no
- * batches: a transaction there can be aborted by another node's write while it waits between two
- * statements (a brute-force abort), and a multi-statement query that follows such an abort was seen
- * to commit its writes although the read before them was stale: two If-Match PATCHes through two
- * nodes both won (test/cluster/scim-writes.test.ts). One statement per query, the abort answers the
- * next statement with a deadlock error and the transaction runs again (conflict-retry.ts).
- */
-function isGaleraNode(dataSource: DataSource): Promise<boolean> {
-  let known = galeraNodes.get(dataSource);
-  if (!known) {
-    known = dataSource.query("SELECT IF(@@GLOBAL.wsrep_on = 1 AND @@GLOBAL.wsrep_provider <> 'none', 1, 0) AS galera")
-      .then((rows: { galera: number | string }[]) => Number(rows[0]?.galera) === 1, (error: unknown) => {
-        // A server without the wsrep variables (MySQL) is no Galera node. Any other failure leaves
-        // the question open for the next transaction, and this one unbatched, to be safe.
-        if ((error as { code?: unknown }).code === 'ER_UNKNOWN_SYSTEM_VARIABLE') return false;
-        galeraNodes.delete(dataSource);
-        return true;
-      });
-    galeraNodes.set(dataSource, known);
-  }
-  return known;
 }
 
 /** Work to do once a transaction has committed; it must not throw (the change is made by then). */
