@@ -381,7 +381,8 @@ async function applyMemberChanges(
     await assertManagesUsers(manager, context, present);
   };
   for (const change of changes) {
-    if (change.kind === 'add' || change.kind === 'replace') await assertUsersMayJoin(manager, role, change.ids);
+    // Read before any removal: a replace removes only users outside its list, so these rows stay as read.
+    const joining = change.kind === 'add' || change.kind === 'replace' ? await usersJoining(manager, role, change.ids) : undefined;
     if (change.kind === 'remove') {
       if (source !== 'ad') await assertNotSyncManaged(manager, role, change.ids);
       written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined, withdraw));
@@ -390,8 +391,8 @@ async function applyMemberChanges(
       const keep = new Set(change.kind === 'replace' ? change.ids : []);
       written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), source, withdraw));
     }
-    if (change.kind === 'add' || change.kind === 'replace') {
-      const { added, adopted, held } = await addMembers(manager, role.id, change.ids, source, (fresh) => grantable(manager, context, role, fresh));
+    if (joining !== undefined) {
+      const { added, adopted, held } = await addMembers(manager, role.id, joining, source, (fresh) => grantable(manager, context, role, fresh));
       written.added.push(...added);
       written.adopted.push(...adopted);
       written.held.push(...held);
@@ -435,23 +436,33 @@ async function grantable(
 /** How long a grant the sync held back waits for approval; the next run asks again once it expires. */
 const HELD_GRANT_EXPIRY_DAYS = 7;
 
-async function assertUsersMayJoin(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
+/**
+ * The users about to join the role, each with the source of the membership they already hold (null:
+ * none), read in one statement per chunk. Refuses ids that name no user, and any person when the
+ * role is for service accounts only.
+ */
+async function usersJoining(
+  manager: EntityManager, role: RoleEntity, ids: readonly string[],
+): Promise<ReadonlyMap<string, string | null>> {
   const unique = [...new Set(ids)];
-  if (unique.length === 0) return;
-  const found = new Set<string>();
+  const held = new Map<string, string | null>();
   for (const chunk of chunks(unique)) {
-    const rows = await manager.query(`SELECT id FROM users WHERE id IN (${placeholders(chunk)})`, chunk) as { id: string }[];
-    for (const row of rows) found.add(String(row.id));
+    const rows = await manager.query(
+      'SELECT u.id, m.source FROM users u LEFT JOIN role_members m ON m.role_id = ? AND m.user_id = u.id '
+      + `WHERE u.id IN (${placeholders(chunk)})`, [role.id, ...chunk],
+    ) as { id: string; source: string | null }[];
+    for (const row of rows) held.set(String(row.id), row.source === null ? null : String(row.source));
   }
-  const missing = unique.filter((id) => !found.has(id));
+  const missing = unique.filter((id) => !held.has(id));
   if (missing.length > 0) {
     throw invalidError(`Cannot add to "${role.displayName}": no user with id ${missing.slice(0, 5).join(', ')}`
       + `${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
   }
-  if ((role.assignableTo as Assignability) === 'service') {
+  if (unique.length > 0 && (role.assignableTo as Assignability) === 'service') {
     throw invalidError(`"${role.displayName}" can only be held by service accounts, never by a person: `
       + `user ${unique[0]} cannot be a member`);
   }
+  return held;
 }
 
 async function assertNotSyncManaged(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
@@ -465,22 +476,20 @@ async function assertNotSyncManaged(manager: EntityManager, role: RoleEntity, id
 }
 
 /**
- * Adds members with this source. A user already holding the role keeps the one row; when Active
- * Directory grants what another door granted, the row becomes AD's (adopted), so the sync sees it
- * and SCIM can no longer take away what AD grants.
+ * Adds members with this source to the users `joining` maps to the membership they hold now. A user
+ * already holding the role keeps the one row; when Active Directory grants what another door
+ * granted, the row becomes AD's (adopted), so the sync sees it and SCIM can no longer take away
+ * what AD grants.
  */
 async function addMembers(
-  manager: EntityManager, roleId: string, ids: readonly string[], source: string,
+  manager: EntityManager, roleId: string, joining: ReadonlyMap<string, string | null>, source: string,
   mayGrant: (fresh: readonly string[]) => Promise<{ grant: readonly string[]; held: HeldGrant[] }>,
 ): Promise<{ added: string[]; adopted: string[]; held: HeldGrant[] }> {
   const added: string[] = [];
   const adopted: string[] = [];
   const held: HeldGrant[] = [];
-  for (const chunk of chunks([...new Set(ids)])) {
-    const existing = new Map((await manager.query(
-      `SELECT user_id, source FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(chunk)})`, [roleId, ...chunk],
-    ) as { user_id: string; source: string }[]).map((m) => [String(m.user_id), String(m.source)]));
-    const candidates = chunk.filter((id) => !existing.has(id));
+  for (const chunk of chunks([...joining.keys()])) {
+    const candidates = chunk.filter((id) => joining.get(id) === null);
     const allowed = candidates.length === 0 ? { grant: [], held: [] } : await mayGrant(candidates);
     held.push(...allowed.held);
     const fresh = allowed.grant;
@@ -489,7 +498,7 @@ async function addMembers(
       await insertRows(manager, 'role_members', MEMBER_COLUMNS, fresh.map((userId) => [roleId, userId, source, createdAt]), CHUNK);
       added.push(...fresh);
     }
-    const taken = source === 'ad' ? chunk.filter((id) => existing.has(id) && existing.get(id) !== 'ad') : [];
+    const taken = source === 'ad' ? chunk.filter((id) => (joining.get(id) ?? 'ad') !== 'ad') : [];
     if (taken.length > 0) {
       await manager.update(RoleMemberEntity, { roleId, userId: In(taken) }, { source: 'ad' });
       adopted.push(...taken);
