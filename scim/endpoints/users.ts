@@ -1,5 +1,5 @@
 import { USER_SORTS } from '../../src/identity/user-fields';
-import type { RoleReference } from '../../src/identity/stores';
+import type { RoleReference, UserWithRoles } from '../../src/identity/stores';
 import type { UserRecord } from '../../src/identity/user-profile';
 import { applyPatch, parsePatchRequest } from '../patch';
 import { etagOf } from '../resources/meta';
@@ -48,9 +48,9 @@ export async function replaceUser(services: ScimServices, request: ScimRequest):
   const projector = requestProjector(schema, request);
   const input = scimToUserInput(schema.normalize(await request.readBody(), { mode: 'replace' }));
   const version = expectedVersion(request);
-  const record = await services.users.replace(changeContext(request), id(request), input,
+  const written = await services.users.replace(changeContext(request), id(request), input,
     version === undefined ? {} : { expectedVersion: version });
-  return respondWith(services, request, record, projector);
+  return respondWith(request, written, projector);
 }
 
 export async function patchUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -60,10 +60,10 @@ export async function patchUser(services: ScimServices, request: ScimRequest): P
   const version = expectedVersion(request);
   // The patch is applied to the row as locked inside the write, so concurrent patches of one
   // user serialise instead of overwriting each other.
-  const record = await services.users.replace(changeContext(request), id(request),
+  const written = await services.users.replace(changeContext(request), id(request),
     (current) => scimToUserInput(applyPatch(userToScim(current, [], request.baseUrl), operations, schema)),
     version === undefined ? {} : { expectedVersion: version });
-  return respondWith(services, request, record, projector);
+  return respondWith(request, written, projector);
 }
 
 export async function deleteUser(services: ScimServices, request: ScimRequest): Promise<ScimResponse> {
@@ -73,11 +73,8 @@ export async function deleteUser(services: ScimServices, request: ScimRequest): 
   return { status: 204 };
 }
 
-async function respondWith(
-  services: ScimServices, request: ScimRequest, record: UserRecord, projector: Projector,
-): Promise<ScimResponse> {
-  const [resource] = await present(services, [record], request.baseUrl, projector);
-  return withEtag(200, resource as ScimObject, record.version);
+function respondWith(request: ScimRequest, { record, roles }: UserWithRoles, projector: Projector): ScimResponse {
+  return withEtag(200, projector.project(userToScim(record, roles, request.baseUrl)), record.version);
 }
 
 async function present(

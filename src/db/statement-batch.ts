@@ -84,6 +84,14 @@ class StatementBatch {
     return structured ? { raw: last, records: Array.isArray(last) ? last : [], affected: affectedRows(last) } : last;
   });
 
+  /** Sends what waits and these reads as one query; the rows of each read, in order. */
+  async readTogether(reads: readonly Waiting[]): Promise<unknown[][]> {
+    const chars = reads.reduce((sum, read) => sum + sizeOf(read.sql, read.parameters), 0);
+    if (this.waiting.length > 0 && this.waitingChars + chars > MAX_WAITING_CHARS) await this.sendWaiting([]);
+    const results = await this.sendWaiting(reads);
+    return results.slice(results.length - reads.length).map((rows) => (Array.isArray(rows) ? rows as unknown[] : []));
+  }
+
   /** Sends what waits, and a tail of statements if any, as one query; the result of each statement, in order. */
   private async sendWaiting(tail: readonly Waiting[]): Promise<unknown[]> {
     const statements = [...this.waiting, ...tail];
@@ -128,4 +136,23 @@ export async function deferStatement(manager: EntityManager, sql: string, parame
   const batch = manager.queryRunner ? batches.get(manager.queryRunner) : undefined;
   if (batch) await batch.defer(sql, parameters);
   else await manager.query(sql, parameters as unknown[] | undefined);
+}
+
+/** A statement and its placeholder values. */
+export interface Statement {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/**
+ * Runs reads that need nothing from one another: in a batching transaction as one query together
+ * with whatever waits (one round trip for all), elsewhere one after another. The rows of each, in
+ * order. A read may lock (FOR UPDATE): the server runs the statements of a query in order.
+ */
+export async function readTogether(manager: EntityManager, reads: readonly Statement[]): Promise<unknown[][]> {
+  const batch = manager.queryRunner ? batches.get(manager.queryRunner) : undefined;
+  if (batch && reads.length > 0) return batch.readTogether(reads);
+  const results: unknown[][] = [];
+  for (const read of reads) results.push(await manager.query(read.sql, [...read.parameters]) as unknown[]);
+  return results;
 }

@@ -15,7 +15,7 @@ import {
 } from './grant-rules';
 import { SqlConditionBuilder } from './condition-sql';
 import type { ListQuery, ListResult } from './query';
-import { inListingOrder, type HeldRole } from './held-role-order';
+import { heldRolesByUser, heldRolesRead } from './held-roles';
 import { listPage } from './list-page';
 import { ROLE_FIELDS, ROLE_SORTS } from './role-fields';
 import {
@@ -92,18 +92,12 @@ export class RoleDirectory {
 
   /** The roles each user holds, for the read-only `groups` attribute of Users. */
   async rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleReference[]>> {
-    const held = new Map<string, HeldRole[]>(userIds.map((id) => [id, []]));
+    const rows: unknown[] = [];
     for (const ids of chunks(userIds)) {
-      // Plain SQL: this runs for every User a response carries. Sorted here (held-role-order.ts),
-      // not by an ORDER BY that costs MariaDB a temporary table and a sort per response.
-      const rows = await this.dataSource.query(
-        `SELECT m.user_id AS user_id, r.id AS role_id, r.display_name AS display_name, r.display_name_key AS role_key
-         FROM role_members m JOIN roles r ON r.id = m.role_id WHERE m.user_id IN (${ids.map(() => '?').join(', ')})`,
-        [...ids],
-      ) as { user_id: string; role_id: string; display_name: string; role_key: string }[];
-      for (const row of rows) held.get(row.user_id)?.push({ id: row.role_id, displayName: row.display_name, key: row.role_key });
+      const read = heldRolesRead(ids);
+      rows.push(...await this.dataSource.query(read.sql, [...read.parameters]) as unknown[]);
     }
-    return new Map([...held].map(([userId, roles]) => [userId, inListingOrder(roles)]));
+    return heldRolesByUser(userIds, rows);
   }
 
   /**

@@ -13,7 +13,7 @@ import type { RoleDirectory, RoleUpdate } from './roles';
 import type { UserRecord } from './user-profile';
 import type { UserDirectory, UserInput, UserWithRoles, WriteOptions } from './users';
 
-export type { RoleReference };
+export type { RoleReference, UserWithRoles };
 
 export interface UserStore {
   get(id: string): Promise<UserRecord>;
@@ -21,13 +21,16 @@ export interface UserStore {
   getWithRoles(id: string): Promise<UserWithRoles>;
   list(query: ListQuery): Promise<ListResult<UserRecord>>;
   create(context: ChangeContext, input: UserInput): Promise<UserRecord>;
-  /** A function input (a PATCH) runs on the locked current record inside the write. */
+  /**
+   * A function input (a PATCH) runs on the locked current record inside the write. Gives the user
+   * as written and the roles it holds, read with the lock.
+   */
   replace(
     context: ChangeContext,
     id: string,
     input: UserInput | ((current: UserRecord) => UserInput),
     options?: WriteOptions,
-  ): Promise<UserRecord>;
+  ): Promise<UserWithRoles>;
   delete(context: ChangeContext, id: string, options?: WriteOptions): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { UserEntity, UserValueEntity } from '../db/entities';
 import { bit, insertRows, columnText, columnTextOrNull, type RowValue } from '../db/insert-rows';
-import { deferStatement } from '../db/statement-batch';
+import { deferStatement, type Statement } from '../db/statement-batch';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
 import { diffAttributes, type AuditRecord } from '../governance/audit';
 import { nowIso, sourceOf, type ChangeContext } from './change-context';
@@ -121,8 +121,18 @@ const SELECT_USERS = `SELECT ${USER_COLUMNS.join(', ')} FROM users WHERE id IN `
 export async function lockUsers(manager: EntityManager, ids: readonly string[]): Promise<Map<string, UserEntity>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await manager.query(`${SELECT_USERS}(${unique.map(() => '?').join(', ')})${forUpdateClause(manager)}`, unique) as StoredUserRow[];
-  return new Map(rows.map((row) => [text(row.id), userEntityOf(row)]));
+  const read = lockUsersRead(manager, unique);
+  return lockedUsers(await manager.query(read.sql, [...read.parameters]) as unknown[]);
+}
+
+/** lockUsers' statement, for a caller that sends it together with other reads (readTogether). */
+export function lockUsersRead(manager: EntityManager, ids: readonly string[]): Statement {
+  return { sql: `${SELECT_USERS}(${ids.map(() => '?').join(', ')})${forUpdateClause(manager)}`, parameters: [...ids] };
+}
+
+/** The rows of lockUsersRead as entities, by id. */
+export function lockedUsers(rows: readonly unknown[]): Map<string, UserEntity> {
+  return new Map((rows as StoredUserRow[]).map((row) => [text(row.id), userEntityOf(row)]));
 }
 
 /** What a manager link needs of a user row: no entity, no other column. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UserEntity } from '../db/entities';
+import { readTogether } from '../db/statement-batch';
 import { transaction } from '../db/transaction';
 import { conflictError, notFoundError, preconditionFailedError } from '../errors';
 import { recordAudits } from '../governance/audit';
@@ -14,11 +15,12 @@ import type { ListQuery, ListResult } from './query';
 import type { RoleReference } from './role-model';
 import { isUniqueViolation } from './unique-violation';
 import { inListingOrder, type HeldRole } from './held-role-order';
+import { heldRolesByUser, heldRolesRead } from './held-roles';
 import { listPage } from './list-page';
 import { USER_FIELDS, USER_SORTS } from './user-fields';
 import type { UserProfile, UserRecord } from './user-profile';
 import { checkProfile, toRecord } from './user-rows';
-import { deleteUser, insertUsers, lockUsers, updateUser } from './user-writes';
+import { deleteUser, insertUsers, lockedUsers, lockUsers, lockUsersRead, updateUser } from './user-writes';
 
 export interface UserInput {
   readonly profile: UserProfile;
@@ -198,22 +200,26 @@ export class UserDirectory {
   }
 
   /**
-   * Replaces a user's attributes. `input` may be a function of the current record (a PATCH): it
-   * runs inside the transaction on the locked row, so concurrent patches apply one after another
-   * instead of overwriting each other.
+   * Replaces a user's attributes; returns the user as written and the roles it holds. `input` may
+   * be a function of the current record (a PATCH): it runs inside the transaction on the locked
+   * row, so concurrent patches apply one after another instead of overwriting each other. The
+   * roles are read with the lock, in the same round trip (a user write does not change them).
    */
   async replace(
     context: ChangeContext,
     id: string,
     input: UserInput | ((current: UserRecord) => UserInput),
     options: WriteOptions = {},
-  ): Promise<UserRecord> {
+  ): Promise<UserWithRoles> {
     assertPermitted(context, 'users:write');
     let saved: UserEntity | undefined;
+    let roles: RoleReference[] = [];
     let userName = '';
     await this.write(async (manager) => {
-      const current = (await lockUsers(manager, [id])).get(id);
+      const [lockedRows = [], roleRows = []] = await readTogether(manager, [lockUsersRead(manager, [id]), heldRolesRead([id])]);
+      const current = lockedUsers(lockedRows).get(id);
       if (!current) throw notFoundError(`User ${id} not found`);
+      roles = heldRolesByUser([id], roleRows).get(id) ?? [];
       assertVersion(current.version, options.expectedVersion);
       const wanted = typeof input === 'function' ? input(toRecord(current)) : input;
       const profile = checkProfile(wanted.profile);
@@ -226,7 +232,7 @@ export class UserDirectory {
       if (audit) await recordAudits(manager, context, [audit]);
       saved = row;
     }, () => userName);
-    return toRecord(saved as UserEntity);
+    return { record: toRecord(saved as UserEntity), roles };
   }
 
   async delete(context: ChangeContext, id: string, options: WriteOptions = {}): Promise<void> {

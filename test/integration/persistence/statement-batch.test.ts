@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
 import { openDataSource } from '../../../src/db/data-source';
-import { deferStatement } from '../../../src/db/statement-batch';
+import { deferStatement, readTogether } from '../../../src/db/statement-batch';
 import { transaction } from '../../../src/db/transaction';
 import { isUniqueViolation } from '../../../src/identity/unique-violation';
 import { testDatabases } from '../../support/databases';
+import { eventually } from '../../support/eventually';
 
 /** Counts the queries a DataSource sends (a batch of statements is one query). */
 class QueryCounter implements EntitySubscriberInterface {
@@ -101,6 +102,62 @@ for (const database of testDatabases()) {
       expect((failure as Error).message).to.equal('refused by a rule');
       expect(await notes()).to.deep.equal(new Map());
       if (batched) expect(counter.sent).to.deep.equal(['SELECT id, note FROM batch_probe ORDER BY id']);
+    });
+
+    it('send reads together with what waits as one query, and give each read its own rows in order', async () => {
+      await dataSource.query("INSERT INTO batch_probe (id, note) VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+      counter.sent = [];
+      const [low, none, high] = await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'UPDATE batch_probe SET note = ? WHERE id = ?', ['first', 1]);
+        return readTogether(manager, [
+          { sql: 'SELECT id, note FROM batch_probe WHERE id < ? ORDER BY id', parameters: [3] },
+          { sql: 'SELECT id FROM batch_probe WHERE note = ?', parameters: ['nobody'] },
+          { sql: 'SELECT id, note FROM batch_probe WHERE id >= ? ORDER BY id', parameters: [3] },
+        ]);
+      });
+      const pairs = (rows: unknown[] | undefined): [number, string][] =>
+        (rows as { id: number; note: string }[]).map((row) => [Number(row.id), row.note]);
+      expect(pairs(low)).to.deep.equal([[1, 'first'], [2, 'two']]);
+      expect(none).to.deep.equal([]);
+      expect(pairs(high)).to.deep.equal([[3, 'three']]);
+      if (batched) expect(counter.sent).to.have.length(2); // START, the UPDATE and the reads; COMMIT
+    });
+
+    it('hold the lock a read together takes (FOR UPDATE) until the transaction ends', async function () {
+      if (!batched) this.skip(); // SQLite has one writer and no row locks to take
+      await dataSource.query("INSERT INTO batch_probe (id, note) VALUES (1, 'one')");
+      const order: string[] = [];
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => { locked = resolve; });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      const first = transaction(dataSource, async (manager) => {
+        await readTogether(manager, [
+          { sql: 'SELECT id FROM batch_probe WHERE id = ? FOR UPDATE', parameters: [1] },
+          { sql: 'SELECT COUNT(*) AS n FROM batch_probe', parameters: [] },
+        ]);
+        locked();
+        await released;
+        order.push('first writes');
+        await deferStatement(manager, 'UPDATE batch_probe SET note = ? WHERE id = ?', ['first', 1]);
+      });
+      await lockTaken;
+      const second = transaction(dataSource, async (manager) => {
+        await manager.query('SELECT id FROM batch_probe WHERE id = ? FOR UPDATE', [1]);
+        order.push('second locks');
+        await deferStatement(manager, 'UPDATE batch_probe SET note = CONCAT(note, ?) WHERE id = ?', [' then second', 1]);
+      });
+      // The first lets go only once the second waits for the lock the first holds.
+      await eventually('the second transaction to wait for the row lock', 10_000, async () => {
+        const waiting = await dataSource.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%batch_probe WHERE id = 1 FOR UPDATE%'",
+        ) as { n: number | string }[];
+        return Number(waiting[0]?.n) > 0 ? true : undefined;
+      });
+      release();
+      await Promise.all([first, second]);
+      expect(order).to.deep.equal(['first writes', 'second locks']);
+      expect(await notes()).to.deep.equal(new Map([[1, 'first then second']]));
     });
 
     it('store hostile values exactly as given', async () => {

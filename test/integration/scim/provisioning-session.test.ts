@@ -200,6 +200,21 @@ for (const database of testDatabases()) {
       expect((read.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([secondUserId]);
     });
 
+    it('answers a PATCH and a PUT of a user with the groups it holds, listed as a GET lists them', async () => {
+      const before = await scim.get(`/Users/${secondUserId}`);
+      expect((before.body.groups as unknown[]).length).to.equal(2);
+      const patch = await scim.patch(`/Users/${secondUserId}`, {
+        schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'title', value: 'Guide' }],
+      });
+      expect(patch.status, patch.text).to.equal(200);
+      expect(patch.body.title).to.equal('Guide');
+      expect(patch.body.groups).to.deep.equal(before.body.groups);
+      const put = await scim.put(`/Users/${secondUserId}`, { schemas: [USER_SCHEMA], userName: before.body.userName, title: 'Lead' });
+      expect(put.status, put.text).to.equal(200);
+      expect(put.body.groups).to.deep.equal(before.body.groups);
+      expect((await scim.get(`/Users/${secondUserId}`)).body).to.deep.include({ title: 'Lead', groups: before.body.groups });
+    });
+
     it('deletes the user and the group, and they are gone', async () => {
       expect((await scim.delete(`/Users/${userId}`)).status).to.equal(204);
       expect((await scim.get(`/Users/${userId}`)).status).to.equal(404);
@@ -214,7 +229,7 @@ for (const database of testDatabases()) {
         { action: string; actor_name: string; door: string }[];
       expect(rows.map((row) => row.action)).to.deep.equal([
         'user.create', 'user.create', 'user.update', 'user.update', 'role.create', 'role.update', 'role.update',
-        'role.update', 'role.update', 'user.delete', 'role.delete',
+        'role.update', 'role.update', 'user.update', 'user.update', 'user.delete', 'role.delete',
       ]);
       expect(new Set(rows.map((row) => row.actor_name))).to.deep.equal(new Set(['okta']));
     });
