@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { transaction } from '../db/transaction';
-import { deferStatement } from '../db/statement-batch';
+import { deferStatement, readTogether, type Statement } from '../db/statement-batch';
 import type { Logger } from '../logger';
 import { auditEventHash } from './audit-chain';
 
@@ -57,13 +57,18 @@ export async function sealAuditEvents(dataSource: DataSource): Promise<number> {
 }
 
 async function sealPage(manager: EntityManager): Promise<number> {
-  const head = await lockChainHead(manager);
-  // Read after the head's lock is held: a sealer before this one has committed, and what it sealed is not read again.
-  const rows = await manager.query(
-    'SELECT id, occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, target_name, changes, request_id '
-      + 'FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT ?',
-    [SEAL_PAGE],
-  ) as PendingEvent[];
+  // One round trip: the server runs the read after the head's lock is held, so a sealer before
+  // this one has committed, and what it sealed is not read again.
+  const [headRows = [], pending = []] = await readTogether(manager, [
+    chainHeadLock(manager),
+    {
+      sql: 'SELECT id, occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, target_name, changes, '
+        + 'request_id FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT ?',
+      parameters: [SEAL_PAGE],
+    },
+  ]);
+  const head = chainHeadOf(headRows);
+  const rows = pending as PendingEvent[];
   if (rows.length === 0) return 0;
   let { seq, hash } = head;
   const links = rows.map((row) => {
@@ -103,11 +108,13 @@ function queryRunnerOf(manager: EntityManager): QueryRunner {
   return manager.queryRunner;
 }
 
-async function lockChainHead(manager: EntityManager): Promise<{ seq: number; hash: string | null }> {
+function chainHeadLock(manager: EntityManager): Statement {
   const forUpdate = manager.connection.driver.options.type === 'better-sqlite3' ? '' : ' FOR UPDATE';
-  const rows = await manager.query(`SELECT last_seq, last_hash FROM audit_chain WHERE id = ?${forUpdate}`, [CHAIN_HEAD_ID]) as
-    { last_seq: number | string; last_hash: string | null }[];
-  const row = rows[0];
+  return { sql: `SELECT last_seq, last_hash FROM audit_chain WHERE id = ?${forUpdate}`, parameters: [CHAIN_HEAD_ID] };
+}
+
+function chainHeadOf(rows: readonly unknown[]): { seq: number; hash: string | null } {
+  const row = rows[0] as { last_seq: number | string; last_hash: string | null } | undefined;
   // Written by the migration that made the chain; without it, sealing would start a second chain.
   if (!row) throw new Error('The audit chain has no head row (audit_chain id 1): audit events cannot be sealed');
   return { seq: Number(row.last_seq), hash: row.last_hash };
