@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { RoleEntity } from '../db/entities';
 import { columnText, columnTextOrNull } from '../db/insert-rows';
-import { deferStatement } from '../db/statement-batch';
+import { deferStatement, type Statement } from '../db/statement-batch';
 import { forUpdateClause } from './user-writes';
 
 /*
@@ -33,10 +33,18 @@ function roleEntityOf(row: StoredRoleRow): RoleEntity {
 
 /** The role's row, locked for the rest of the transaction (as lockUsers locks users); null when there is none. */
 export async function lockRole(manager: EntityManager, id: string): Promise<RoleEntity | null> {
-  const rows = await manager.query(
-    `SELECT ${ROLE_COLUMNS.join(', ')} FROM roles WHERE id = ?${forUpdateClause(manager)}`, [id],
-  ) as StoredRoleRow[];
-  const row = rows[0];
+  const read = lockRoleRead(manager, id);
+  return lockedRole(await manager.query(read.sql, [...read.parameters]) as unknown[]);
+}
+
+/** lockRole's statement, for a caller that sends it together with other reads (readTogether). */
+export function lockRoleRead(manager: EntityManager, id: string): Statement {
+  return { sql: `SELECT ${ROLE_COLUMNS.join(', ')} FROM roles WHERE id = ?${forUpdateClause(manager)}`, parameters: [id] };
+}
+
+/** The row lockRoleRead found, as an entity; null when there is none. */
+export function lockedRole(rows: readonly unknown[]): RoleEntity | null {
+  const row = rows[0] as StoredRoleRow | undefined;
   return row ? roleEntityOf(row) : null;
 }
 

@@ -3,6 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { allows, isPermissionGrant } from '../auth/permissions';
 import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
 import { insertRows } from '../db/insert-rows';
+import { readTogether, type Statement } from '../db/statement-batch';
 import { transaction } from '../db/transaction';
 import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
@@ -26,7 +27,7 @@ import { isUniqueViolation } from './unique-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
 import { laterThan } from './user-writes';
-import { lockRole, writeRole } from './role-rows';
+import { lockedRole, lockRole, lockRoleRead, writeRole } from './role-rows';
 import { assertVersion, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
@@ -252,7 +253,14 @@ export class RoleDirectory {
   ): Promise<{ row: RoleEntity; members: MembershipWritten }> {
     if (update.attributes !== undefined) assertMayWriteRoles(context);
     if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
-    const current = await lockRole(manager, id);
+    const changes = update.memberChanges ?? [];
+    // The users a first add joins, read with the role's lock in the same round trip (the server
+    // reads them once the lock is held, and nothing has changed the role's membership before it).
+    const joiningFirst = firstJoiners(changes);
+    const [roleRows = [], joinerRows] = await readTogether(manager, [
+      lockRoleRead(manager, id), ...(joiningFirst === undefined ? [] : [joiningRead(id, joiningFirst)]),
+    ]);
+    const current = lockedRole(roleRows);
     if (!current) throw notFoundError(`Group ${id} not found`);
     assertVersion(current.version, options.expectedVersion);
     const before = attributeView(current);
@@ -273,7 +281,7 @@ export class RoleDirectory {
       if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
       Object.assign(current, next);
     }
-    const members = await applyMemberChanges(manager, context, current, update.memberChanges ?? []);
+    const members = await applyMemberChanges(manager, context, current, changes, joinerRows && membershipsOf(joinerRows));
     const attributeChanges = diffAttributes(before, attributeView(current));
     if (options.link !== undefined) current.sourceAnchor = options.link;
     if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members };
@@ -367,6 +375,8 @@ async function applyMemberChanges(
   context: ChangeContext,
   role: RoleEntity,
   changes: readonly MemberChange[],
+  /** The memberships of the users the first change joins, when read already (firstJoiners). */
+  joiningFirst?: ReadonlyMap<string, string | null>,
 ): Promise<MembershipWritten> {
   const written = noMembersWritten();
   const source = sourceOf(context);
@@ -374,9 +384,10 @@ async function applyMemberChanges(
     assertManagesRole(context, role, 'withdraw');
     await assertManagesUsers(manager, context, present);
   };
-  for (const change of changes) {
+  for (const [index, change] of changes.entries()) {
     // Read before any removal: a replace removes only users outside its list, so these rows stay as read.
-    const joining = change.kind === 'add' || change.kind === 'replace' ? await usersJoining(manager, role, change.ids) : undefined;
+    const joining = change.kind !== 'add' && change.kind !== 'replace' ? undefined
+      : mayJoin(role, change.ids, index === 0 && joiningFirst ? joiningFirst : await usersJoining(manager, role.id, change.ids));
     if (change.kind === 'remove') {
       if (source !== 'ad') await assertNotSyncManaged(manager, role, change.ids);
       written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined, withdraw));
@@ -430,23 +441,48 @@ async function grantable(
 /** How long a grant the sync held back waits for approval; the next run asks again once it expires. */
 const HELD_GRANT_EXPIRY_DAYS = 7;
 
+/** The users the first of these changes joins, when it adds and they are few enough for one read. */
+function firstJoiners(changes: readonly MemberChange[]): string[] | undefined {
+  const first = changes[0];
+  if (first === undefined || (first.kind !== 'add' && first.kind !== 'replace')) return undefined;
+  const unique = [...new Set(first.ids)];
+  return unique.length > 0 && unique.length <= CHUNK ? unique : undefined;
+}
+
 /**
- * The users about to join the role, each with the source of the membership they already hold (null:
- * none), read in one statement per chunk. Refuses ids that name no user, and any person when the
- * role is for service accounts only.
+ * The read of users about to join a role, each with the source of the membership it holds already
+ * (null: none). At most CHUNK ids.
  */
-async function usersJoining(
-  manager: EntityManager, role: RoleEntity, ids: readonly string[],
-): Promise<ReadonlyMap<string, string | null>> {
-  const unique = [...new Set(ids)];
+function joiningRead(roleId: string, ids: readonly string[]): Statement {
+  return {
+    sql: 'SELECT u.id, m.source FROM users u LEFT JOIN role_members m ON m.role_id = ? AND m.user_id = u.id '
+      + `WHERE u.id IN (${placeholders(ids)})`,
+    parameters: [roleId, ...ids],
+  };
+}
+
+/** The rows of joiningRead: user id → the source of the membership held (null: none). */
+function membershipsOf(rows: readonly unknown[]): Map<string, string | null> {
+  return new Map((rows as { id: string; source: string | null }[])
+    .map((row) => [String(row.id), row.source === null ? null : String(row.source)]));
+}
+
+/** joiningRead over any number of users, a chunk per statement. */
+async function usersJoining(manager: EntityManager, roleId: string, ids: readonly string[]): Promise<Map<string, string | null>> {
   const held = new Map<string, string | null>();
-  for (const chunk of chunks(unique)) {
-    const rows = await manager.query(
-      'SELECT u.id, m.source FROM users u LEFT JOIN role_members m ON m.role_id = ? AND m.user_id = u.id '
-      + `WHERE u.id IN (${placeholders(chunk)})`, [role.id, ...chunk],
-    ) as { id: string; source: string | null }[];
-    for (const row of rows) held.set(String(row.id), row.source === null ? null : String(row.source));
+  for (const chunk of chunks([...new Set(ids)])) {
+    const read = joiningRead(roleId, chunk);
+    for (const [id, source] of membershipsOf(await manager.query(read.sql, [...read.parameters]) as unknown[])) held.set(id, source);
   }
+  return held;
+}
+
+/**
+ * The users joining (`ids`, with `held` as joiningRead found them), once the rules allow them:
+ * every id names a user, and the role is not for service accounts only.
+ */
+function mayJoin(role: RoleEntity, ids: readonly string[], held: ReadonlyMap<string, string | null>): ReadonlyMap<string, string | null> {
+  const unique = [...new Set(ids)];
   const missing = unique.filter((id) => !held.has(id));
   if (missing.length > 0) {
     throw invalidError(`Cannot add to "${role.displayName}": no user with id ${missing.slice(0, 5).join(', ')}`
