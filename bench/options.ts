@@ -32,7 +32,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quick           smoke run: 10000 users, 3 s runs
   --principal-cache-ms N   scimd's PRINCIPAL_CACHE_MS (default: the server's, 1000; 0 = off, to measure without it)
 environment: BENCH_DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the database is DROPPED and recreated,
-so its name must contain "bench".`;
+so its name must contain "bench". BENCH_LOG_LEVEL (default silent; warn shows the server's 5xx and their causes).`;
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const values = new Map<string, string>();

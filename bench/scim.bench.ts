@@ -4,6 +4,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { ServiceAccounts } from '../src/auth/service-accounts';
 import type { Config } from '../src/config';
+import type { LogLevel } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
       governance: { approvalMode: 'high-risk', approvalExpiryDays: 7 },
       ...(options.principalCacheMs === undefined ? {} : { principalCacheMs: options.principalCacheMs }),
     };
-    server = await startServer(config, createLogger('silent'));
+    server = await startServer(config, createLogger((process.env.BENCH_LOG_LEVEL ?? 'silent') as LogLevel));
     const { token } = await new ServiceAccounts(server.dataSource).create(
       localOperatorContext('bench'),
       { name: 'bench', roleNames: ['SCIM Provisioning'] },
