@@ -3,7 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { allows, isPermissionGrant } from '../auth/permissions';
 import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
 import { insertRows } from '../db/insert-rows';
-import { readTogether, type Statement } from '../db/statement-batch';
+import { deferStatement, readTogether, type Statement } from '../db/statement-batch';
 import { transaction } from '../db/transaction';
 import {
   conflictError, forbiddenError, invalidError, mutabilityError, notFoundError,
@@ -123,8 +123,9 @@ export class RoleDirectory {
       if (current.kind === 'system') throw forbiddenError(`"${current.displayName}" is a system role and cannot be deleted`);
       assertVersion(current.version, options.expectedVersion);
       assertAttributesWritable(context, current, ['the role itself']);
-      await manager.delete(RoleMemberEntity, { roleId: id });
-      await manager.delete(RoleEntity, { id });
+      await deferStatement(manager, 'DELETE FROM role_members WHERE role_id = ?', [id]);
+      // A service account holding the role refuses this by foreign key, at the latest at COMMIT (→ 409 in write()).
+      await deferStatement(manager, 'DELETE FROM roles WHERE id = ?', [id]);
       await recordAudit(manager, context, {
         action: 'role.delete', targetType: 'Group', targetId: id, targetName: current.displayName,
       });
@@ -530,7 +531,8 @@ async function addMembers(
     }
     const taken = source === 'ad' ? chunk.filter((id) => (joining.get(id) ?? 'ad') !== 'ad') : [];
     if (taken.length > 0) {
-      await manager.update(RoleMemberEntity, { roleId, userId: In(taken) }, { source: 'ad' });
+      await deferStatement(manager, `UPDATE role_members SET source = 'ad' WHERE role_id = ? AND user_id IN (${placeholders(taken)})`,
+        [roleId, ...taken]);
       adopted.push(...taken);
     }
   }
@@ -551,7 +553,7 @@ async function removeMembers(
     const present = (await manager.find(RoleMemberEntity, { where, select: { userId: true } })).map((m) => m.userId);
     if (present.length === 0) continue;
     await mayWithdraw(present);
-    await manager.delete(RoleMemberEntity, { roleId, userId: In(present) });
+    await deferStatement(manager, `DELETE FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(present)})`, [roleId, ...present]);
     removed.push(...present);
   }
   return removed;
@@ -725,9 +727,14 @@ export function toRoleRecord(row: RoleEntity): RoleRecord {
   };
 }
 
+/**
+ * A row still referenced: MariaDB's ER_ROW_IS_REFERENCED_2; SQLite's SQLITE_CONSTRAINT_FOREIGNKEY, or
+ * SQLITE_CONSTRAINT_TRIGGER with its foreign-key message, which is how it reports an ON DELETE RESTRICT.
+ */
 function isForeignKeyViolation(error: unknown): boolean {
-  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
-  return [code, driverError?.code].some((c) => c === 'ER_ROW_IS_REFERENCED_2' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY');
+  const { code, message, driverError } = (error ?? {}) as { code?: unknown; message?: unknown; driverError?: { code?: unknown } };
+  return [code, driverError?.code].some((c) => c === 'ER_ROW_IS_REFERENCED_2' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+    || (c === 'SQLITE_CONSTRAINT_TRIGGER' && String(message).includes('FOREIGN KEY constraint failed')));
 }
 
 /** `?, ?, …`, one for each value. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { UserEntity, UserValueEntity } from '../db/entities';
+import { UserEntity } from '../db/entities';
 import { bit, insertRows, columnText, columnTextOrNull, type RowValue } from '../db/insert-rows';
 import { deferStatement, type Statement } from '../db/statement-batch';
 import { invalidError, mutabilityError, type DomainError } from '../errors';
@@ -197,7 +197,7 @@ export async function updateUser(
   // leave them as they were, and rewriting them was two of a PATCH's statements.
   const values = indexedValueRows(current.id, profile);
   if (JSON.stringify(values) !== JSON.stringify(indexedValueRows(current.id, before))) {
-    await manager.delete(UserValueEntity, { userId: current.id });
+    await deferStatement(manager, 'DELETE FROM user_values WHERE user_id = ?', [current.id]);
     await insertIndexedValues(manager, values);
   }
   return {
@@ -213,7 +213,7 @@ export async function updateUser(
 export async function deleteUser(manager: EntityManager, context: ChangeContext, current: UserEntity): Promise<AuditRecord> {
   assertWritable(context, current, ['the user itself'], false);
   await assertManagesUsers(manager, context, [current.id]);
-  await manager.delete(UserEntity, { id: current.id });
+  await deferStatement(manager, 'DELETE FROM users WHERE id = ?', [current.id]);
   return { action: 'user.delete', targetType: 'User', targetId: current.id, targetName: current.userName };
 }
 
