@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { allows, isPermissionGrant } from '../auth/permissions';
 import { RoleEntity, RoleMemberEntity, UserEntity } from '../db/entities';
 import { insertRows } from '../db/insert-rows';
@@ -255,12 +255,10 @@ export class RoleDirectory {
     if (update.attributes !== undefined) assertMayWriteRoles(context);
     if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
     const changes = update.memberChanges ?? [];
-    // The users a first add joins, read with the role's lock in the same round trip (the server
-    // reads them once the lock is held, and nothing has changed the role's membership before it).
-    const joiningFirst = firstJoiners(changes);
-    const [roleRows = [], joinerRows] = await readTogether(manager, [
-      lockRoleRead(manager, id), ...(joiningFirst === undefined ? [] : [joiningRead(id, joiningFirst)]),
-    ]);
+    // What the first membership change reads, read with the role's lock in the same round trip (the
+    // server reads it once the lock is held, and nothing has changed the role's membership before it).
+    const firstRead = firstMembershipRead(id, changes);
+    const [roleRows = [], firstRows] = await readTogether(manager, [lockRoleRead(manager, id), ...(firstRead ? [firstRead] : [])]);
     const current = lockedRole(roleRows);
     if (!current) throw notFoundError(`Group ${id} not found`);
     assertVersion(current.version, options.expectedVersion);
@@ -282,7 +280,7 @@ export class RoleDirectory {
       if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
       Object.assign(current, next);
     }
-    const members = await applyMemberChanges(manager, context, current, changes, joinerRows && membershipsOf(joinerRows));
+    const members = await applyMemberChanges(manager, context, current, changes, firstRows && membershipsOf(firstRows));
     const attributeChanges = diffAttributes(before, attributeView(current));
     if (options.link !== undefined) current.sourceAnchor = options.link;
     if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members };
@@ -376,8 +374,8 @@ async function applyMemberChanges(
   context: ChangeContext,
   role: RoleEntity,
   changes: readonly MemberChange[],
-  /** The memberships of the users the first change joins, when read already (firstJoiners). */
-  joiningFirst?: ReadonlyMap<string, string | null>,
+  /** What the first change reads (firstMembershipRead), when read already. */
+  readFirst?: ReadonlyMap<string, string | null>,
 ): Promise<MembershipWritten> {
   const written = noMembersWritten();
   const source = sourceOf(context);
@@ -387,15 +385,19 @@ async function applyMemberChanges(
   };
   for (const [index, change] of changes.entries()) {
     // Read before any removal: a replace removes only users outside its list, so these rows stay as read.
+    const read = index === 0 ? readFirst : undefined;
     const joining = change.kind !== 'add' && change.kind !== 'replace' ? undefined
-      : mayJoin(role, change.ids, index === 0 && joiningFirst ? joiningFirst : await usersJoining(manager, role.id, change.ids));
+      : mayJoin(role, change.ids, read ?? await readInChunks(manager, change.ids, (chunk) => joiningRead(role.id, chunk)));
     if (change.kind === 'remove') {
-      if (source !== 'ad') await assertNotSyncManaged(manager, role, change.ids);
-      written.removed.push(...await removeMembers(manager, role.id, change.ids, source === 'ad' ? 'ad' : undefined, withdraw));
+      const held = read ?? await readInChunks(manager, change.ids, (chunk) => membersRead(role.id, chunk));
+      if (source !== 'ad') assertNotSyncManaged(role, held);
+      // The sync removes only what Active Directory grants; another door, anything (none of it AD's, as checked).
+      const present = [...held].filter(([, from]) => source !== 'ad' || from === 'ad').map(([userId]) => userId);
+      written.removed.push(...await removeMembers(manager, role.id, present, withdraw));
     } else if (change.kind === 'removeAll' || change.kind === 'replace') {
       const owned = await manager.find(RoleMemberEntity, { where: { roleId: role.id, source }, select: { userId: true } });
       const keep = new Set(change.kind === 'replace' ? change.ids : []);
-      written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), source, withdraw));
+      written.removed.push(...await removeMembers(manager, role.id, owned.map((m) => m.userId).filter((id) => !keep.has(id)), withdraw));
     }
     if (joining !== undefined) {
       const { added, adopted, held } = await addMembers(manager, role.id, joining, source, (fresh) => grantable(manager, context, role, fresh));
@@ -442,13 +444,27 @@ async function grantable(
 /** How long a grant the sync held back waits for approval; the next run asks again once it expires. */
 const HELD_GRANT_EXPIRY_DAYS = 7;
 
-/** The users the first of these changes joins, when it adds and they are few enough for one read. */
-function firstJoiners(changes: readonly MemberChange[]): string[] | undefined {
+/**
+ * The read the first of these changes needs, when its users fit one statement: for an add, the
+ * joining users with their memberships (joiningRead); for a remove, the memberships they hold
+ * (membersRead). Both come back as membershipsOf reads them.
+ */
+function firstMembershipRead(roleId: string, changes: readonly MemberChange[]): Statement | undefined {
   const first = changes[0];
-  if (first === undefined || (first.kind !== 'add' && first.kind !== 'replace')) return undefined;
+  if (first === undefined || first.kind === 'removeAll') return undefined;
   const unique = [...new Set(first.ids)];
-  return unique.length > 0 && unique.length <= CHUNK ? unique : undefined;
+  if (unique.length === 0 || unique.length > CHUNK) return undefined;
+  return first.kind === 'remove' ? membersRead(roleId, unique) : joiningRead(roleId, unique);
 }
+
+/** The read of the memberships these users hold in a role, with their sources. At most CHUNK ids. */
+function membersRead(roleId: string, ids: readonly string[]): Statement {
+  return {
+    sql: `SELECT user_id AS id, source FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(ids)})`,
+    parameters: [roleId, ...ids],
+  };
+}
+
 
 /**
  * The read of users about to join a role, each with the source of the membership it holds already
@@ -462,18 +478,20 @@ function joiningRead(roleId: string, ids: readonly string[]): Statement {
   };
 }
 
-/** The rows of joiningRead: user id → the source of the membership held (null: none). */
+/** The rows of joiningRead or membersRead: user id → the source of the membership held (null: none). */
 function membershipsOf(rows: readonly unknown[]): Map<string, string | null> {
   return new Map((rows as { id: string; source: string | null }[])
     .map((row) => [String(row.id), row.source === null ? null : String(row.source)]));
 }
 
-/** joiningRead over any number of users, a chunk per statement. */
-async function usersJoining(manager: EntityManager, roleId: string, ids: readonly string[]): Promise<Map<string, string | null>> {
+/** A read of at most CHUNK users (joiningRead, membersRead) over any number of them, a chunk per statement. */
+async function readInChunks(
+  manager: EntityManager, ids: readonly string[], read: (chunk: readonly string[]) => Statement,
+): Promise<Map<string, string | null>> {
   const held = new Map<string, string | null>();
   for (const chunk of chunks([...new Set(ids)])) {
-    const read = joiningRead(roleId, chunk);
-    for (const [id, source] of membershipsOf(await manager.query(read.sql, [...read.parameters]) as unknown[])) held.set(id, source);
+    const { sql, parameters } = read(chunk);
+    for (const [id, source] of membershipsOf(await manager.query(sql, [...parameters]) as unknown[])) held.set(id, source);
   }
   return held;
 }
@@ -496,13 +514,12 @@ function mayJoin(role: RoleEntity, ids: readonly string[], held: ReadonlyMap<str
   return held;
 }
 
-async function assertNotSyncManaged(manager: EntityManager, role: RoleEntity, ids: readonly string[]): Promise<void> {
-  for (const chunk of chunks([...new Set(ids)])) {
-    const managed = await manager.findOne(RoleMemberEntity, { where: { roleId: role.id, userId: In(chunk), source: 'ad' } });
-    if (managed) {
-      throw mutabilityError(`The membership of user ${managed.userId} in "${role.displayName}" is managed by Active `
-        + 'Directory sync; change it in Active Directory');
-    }
+/** Refuses a removal that would take away a membership Active Directory grants (`held`: membersRead's). */
+function assertNotSyncManaged(role: RoleEntity, held: ReadonlyMap<string, string | null>): void {
+  const managed = [...held].find(([, source]) => source === 'ad');
+  if (managed) {
+    throw mutabilityError(`The membership of user ${managed[0]} in "${role.displayName}" is managed by Active `
+      + 'Directory sync; change it in Active Directory');
   }
 }
 
@@ -540,23 +557,18 @@ async function addMembers(
 }
 
 /**
- * Removes these members (only those of `source` when given), once `mayWithdraw` allows the ones
- * present; returns the ids actually removed.
+ * Removes these members (present ones, as read under the role's lock in this transaction), once
+ * `mayWithdraw` allows them; returns them.
  */
 async function removeMembers(
-  manager: EntityManager, roleId: string, ids: readonly string[], source: string | undefined,
+  manager: EntityManager, roleId: string, present: readonly string[],
   mayWithdraw: (present: readonly string[]) => Promise<void>,
 ): Promise<string[]> {
-  const removed: string[] = [];
-  for (const chunk of chunks([...new Set(ids)])) {
-    const where = { roleId, userId: In(chunk), ...(source === undefined ? {} : { source }) };
-    const present = (await manager.find(RoleMemberEntity, { where, select: { userId: true } })).map((m) => m.userId);
-    if (present.length === 0) continue;
-    await mayWithdraw(present);
-    await deferStatement(manager, `DELETE FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(present)})`, [roleId, ...present]);
-    removed.push(...present);
+  for (const chunk of chunks(present)) {
+    await mayWithdraw(chunk);
+    await deferStatement(manager, `DELETE FROM role_members WHERE role_id = ? AND user_id IN (${placeholders(chunk)})`, [roleId, ...chunk]);
   }
-  return removed;
+  return [...present];
 }
 
 /** Ids per audit row: a membership change of 100,000 users is audited in parts that fit the `changes` column. */
