@@ -86,7 +86,7 @@ function checkArguments(name: string, holder: string, ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('A lease TTL is a positive number of milliseconds');
 }
 
-/** The primary-key violation of either driver (src/db sits below identity/unique-violation.ts). */
+/** The primary-key violation of either driver (src/db sits below identity/constraint-violation.ts). */
 function isDuplicateKey(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };

@@ -8,7 +8,7 @@ import { forbiddenError, invalidError } from '../errors';
 import { diffAttributes, recordAudits, type AuditRecord } from '../governance/audit';
 import { assertPermitted, type ChangeContext } from './change-context';
 import { assertManagesUsers } from './grant-rules';
-import { isUniqueViolation } from './unique-violation';
+import { isUniqueViolation } from './constraint-violation';
 import type { UserProfile } from './user-profile';
 import { auditView, columnsOf } from './user-rows';
 import { deleteUser, insertUsers, laterThan, lockUserProfiles, lockUsers, updateUser, type NewUser } from './user-writes';

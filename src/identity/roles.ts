@@ -23,7 +23,7 @@ import {
   ASSIGNABILITIES, MANAGES_MODES, RISKS,
   type Assignability, type MemberChange, type RoleDefinition, type RoleInput, type RoleMember, type RoleRecord, type RoleReference,
 } from './role-model';
-import { isUniqueViolation } from './unique-violation';
+import { isForeignKeyViolation, isUniqueViolation } from './constraint-violation';
 import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
 import { laterThan } from './user-writes';
@@ -737,16 +737,6 @@ export function toRoleRecord(row: RoleEntity): RoleRecord {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-/**
- * A row still referenced: MariaDB's ER_ROW_IS_REFERENCED_2; SQLite's SQLITE_CONSTRAINT_FOREIGNKEY, or
- * SQLITE_CONSTRAINT_TRIGGER with its foreign-key message, which is how it reports an ON DELETE RESTRICT.
- */
-function isForeignKeyViolation(error: unknown): boolean {
-  const { code, message, driverError } = (error ?? {}) as { code?: unknown; message?: unknown; driverError?: { code?: unknown } };
-  return [code, driverError?.code].some((c) => c === 'ER_ROW_IS_REFERENCED_2' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY'
-    || (c === 'SQLITE_CONSTRAINT_TRIGGER' && String(message).includes('FOREIGN KEY constraint failed')));
 }
 
 /** `?, ?, …`, one for each value. */

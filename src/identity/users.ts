@@ -13,7 +13,7 @@ import { SqlConditionBuilder } from './condition-sql';
 import { hashPassword } from './password-hash';
 import type { ListQuery, ListResult } from './query';
 import type { RoleReference } from './role-model';
-import { isUniqueViolation } from './unique-violation';
+import { isUniqueViolation } from './constraint-violation';
 import { inListingOrder, type HeldRole } from './held-role-order';
 import { heldRolesByUser, heldRolesRead } from './held-roles';
 import { listPage } from './list-page';

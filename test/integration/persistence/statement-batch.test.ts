@@ -3,7 +3,7 @@ import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'ty
 import { openDataSource } from '../../../src/db/data-source';
 import { deferStatement, readTogether } from '../../../src/db/statement-batch';
 import { transaction } from '../../../src/db/transaction';
-import { isUniqueViolation } from '../../../src/identity/unique-violation';
+import { isUniqueViolation } from '../../../src/identity/constraint-violation';
 import { testDatabases } from '../../support/databases';
 import { eventually } from '../../support/eventually';
 
