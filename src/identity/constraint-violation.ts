@@ -1,4 +1,5 @@
 /** Which constraint a failed write broke, from either driver's error (as TypeORM passes it on, or the driver's own). */
+
 /** Recognises a unique-index violation from either driver (MariaDB ER_DUP_ENTRY, SQLite UNIQUE constraint). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
