@@ -1,6 +1,7 @@
 import type { UserEntity } from '../db/entities';
 import { presenceOnly, type CollectionField, type FieldMap, type ScalarField } from './condition-sql';
 import type { SortSpec } from './list-page';
+import type { Condition } from './query';
 import { INDEXED_MULTI_VALUED } from './user-profile';
 
 /** How user fields map to SQL for filtering and sorting (alias `u` = users, `v` = user_values). */
@@ -49,6 +50,14 @@ export const USER_FIELDS: FieldMap = {
     subFields: valueSubFields,
   }])),
 };
+
+/** Fields no two users share a value of (case-insensitively for userName: its key column is unique). */
+const UNIQUE_FIELDS: ReadonlySet<string> = new Set(['id', 'userName']);
+
+/** Whether one user at most can match `where`: an equality on a unique field. */
+export function atMostOneUser(where: Condition | undefined): boolean {
+  return where?.kind === 'compare' && where.op === 'eq' && typeof where.value === 'string' && UNIQUE_FIELDS.has(where.field);
+}
 
 /** Fields a user list can be sorted by; keyset (cursor) paging needs a NOT NULL column. */
 const nullable = (column: string, valueOf: (row: UserEntity) => string | number | null): SortSpec<UserEntity> =>

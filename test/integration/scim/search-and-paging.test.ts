@@ -101,6 +101,18 @@ for (const database of testDatabases()) {
           expect(listed?.groups.map((group) => group.display)).to.deep.equal(['alpha writers', 'Mu testers', 'Zeta readers']);
           const single = await scim.get(`/Users/${user.id}`);
           expect(single.body.groups).to.deep.equal(listed?.groups);
+
+          // The look-ups one user at most can match: in any case of the name, by id, none, past the one.
+          const folded = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "USER03@Example.COM"')}`);
+          expect(folded.body.totalResults).to.equal(1);
+          expect(folded.body.Resources).to.deep.equal(found.body.Resources);
+          const byId = await scim.get(`/Users?filter=${encodeURIComponent(`id eq "${user.id}"`)}`);
+          expect(byId.body.Resources).to.deep.equal(found.body.Resources);
+          const none = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "nobody@example.com"')}`);
+          expect(none.status, none.text).to.equal(200);
+          expect(none.body).to.deep.include({ totalResults: 0, Resources: [] });
+          const past = await scim.get(`/Users?startIndex=2&filter=${encodeURIComponent('userName eq "user03@example.com"')}`);
+          expect(past.body).to.deep.include({ totalResults: 1, Resources: [], startIndex: 2 });
         } finally {
           for (const id of groupIds) expect((await scim.delete(`/Groups/${id}`)).status).to.equal(204);
         }
