@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { Command } from 'commander';
 import { explain, runScimd, startServe, type ServeProcess } from '../test/support/processes';
+import { wholeNumber } from './cli';
 import { SCIM } from './names';
 
 /**
@@ -71,14 +73,14 @@ interface Row {
 }
 
 function parseArgs(argv: readonly string[]): { seconds: number; connections: number } {
-  const value = (name: string, fallback: number): number => {
-    const at = argv.indexOf(`--${name}`);
-    if (at < 0) return fallback;
-    const parsed = Number(argv[at + 1]);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} takes a positive whole number`);
-    return parsed;
-  };
-  return { seconds: value('seconds', 10), connections: value('connections', 8) };
+  return new Command('npm run bench:cluster')
+    .usage('-- [options]')
+    .description('two scimd replicas loaded at once: on one MariaDB server, on two Galera nodes, both on one node')
+    .option('--seconds <N>', 'seconds of each measurement', wholeNumber('seconds'), 10)
+    .option('--connections <N>', 'connections per replica', wholeNumber('connections'), 8)
+    .allowExcessArguments(false)
+    .parse(argv, { from: 'user' })
+    .opts<{ seconds: number; connections: number }>();
 }
 
 async function prepare(databaseUrl: string): Promise<string> {

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Command } from 'commander';
 import mysql from 'mysql2/promise';
 import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { Config } from '../src/config';
+import { keyList, wholeNumber } from './cli';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { runLoad, type BenchData, type LoadTarget } from './load';
 import { SCIM } from './names';
@@ -57,21 +59,19 @@ class StatementCounter implements EntitySubscriberInterface {
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 function parseArguments(argv: readonly string[]): CompareOptions {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? '');
-    if (!match?.[1]) throw new Error(`Unknown argument "${argv[i]}"`);
-    values.set(match[1], match[2] ?? argv[++i] ?? '');
-  }
-  const a = values.get('a');
-  const b = values.get('b');
-  if (!a || !b) throw new Error('usage: tsx bench/compare.ts --a DIR --b DIR [--only keys] [--slices N] [--slice S] [--users N]');
-  const number = (key: string, fallback: number) => (values.has(key) ? Number(values.get(key)) : fallback);
-  return {
-    a: path.resolve(a), b: path.resolve(b),
-    only: values.get('only')?.split(',').map((key) => key.trim()).filter(Boolean),
-    slices: number('slices', 4), slice: number('slice', 3), users: number('users', 10_000), connections: number('connections', 10),
-  };
+  return new Command('node_modules/.bin/tsx bench/compare.ts')
+    .description('two checkouts of scimd in this process on one seeded database, loaded in alternating slices; '
+      + 'the database of BENCH_DATABASE_URL is dropped and recreated')
+    .requiredOption('--a <DIR>', 'checkout A (e.g. a git archive of the base commit)', (dir: string) => path.resolve(dir))
+    .requiredOption('--b <DIR>', 'checkout B (e.g. this work tree: .)', (dir: string) => path.resolve(dir))
+    .option('--only <LIST>', 'comma-separated scenario keys (default: all)', keyList)
+    .option('--slices <N>', 'slices per checkout and scenario', wholeNumber('slices'), 4)
+    .option('--slice <S>', 'seconds per slice', wholeNumber('slice'), 3)
+    .option('--users <N>', 'users to seed', wholeNumber('users'), 10_000)
+    .option('--connections <N>', 'connections of the load', wholeNumber('connections'), 10)
+    .allowExcessArguments(false)
+    .parse(argv, { from: 'user' })
+    .opts<CompareOptions>();
 }
 
 async function startVariant(name: string, root: string, databaseUrl: string): Promise<Variant> {

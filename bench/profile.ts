@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Command } from 'commander';
 import mysql from 'mysql2/promise';
 import type { BeforeQueryEvent, EntitySubscriberInterface } from 'typeorm';
 import { ServiceAccounts } from '../src/auth/service-accounts';
@@ -9,6 +10,7 @@ import type { Config } from '../src/config';
 import { localOperatorContext } from '../src/identity/change-context';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
+import { keyList, wholeNumber } from './cli';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { runLoad, type BenchData, type LoadTarget } from './load';
 import { SCIM } from './names';
@@ -44,21 +46,18 @@ interface ProfiledScenario {
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 function parseArguments(argv: readonly string[]): ProfileOptions {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? '');
-    if (!match?.[1]) throw new Error(`Unknown argument "${argv[i]}"`);
-    values.set(match[1], match[2] ?? argv[++i] ?? '');
-  }
-  const number = (key: string, fallback: number) => (values.has(key) ? Number(values.get(key)) : fallback);
-  return {
-    users: number('users', 10_000),
-    duration: number('duration', 5),
-    only: values.get('only')?.split(',').map((key) => key.trim()).filter(Boolean),
-    out: values.get('out'),
-    top: number('top', 25),
-    connections: number('connections', 10),
-  };
+  return new Command('node_modules/.bin/tsx bench/profile.ts')
+    .description('where scimd\'s thread spends its CPU on each hot SCIM request (V8 sampling profiler, by area); '
+      + 'the database of BENCH_DATABASE_URL is dropped and recreated')
+    .option('--users <N>', 'users to seed', wholeNumber('users'), 10_000)
+    .option('--duration <S>', 'seconds of each measured and each profiled run', wholeNumber('duration'), 5)
+    .option('--only <LIST>', 'comma-separated scenario keys (default: all)', keyList)
+    .option('--out <DIR>', 'keep the .cpuprofile files in DIR (default: a temporary folder, removed)')
+    .option('--top <N>', 'functions listed by self time', wholeNumber('top'), 25)
+    .option('--connections <N>', 'connections of the load', wholeNumber('connections'), 10)
+    .allowExcessArguments(false)
+    .parse(argv, { from: 'user' })
+    .opts<ProfileOptions>();
 }
 
 class StatementCounter implements EntitySubscriberInterface {

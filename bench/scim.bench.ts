@@ -7,6 +7,7 @@ import type { Config } from '../src/config';
 import type { LogLevel } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
+import { failed } from './cli';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { startFloors, type Floors } from './floors';
 import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
@@ -309,7 +310,4 @@ async function describeMachine(pool: mysql.Pool): Promise<string> {
     + `MariaDB ${version}`;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().catch(failed);

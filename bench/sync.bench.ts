@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { SyncConfig } from '../src/config';
 import type { LdapConnectionConfig } from '../sync/ldap/connection';
 import { loadMapping, userAttributesToRead } from '../sync/mapping';
+import { failed } from './cli';
 import { findDatabasePid } from './sync/cpu';
 import { describeDatabase, resetDatabase, tableCounts } from './sync/database';
 import { benchDirectory, defaultCacheRoot } from './sync/directory';
@@ -224,7 +225,4 @@ function describeMachine(database: string): string {
     + `${database}, Samba ${version('samba', ['--version']).replace(/^Version\s+/, '')}`;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().catch(failed);

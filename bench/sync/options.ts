@@ -1,3 +1,6 @@
+import { Command } from 'commander';
+import { throwUsageErrors, wholeNumber, wholeNumberList } from '../cli';
+
 /** Command-line options of `npm run bench:sync`. */
 export interface SyncBenchOptions {
   /** User counts to run, one after another (each with its own DC). */
@@ -21,53 +24,52 @@ export interface SyncBenchOptions {
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/scimd_bench_sync';
 
-export const USAGE = `usage: npm run bench:sync -- [options]
-  --users LIST      users in the directory; a comma-separated list runs each in turn (default 20000)
-  --changes N       users changed in AD before the timed delta run (default 100)
-  --no-cache        neither use nor save the populated-directory cache
-  --no-rerun        skip the second (all-unchanged) full run
-  --json FILE       also write every figure as JSON
-  --cpu-prof DIR    run each sync process with node --cpu-prof, profiles in DIR
-  --live-heap       profiling: GC at each stage change of the sync and record the live heap there
-  --node-flags F    extra node flags for the sync processes, space-separated (e.g. "--max-old-space-size=256")
+/** After commander's list of options in the help. */
+const ENVIRONMENT = `
 environment:
   BENCH_DATABASE_URL    default ${DEFAULT_DATABASE_URL}; DROPPED and recreated: its name must contain "bench"
   BENCH_SYNC_CACHE_DIR  the cache of populated directories (default <tmpdir>/scimd-bench-sync-cache)`;
 
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SyncBenchOptions {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (arg === '--no-cache' || arg === '--no-rerun' || arg === '--live-heap') {
-      flags.add(arg.slice(2));
-      continue;
-    }
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match?.[1] || !['users', 'changes', 'json', 'cpu-prof', 'node-flags'].includes(match[1])) throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${match[1]} needs a value\n${USAGE}`);
-    values.set(match[1], value);
-  }
-  const users = (values.get('users') ?? '20000').split(',').map((part) => wholeNumber(part.trim().replace(/_/g, ''), 'users'));
-  return {
-    users,
-    changes: wholeNumber(values.get('changes') ?? '100', 'changes'),
-    databaseUrl: (env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL).replace(/^mariadb:/, 'mysql:'),
-    cache: !flags.has('no-cache'),
-    rerun: !flags.has('no-rerun'),
-    json: values.get('json'),
-    cpuProf: values.get('cpu-prof'),
-    liveHeap: flags.has('live-heap'),
-    nodeFlags: (values.get('node-flags') ?? '').split(/\s+/).filter((flag) => flag !== ''),
-  };
+/** The options as commander parses them (`--no-cache` sets cache to false; it is true otherwise). */
+interface ParsedOptions {
+  readonly users?: number[];
+  readonly changes?: number;
+  readonly cache: boolean;
+  readonly rerun: boolean;
+  readonly json?: string;
+  readonly cpuProf?: string;
+  readonly liveHeap?: boolean;
+  readonly nodeFlags?: string;
 }
 
-function wholeNumber(raw: string, name: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`--${name} must be a whole number ≥ 1, not "${raw}"`);
-  return Number(raw);
+/** `--users`: the list's numbers may have _ between digits (20_000). */
+const userCounts = wholeNumberList('users');
+
+/** `argv` without node and the script; throws a usage error (bench/cli.ts); --help prints the usage and exits. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SyncBenchOptions {
+  const program = throwUsageErrors(new Command('npm run bench:sync'))
+    .usage('-- [options]')
+    .option('--users <LIST>', 'users in the directory; a comma-separated list runs each in turn (default 20000)',
+      (text: string) => userCounts(text.replace(/_/g, '')))
+    .option('--changes <N>', 'users changed in AD before the timed delta run (default 100)', wholeNumber('changes'))
+    .option('--no-cache', 'neither use nor save the populated-directory cache')
+    .option('--no-rerun', 'skip the second (all-unchanged) full run')
+    .option('--json <FILE>', 'also write every figure as JSON')
+    .option('--cpu-prof <DIR>', 'run each sync process with node --cpu-prof, profiles in DIR')
+    .option('--live-heap', 'profiling: GC at each stage change of the sync and record the live heap there')
+    .option('--node-flags <F>', 'extra node flags for the sync processes, space-separated (e.g. "--max-old-space-size=256")')
+    .addHelpText('after', ENVIRONMENT)
+    .allowExcessArguments(false);
+  const parsed = program.parse(argv, { from: 'user' }).opts<ParsedOptions>();
+  return {
+    users: parsed.users ?? [20_000],
+    changes: parsed.changes ?? 100,
+    databaseUrl: (env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL).replace(/^mariadb:/, 'mysql:'),
+    cache: parsed.cache,
+    rerun: parsed.rerun,
+    json: parsed.json,
+    cpuProf: parsed.cpuProf,
+    liveHeap: parsed.liveHeap === true,
+    nodeFlags: (parsed.nodeFlags ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  };
 }
