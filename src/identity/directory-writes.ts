@@ -4,7 +4,7 @@ import { UserEntity } from '../db/entities';
 import { asDatabaseOutage } from '../db/connection-errors';
 import { transaction } from '../db/transaction';
 import { deferStatement } from '../db/statement-batch';
-import { forbiddenError, invalidError } from '../errors';
+import { conflictError, forbiddenError, invalidError } from '../errors';
 import { diffAttributes, recordAudits, type AuditRecord } from '../governance/audit';
 import { assertPermitted, type ChangeContext } from './change-context';
 import { assertManagesUsers } from './grant-rules';
@@ -153,6 +153,12 @@ class DirectoryBatches {
       }
       const row = rows.get(write.userId ?? '');
       if (!row) throw invalidError(`User ${write.userId ?? write.anchor} is no longer in the store`);
+      // A plan names the user it matched when it read the store; a write committed since may have
+      // linked that user to another directory object (two AD users taking over one store user by
+      // userName). The first link stands: a user never moves from one directory object to another.
+      if (row.sourceAnchor !== null && anchorKey(row.sourceAnchor) !== anchorKey(write.anchor)) {
+        throw conflictError(`User ${row.userName} is linked to another directory object (${row.sourceAnchor})`);
+      }
       if (write.action === 'delete') {
         audits.push(await deleteUser(manager, this.context, row));
         outcomes.push({ anchor: write.anchor, userId: row.id, changed: true });

@@ -123,5 +123,20 @@ for (const database of testDatabases()) {
       const deleted = await users.applyDirectoryChanges(sync, [{ action: 'delete', anchor: 'x', dn: null, userId: (await users.create(OPERATOR, { profile: { userName: 'other@example.test' } })).id }]);
       expect(deleted[0]?.error).to.match(/not managed by Active Directory sync/);
     });
+
+    it('never moves a user from one directory object to another: a second takeover of the same user fails alone', async () => {
+      const local = await users.create(OPERATOR, { profile: { userName: 'shared@example.test' } });
+      const takeover = (anchor: string, title: string): DirectoryUserWrite => ({
+        action: 'update', anchor, dn: null, userId: local.id, profile: { userName: 'shared@example.test', title },
+      });
+      const [first] = await users.applyDirectoryChanges(sync, [takeover('c0000000-0000-4000-8000-000000000001', 'First')]);
+      expect(first).to.deep.include({ userId: local.id, changed: true });
+      // Planned against the store as it was before the first takeover committed, written after it.
+      const outcomes = await users.applyDirectoryChanges(sync, [takeover('c0000000-0000-4000-8000-000000000002', 'Second'), create(95)]);
+      expect(outcomes[0]?.error).to.match(/shared@example\.test is linked to another directory object \(c0000000-0000-4000-8000-000000000001\)/);
+      expect(outcomes[1]).to.deep.include({ changed: true }).and.not.have.property('error');
+      const stored = await dataSource.query('SELECT source_anchor, title FROM users WHERE id = ?', [local.id]) as { source_anchor: string; title: string }[];
+      expect(stored[0]).to.deep.equal({ source_anchor: 'c0000000-0000-4000-8000-000000000001', title: 'First' });
+    });
   });
 }
