@@ -104,34 +104,17 @@ class StreamedRun {
     this.limit = deleteLimit(this.guardOptions());
   }
 
-  /**
-   * Step 1: read, plan and apply a page of users at a time. A page is planned while the page before
-   * it is written (and the next one read), and written once that write has ended: one write at a
-   * time, in page order. Planning a page needs nothing of the write before it: its users are others
-   * (the read's pages do not overlap), a manager that write creates is named by anchor and resolved
-   * when this page is written (directory-writes.ts), and a user two pages both take over by userName
-   * is refused to the second (ibid.).
-   */
+  /** Step 1: read, plan and apply a page of users at a time. */
   async usersPageByPage(): Promise<void> {
-    let writing: Promise<void> | undefined;
-    try {
-      for await (const page of readAhead(this.input.read.userPages)) {
-        // A user under two nested base DNs comes twice: the first read stands.
-        const fresh = page.filter((user) => !this.seen.has(user.anchor));
-        this.counts.read += fresh.length;
-        if (fresh.length === 0) continue;
-        const planned = await this.planPage(fresh);
-        this.counts.planned += planned.length;
-        await writing;
-        writing = this.applyUsers(planned).then(() => this.report());
-        // Awaited before the next page's write or after the loop; handled now so that a failure
-        // while the next page is planned is not an unhandled rejection.
-        writing.catch(() => undefined);
-      }
-      await writing;
-    } finally {
-      // A failure in reading or planning leaves the page before still writing: it ends before the run does.
-      await writing?.catch(() => undefined);
+    for await (const page of readAhead(this.input.read.userPages)) {
+      // A user under two nested base DNs comes twice: the first read stands.
+      const fresh = page.filter((user) => !this.seen.has(user.anchor));
+      this.counts.read += fresh.length;
+      if (fresh.length === 0) continue;
+      const planned = await this.planPage(fresh);
+      this.counts.planned += planned.length;
+      await this.applyUsers(planned);
+      this.report();
     }
   }
 
