@@ -1,21 +1,13 @@
 import { expect } from 'chai';
 import { CommanderError } from 'commander';
 import { DEFAULT_DATABASE_URL, parseOptions } from '../../../bench/options';
-import { runToExit } from './exit';
+import { runToExit, usageErrorOf } from './command-line';
 
 /** The command line of `npm run bench` (bench/options.ts), parsed without the process's environment. */
 const parse = (...argv: string[]) => parseOptions(argv, {});
 
 /** The usage error that parsing `argv` throws. */
-function usageError(...argv: string[]): CommanderError {
-  try {
-    parse(...argv);
-  } catch (error) {
-    expect(error).to.be.instanceOf(CommanderError);
-    return error as CommanderError;
-  }
-  throw new Error(`${argv.join(' ')} was accepted`);
-}
+const usageError = (...argv: string[]): CommanderError => usageErrorOf(parse, ...argv);
 
 describe('npm run bench: the command line', () => {
   it('has defaults for a full run', () => {

@@ -1,3 +1,8 @@
+import { expect } from 'chai';
+import { CommanderError } from 'commander';
+
+/** Test helpers for the bench tools' command lines (commander). */
+
 /** How a command line that exits ended: its exit code and what it wrote on stdout. */
 export interface Exit {
   readonly code: number | undefined;
@@ -35,4 +40,15 @@ export function runToExit(parse: () => unknown): Exit {
     process.stdout.write = write;
   }
   throw new Error('the command line returned instead of exiting');
+}
+
+/** The usage error (commander's) that `parse` throws; the test fails when it accepts `argv`. */
+export function usageErrorOf(parse: (...argv: string[]) => unknown, ...argv: string[]): CommanderError {
+  try {
+    parse(...argv);
+  } catch (error) {
+    expect(error).to.be.instanceOf(CommanderError);
+    return error as CommanderError;
+  }
+  throw new Error(`${argv.join(' ')} was accepted`);
 }
