@@ -173,9 +173,9 @@ export class UserDirectory {
 
   /**
    * A page of a list in the default order (creation, then id), the first or one after a keyset (a
-   * cursor page), with the roles of its users, in one plain statement: the lookup an identity
-   * provider sends before every change (`userName eq "…"`) and every page of a cursor walk take this
-   * path. It answers what listPage does (one row more than asked tells whether there is a next page;
+   * cursor page), with the roles of its users, in one plain statement: first pages of a filter many
+   * users can match and every page of a cursor walk take this path (a look-up one user at most can
+   * match takes theOneMatch). It answers what listPage does (one row more than asked tells whether there is a next page;
    * a first page that holds everything is its own count; a later page answers the walk's known
    * total), without TypeORM building the query and an entity of every row, and without the second
    * statement for the roles (docs/benchmarks.md, "Sixth run"). The first part of the UNION is the
