@@ -4,6 +4,33 @@ import type { Config, DatabaseConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { localOperatorContext } from '../../src/identity/change-context';
+import type { TestDatabase } from './databases';
+
+/** A suite's server and the SCIM client of an identity provider's account holding SCIM Provisioning. */
+export interface ScimSuite {
+  readonly server: TestServer;
+  readonly scim: ScimClient;
+}
+
+/**
+ * Starts a TestServer on a fresh database before the calling suite's tests and stops it after them;
+ * the server and client are there from the suite's first test on.
+ */
+export function scimSuite(database: TestDatabase): ScimSuite {
+  let started: ScimSuite | undefined;
+  before(async () => {
+    const server = await TestServer.start(await database.fresh());
+    started = { server, scim: server.client(await server.token('okta', ['SCIM Provisioning'])) };
+  });
+  after(async () => {
+    await started?.server.stop();
+  });
+  const ready = (): ScimSuite => {
+    if (started === undefined) throw new Error('the suite\'s server is not started yet (use it inside a test or hook)');
+    return started;
+  };
+  return { get server() { return ready().server; }, get scim() { return ready().scim; } };
+}
 
 /** A real scimd on a loopback port, with helpers to mint tokens and speak SCIM over HTTP. */
 export class TestServer {

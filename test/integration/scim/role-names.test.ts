@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { openDataSource } from '../../../src/db/data-source';
 import { RoleNameKeys1763900000003 } from '../../../migrations/1763900000003-role-name-keys';
 import { testDatabases } from '../../support/databases';
-import { GROUP_SCHEMA, PATCH_SCHEMA, TestServer, type ScimClient } from '../../support/test-server';
+import { GROUP_SCHEMA, PATCH_SCHEMA, scimSuite } from '../../support/test-server';
 
 /**
  * A custom role must not pass for another role: names compare after trimming, NFKC (fullwidth
@@ -21,73 +21,63 @@ const LOOK_ALIKES: readonly [string, string][] = [
 
 for (const database of testDatabases()) {
   describe(`Role names that read alike, over SCIM on ${database.name}`, () => {
-    let server: TestServer;
-    let scim: ScimClient;
-
-    before(async () => {
-      server = await TestServer.start(await database.fresh());
-      scim = server.client(await server.token('okta', ['SCIM Provisioning']));
-    });
-
-    after(async () => {
-      await server.stop();
-    });
+    const suite = scimSuite(database);
 
     for (const [what, name] of LOOK_ALIKES) {
       it(`refuses a custom role named like the system role Super Administrator with ${what}: 409 uniqueness, nothing written`, async () => {
-        const roles = await server.count('roles');
-        const reply = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: name });
+        const roles = await suite.server.count('roles');
+        const reply = await suite.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: name });
         expect(reply.status, JSON.stringify(reply.body)).to.equal(409);
         expect(reply.body.scimType).to.equal('uniqueness');
         expect(reply.body.detail).to.include('Super Administrator');
-        expect(await server.count('roles')).to.equal(roles);
+        expect(await suite.server.count('roles')).to.equal(roles);
       });
     }
 
     it('refuses renaming a custom role to a look-alike of another, by PATCH and by PUT', async () => {
-      const created = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Night Shift' });
+      const created = await suite.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Night Shift' });
       expect(created.status).to.equal(201);
       const id = created.body.id as string;
-      const patched = await scim.patch(`/Groups/${id}`, {
+      const patched = await suite.scim.patch(`/Groups/${id}`, {
         schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Ａｕｄｉｔｏｒ' }],
       });
       expect(patched.status).to.equal(409);
       expect(patched.body.scimType).to.equal('uniqueness');
-      const put = await scim.put(`/Groups/${id}`, { schemas: [GROUP_SCHEMA], displayName: 'auditor\u00a0' });
+      const put = await suite.scim.put(`/Groups/${id}`, { schemas: [GROUP_SCHEMA], displayName: 'auditor\u00a0' });
       expect(put.status).to.equal(409);
-      expect((await scim.get(`/Groups/${id}`)).body.displayName).to.equal('Night Shift');
+      expect((await suite.scim.get(`/Groups/${id}`)).body.displayName).to.equal('Night Shift');
     });
 
     it('keeps the name as sent, and lets an identity provider find it again by the name it sent', async () => {
-      const created = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Field Sales ' });
+      const created = await suite.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Field Sales ' });
       expect(created.status).to.equal(201);
       expect(created.body.displayName).to.equal('Field Sales ');
       for (const filter of ['displayName eq "Field Sales "', 'displayName eq "field sales"', 'displayName eq "FIELD\u00a0SALES"']) {
-        const found = await scim.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
+        const found = await suite.scim.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
         expect(found.body.totalResults, filter).to.equal(1);
       }
-      const contains = await scim.get(`/Groups?filter=${encodeURIComponent('displayName co "ｓａｌｅｓ"')}&excludedAttributes=members`);
+      const contains = await suite.scim.get(`/Groups?filter=${encodeURIComponent('displayName co "ｓａｌｅｓ"')}&excludedAttributes=members`);
       expect((contains.body.Resources as { id: string }[]).map((role) => role.id)).to.deep.equal([created.body.id]);
     });
 
     it('applies the members of an update that spells a system role\'s name another way (as an IdP that found it so does), keeping the name', async () => {
       const helpDesk = '00000000-0000-4000-8000-000000000004';
-      const user = await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'spelled@example.com' });
-      const patched = await scim.patch(`/Groups/${helpDesk}`, {
+      const user = await suite.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'spelled@example.com' });
+      const patched = await suite.scim.patch(`/Groups/${helpDesk}`, {
         schemas: [PATCH_SCHEMA], Operations: [
           { op: 'replace', path: 'displayName', value: 'help desk  ADMINISTRATOR' },
           { op: 'add', path: 'members', value: [{ value: user.body.id }] },
         ],
       });
       expect(patched.status, JSON.stringify(patched.body)).to.equal(204);
-      const put = await scim.put(`/Groups/${helpDesk}`, {
+      const put = await suite.scim.put(`/Groups/${helpDesk}`, {
         schemas: [GROUP_SCHEMA], displayName: 'HELP DESK Administrator ', members: [{ value: user.body.id }],
       });
       expect(put.status, JSON.stringify(put.body)).to.equal(200);
-      const role = await scim.get(`/Groups/${helpDesk}`);
+      const role = await suite.scim.get(`/Groups/${helpDesk}`);
       expect(role.body.displayName).to.equal('Help Desk Administrator');
       expect((role.body.members as { value: string }[]).map((m) => m.value)).to.deep.equal([user.body.id]);
-      const renamed = await scim.patch(`/Groups/${helpDesk}`, {
+      const renamed = await suite.scim.patch(`/Groups/${helpDesk}`, {
         schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Help Desk Administrators' }],
       });
       expect(renamed.status, 'a real rename of a system role is still refused').to.equal(400);
@@ -96,7 +86,7 @@ for (const database of testDatabases()) {
 
     it('still accepts names that only share letters with another role', async () => {
       for (const name of ['Super Administrators', 'Super-Administrator', 'Administrator (EMEA)']) {
-        const reply = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: name });
+        const reply = await suite.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: name });
         expect(reply.status, name).to.equal(201);
       }
     });
