@@ -7,3 +7,5 @@ export const spareEmailOf = (i: number): string => `s${i}.work@corp.example.com`
 
 /** The SCIM base path scimd serves. */
 export const SCIM = '/scim/v2';
+/** The SCIM User schema URN, as the benchmarks' request bodies name it. */
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';

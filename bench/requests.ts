@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BenchData, BenchRequest } from './load';
-import { SCIM, userNameOf, workEmailOf } from './names';
+import { SCIM, USER_SCHEMA, userNameOf, workEmailOf } from './names';
 
 /**
  * autocannon `setupRequest` for every dynamic scenario. autocannon runs in a worker thread (so the
@@ -8,7 +8,6 @@ import { SCIM, userNameOf, workEmailOf } from './names';
  * seeded ids come from the JSON file named by SCIMD_BENCH_DATA, read once per worker.
  */
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 let data: BenchData | undefined;
 let created = 0;

@@ -5,6 +5,7 @@ import { settleAuditSeals } from '../src/governance/audit-seal';
 import { localOperatorContext } from '../src/identity/change-context';
 import { createLogger } from '../src/logger';
 import { startServer } from '../src/server';
+import { USER_SCHEMA } from './names';
 import { DEFAULT_DATABASE_URL } from './options';
 import { resetDatabase } from './seed';
 
@@ -16,7 +17,6 @@ import { resetDatabase } from './seed';
  * --no-cache turns the principal cache off. The database of BENCH_DATABASE_URL with `_statements`
  * appended is dropped and recreated.
  */
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
