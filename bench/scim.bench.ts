@@ -79,9 +79,10 @@ async function main(): Promise<void> {
     const scenarios = await defineScenarios(options, seeded, server.url, floors, token);
     await sanityCheck(scenarios);
     const measurements: Measurement[] = [];
+    const floorTarget = (floor: ScenarioSpec['floor']) => scenarios.find((s) => floor !== undefined && s.key === FLOOR_KEYS[floor])?.target;
     for (const scenario of scenarios) {
       if (!scenario.target || !selected(options, scenario.key)) continue;
-      measurements.push(...await measure(scenario, scenario.target, options, pool, seeded));
+      measurements.push(...await measure(scenario, scenario.target, options, pool, seeded, floorTarget(scenario.floor)));
     }
     // The floors again, last: a neighbour's load at the start must not flatter the ratios. Each
     // floor row (and every ratio) uses the faster of its two measurements.
@@ -224,8 +225,20 @@ async function sanityCheck(scenarios: readonly Scenario[]): Promise<void> {
 let spareOffset = 0;
 const databasePid = findDatabasePid();
 
+/**
+ * Seconds of each floor run beside a scenario's closed-loop run (before it and after it): long enough
+ * for a steady rate, short against the run itself.
+ */
+const floorBesideSeconds = (options: BenchOptions): number => Math.max(1, Math.min(3, Math.round(options.duration / 3)));
+
+/**
+ * `floorTarget`: the scenario's floor (read or write). Each closed-loop run of the scenario then has
+ * that floor measured just before and just after it at the same connections, and its ratio is taken
+ * against those: on a virtual machine whose speed drifts by a third within a run (docs/benchmarks.md,
+ * "Fourteenth run"), a floor measured minutes away says little about the moment of the run.
+ */
 async function measure(
-  scenario: Scenario, target: LoadTarget, options: BenchOptions, pool: mysql.Pool, seeded: SeedResult,
+  scenario: Scenario, target: LoadTarget, options: BenchOptions, pool: mysql.Pool, seeded: SeedResult, floorTarget?: LoadTarget,
 ): Promise<Measurement[]> {
   const tag = () => `${scenario.key}.${Date.now().toString(36)}`;
   const run = async (connections: number, seconds: number, arrivalRate?: number) => {
@@ -257,14 +270,24 @@ async function measure(
     log(`${scenario.label}: warm-up ${options.warmup} s`);
     await run(options.concurrency[0] ?? 10, options.warmup);
   }
+  const floorRun = async (connections: number): Promise<number> => {
+    await settle(pool);
+    const { rps } = await runLoad({ ...(floorTarget as LoadTarget), runTag: tag() }, connections, floorBesideSeconds(options));
+    return rps;
+  };
   const measured: Measurement[] = [];
   for (const connections of options.concurrency) {
+    const floorBefore = floorTarget ? await floorRun(connections) : undefined;
     const { result, cpu, notes } = await run(connections, options.duration);
+    const floorBeside = floorBefore === undefined ? undefined : [floorBefore, await floorRun(connections)];
     log(`${scenario.label} c=${connections}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, `
       + `CPU/req node ${cpu.serverMsPerRequest?.toFixed(2) ?? '?'} ms db ${cpu.databaseMsPerRequest?.toFixed(2) ?? '?'} ms, `
       + `other load ${cpu.otherCores?.toFixed(2) ?? '?'} cores`
-      + `${result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`);
-    measured.push({ key: scenario.key, concurrency: connections, result, cpu, ...(notes.length > 0 ? { notes } : {}) });
+      + `${result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`
+      + `${floorBeside ? `; ${scenario.floor} floor before / after ${floorBeside.map((rps) => rps.toFixed(0)).join(' / ')} req/s` : ''}`);
+    measured.push({
+      key: scenario.key, concurrency: connections, result, cpu, ...(notes.length > 0 ? { notes } : {}), ...(floorBeside ? { floorBeside } : {}),
+    });
   }
   if (scenario.openLoopP99Ms !== undefined && measured.length > 0) {
     // Latency below saturation: arrivals at half the most this scenario managed in the closed runs.

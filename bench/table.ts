@@ -29,6 +29,11 @@ export interface Measurement {
   readonly notes?: string[];
   /** Set for an open-loop run: the fixed arrival rate, requests per second. */
   readonly arrivalRate?: number;
+  /**
+   * The scenario's floor (read or write) measured just before and just after this run, at the same
+   * connections: req/s of each. Its ratio to the floor is taken against the faster of the two.
+   */
+  readonly floorBeside?: readonly number[];
 }
 
 export const FLOOR_KEYS = { http: 'floor-http', read: 'floor-read', write: 'floor-write' } as const;
@@ -73,8 +78,8 @@ export function buildRows(specs: readonly ScenarioSpec[], measurements: readonly
       const r = m.result;
       const share = (floorKey: string) => {
         if (m.arrivalRate !== undefined) return undefined;
-        const floor = find(floorKey, c);
-        return floor && floor.result.rps > 0 ? r.rps / floor.result.rps : undefined;
+        const rps = floorKey !== FLOOR_KEYS.http && m.floorBeside?.length ? Math.max(...m.floorBeside) : find(floorKey, c)?.result.rps;
+        return rps !== undefined && rps > 0 ? r.rps / rps : undefined;
       };
       const verdicts: Verdict[] = [];
       const httpShare = spec.key === FLOOR_KEYS.http ? undefined : share(FLOOR_KEYS.http);
@@ -97,6 +102,7 @@ export function buildRows(specs: readonly ScenarioSpec[], measurements: readonly
       }
       const failed = r.non2xx + r.errors;
       const notes = [...(m.notes ?? [])];
+      if (spec.floor && m.floorBeside?.length && m.arrivalRate === undefined) notes.push(floorBesideNote(spec.floor));
       // autocannon reports latencies of completed requests only: none completed, none to report.
       if (r.total === 0) notes.push('no request completed within the run: each took longer than the run itself');
       rows.push({
@@ -106,8 +112,8 @@ export function buildRows(specs: readonly ScenarioSpec[], measurements: readonly
         p50: r.total === 0 ? '—' : String(r.p50),
         p99: r.total === 0 ? '—' : String(r.p99),
         vsHttp: httpShare === undefined ? '' : percent(httpShare),
-        vsRead: readShare === undefined ? '' : percent(readShare),
-        vsWrite: writeShare === undefined ? '' : percent(writeShare),
+        vsRead: readShare === undefined ? '' : `${percent(readShare)}${besideFigure(m, spec.floor === 'read')}`,
+        vsWrite: writeShare === undefined ? '' : `${percent(writeShare)}${besideFigure(m, spec.floor === 'write')}`,
         serverCpu: milliseconds(m.cpu.serverMsPerRequest),
         databaseCpu: milliseconds(m.cpu.databaseMsPerRequest),
         busyElsewhere: m.cpu.otherCores === undefined ? '' : m.cpu.otherCores.toFixed(1),
@@ -150,8 +156,19 @@ export function renderTable(rows: readonly TableRow[]): string {
   ].join('\n');
 }
 
+/** One note for every row whose ratio is to the floor measured beside it (the cell shows that floor's req/s). */
+function floorBesideNote(floor: 'read' | 'write'): string {
+  return `vs ${floor} floor: to the ${floor} floor measured just before and just after this run, at the same connections `
+    + '(the faster of the two; its req/s in brackets), not to the floor rows above, measured minutes away';
+}
+
 function percent(share: number): string {
   return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+}
+
+/** ` (6834)`: the req/s of the floor measured beside the run, when the share was taken against it. */
+function besideFigure(m: Measurement, ownFloor: boolean): string {
+  return ownFloor && m.floorBeside?.length && m.arrivalRate === undefined ? ` (${Math.max(...m.floorBeside).toFixed(0)})` : '';
 }
 
 function milliseconds(value: number | undefined): string {
