@@ -8,6 +8,7 @@ import type { LogLevel } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
 import { failed } from './cli';
+import { describeMachine } from './machine';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { startFloors, type Floors } from './floors';
 import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   try {
     const seeded = await seed(pool, options.users, options.spare);
     log(`seeded ${options.users + options.spare} users and 2 groups in ${seeded.seconds.toFixed(1)} s`);
+    log(await describeMachine(pool));
     const dataFile = path.join(temp, 'data.json');
     writeFileSync(dataFile, JSON.stringify({ ids: seeded.ids, spareIds: seeded.spareIds } satisfies BenchData));
     process.env.SCIMD_BENCH_DATA = dataFile;
@@ -323,14 +325,6 @@ async function settle(pool: mysql.Pool): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, 250));
-}
-
-async function describeMachine(pool: mysql.Pool): Promise<string> {
-  const [rows] = await pool.query('SELECT VERSION() AS v');
-  const version = (rows as { v: string }[])[0]?.v ?? 'unknown';
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${os.availableParallelism()} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, `
-    + `MariaDB ${version}`;
 }
 
 main().catch(failed);
