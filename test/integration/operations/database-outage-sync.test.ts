@@ -18,13 +18,18 @@ import { explain, runScimd } from '../../support/processes';
  * private mariadbd (test/support/mariadb-server.ts).
  *
  * The outage has to strike while a batch is being written, not before or after the run applies
- * anything. So the test locks the end of audit_events (every batch inserts its audit rows there,
- * last in its transaction: src/governance/audit.ts), waits until a batch of the run waits for it,
- * and only then cuts the run's connection or kills the server.
+ * anything. So the test locks the end of user_values before the run starts (a batch of new users
+ * inserts their indexed e-mail addresses there, in the transaction that writes them:
+ * src/identity/user-writes.ts; nothing else of a run does), waits until a batch of the run waits
+ * for it, and only then cuts the run's connection or kills the server. Locking when the run
+ * reported "applying" instead left a race: the batch, one round trip, could pass before the lock
+ * was taken, and the kill then struck the run's own bookkeeping after it.
  */
 /** Users each step adds: one transaction of the sync (it writes up to 500 a batch: src/identity/directory-writes.ts). */
 const NEW_USERS_PER_STEP = 450;
 const DEADLINE_MS = 15_000;
+/** Where a batch of new users waits for the test's lock: their indexed values, written with them. */
+const BATCH_TABLE = 'user_values';
 
 describe('Database outage during a directory sync (Samba AD DC, private MariaDB)', function () {
   this.timeout(60_000);
@@ -68,12 +73,11 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   it('ends a run whose connection the database drops mid-apply as failed, keeps its watermark, and the next run converges', async () => {
     await addUsers(NEW_USERS_PER_STEP);
     const watermark = await watermarkNow();
-    const blocked = await blockAuditInserts();
+    const blocked = await blockInserts(BATCH_TABLE);
     let runEnded: Promise<SyncRunView> | undefined;
     try {
-      runEnded = sync((stage) => {
-        if (stage === 'applying') blocked.hold();
-      });
+      await blocked.hold();
+      runEnded = sync();
 
       const waiting = await blocked.waitingThread();
       // What a database restart or failover does to a session: the server ends it under the statement.
@@ -93,7 +97,8 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     const db = required(database);
     await addUsers(NEW_USERS_PER_STEP);
     const watermark = await watermarkNow();
-    const blocked = await blockAuditInserts();
+    const blocked = await blockInserts(BATCH_TABLE);
+    await blocked.hold();
     // In `scimd serve` an unhandled rejection ends the process (src/cli.ts): a run must fail without one.
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
@@ -103,9 +108,6 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
     let runId: string | undefined;
     const runEnded = runSync({ dataSource: required(dataSource), config, logger }, {
       trigger: 'cli', onStart: (id) => { runId = id; },
-      onProgress: (stage) => {
-        if (stage === 'applying') blocked.hold();
-      },
     });
     // Settled either way, so that a rejection before the kill is not unhandled while the test waits.
     const ended = runEnded.then(() => 'resolved', (error: unknown) => error);
@@ -137,9 +139,9 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   it('tells the operator of `scimd sync run` that the database went away: exit 1 with the unavailable message', async () => {
     const db = required(database);
     const ldap = testConnectionConfig();
-    const blocked = await blockAuditInserts();
+    const blocked = await blockInserts('audit_events');
     // Held before the command starts: the run's first audited write (recording the run) waits for it.
-    blocked.hold();
+    await blocked.hold();
     const cli = runScimd(['sync', 'run'], {
       env: {
         DATABASE_URL: db.url, LDAP_URL: ldap.url, LDAP_BIND_DN: ldap.bindDn, LDAP_BIND_PASSWORD: ldap.bindPassword,
@@ -192,38 +194,38 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
   }
 
   /**
-   * A connection that locks the gap after the last row of audit_events (hold(), called when the
-   * run starts applying: an INSERT there waits for it; the rows already written, which the sealer
-   * updates, stay free) and keeps it until release(); waitingThread() resolves with the id of the
-   * session whose audit INSERT waits: the sync's batch, at the end of its transaction.
+   * A connection that locks the gap after the last row of `table` (hold(), resolved once the lock is
+   * held: an INSERT there waits for it; the rows already written stay free, so the sealer's updates
+   * of audit_events do not wait) and keeps it until release(); waitingThread() resolves with the id
+   * of the session whose INSERT into `table` waits.
    */
-  async function blockAuditInserts(): Promise<{
-    admin: mysql.Connection; hold(): void; waitingThread(): Promise<number>; release(): Promise<void>;
+  async function blockInserts(table: 'audit_events' | 'user_values'): Promise<{
+    admin: mysql.Connection; hold(): Promise<void>; waitingThread(): Promise<number>; release(): Promise<void>;
   }> {
     const db = required(database);
     const locker = await db.connect({ database: MARIADB_TEST_DATABASE });
     const admin = await db.connect({ database: MARIADB_TEST_DATABASE });
     await locker.beginTransaction();
-    let held: Promise<unknown> | undefined;
     return {
       admin,
-      hold() {
-        held ??= locker.query('SELECT MAX(id) AS id FROM audit_events').then(([rows]) => locker.query(
-          'SELECT id FROM audit_events WHERE id > ? FOR UPDATE', [(rows as { id: number | null }[])[0]?.id ?? 0]));
-        held.catch(() => undefined);
+      async hold() {
+        const [rows] = await locker.query(`SELECT MAX(id) AS id FROM ${table}`);
+        await locker.query(`SELECT id FROM ${table} WHERE id > ? FOR UPDATE`, [(rows as { id: number | null }[])[0]?.id ?? 0]);
       },
       async waitingThread() {
         // A lock wait announces itself nowhere a client can wait on: polled, with a deadline.
         const deadline = Date.now() + DEADLINE_MS;
         while (Date.now() < deadline) {
-          // The audit INSERT of another session, in progress while ours holds the gap: it waits (the run's batch).
+          // An INSERT into the table by another session, in progress while ours holds the gap: it waits.
+          // (The statements a batch sends together run one by one; INFO starts at the one running.)
           const [rows] = await admin.query(`SELECT ID AS id FROM information_schema.PROCESSLIST
-            WHERE COMMAND = 'Query' AND INFO LIKE 'INSERT INTO audit_events%' AND ID <> ?`, [locker.threadId]);
+            WHERE COMMAND = 'Query' AND (INFO LIKE ? OR INFO LIKE ?) AND ID <> ?`,
+          [`INSERT INTO ${table}%`, `INSERT INTO \`${table}\`%`, locker.threadId]);
           const [waiting] = rows as { id: number }[];
           if (waiting) return waiting.id;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        throw new Error(`no sync batch waited to insert its audit rows within ${DEADLINE_MS} ms`);
+        throw new Error(`no sync batch waited to insert into ${table} within ${DEADLINE_MS} ms`);
       },
       async release() {
         await locker.rollback().catch(() => undefined);
