@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
     const seeded = await seed(pool, options.users, options.spare);
     log(`seeded ${options.users + options.spare} users and 2 groups in ${seeded.seconds.toFixed(1)} s`);
     log(await describeMachine(pool));
+    const jitter = await idleJitter(2);
+    log(jitter);
     const dataFile = path.join(temp, 'data.json');
     writeFileSync(dataFile, JSON.stringify({ ids: seeded.ids, spareIds: seeded.spareIds } satisfies BenchData));
     process.env.SCIMD_BENCH_DATA = dataFile;
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
     const table = renderTable(rows);
     console.log(`\nscimd benchmark, ${started.toISOString()}: ${options.users} users, ${options.duration} s per run, `
       + `autocannon ${options.concurrency.join('/')} connections (1 worker thread), same process as the servers`);
-    console.log(`machine: ${machine}\n`);
+    console.log(`machine: ${machine}; ${jitter}\n`);
     console.log(table);
     console.log('CPU ms/req: CPU time per request sent, from /proc: "node" is the main thread of this process (where scimd '
       + 'and the floors run; autocannon has its own thread), "db" the MariaDB server. Other load: cores used meanwhile '
@@ -249,15 +252,20 @@ async function measure(
     const before = scenario.groupId ? await memberCount(pool, scenario.groupId) : 0;
     const cpuBefore = sampleCpu(databasePid);
     const started = Date.now();
+    // The server thread's stalls during an open-loop run: a tail that they do not explain came from outside it.
+    const stalls = arrivalRate === undefined ? undefined : monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
+    stalls?.enable();
     const result = arrivalRate === undefined
       ? await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds)
       : await runOpenLoop({ ...target, runTag: tag(), spareOffset }, arrivalRate, seconds, Math.max(1, options.warmup));
+    stalls?.disable();
     // Requests still in flight when autocannon stops finish on the server: let them, before
     // counting, and before the next run measures anything.
     await settle(pool);
     const cpu = costBetween(cpuBefore, sampleCpu(databasePid), result.sent, Date.now() - started);
     spareOffset += result.total + connections;
     const notes: string[] = [];
+    if (stalls) notes.push(eventLoopNote(stalls));
     if (scenario.groupId) {
       const added = (await memberCount(pool, scenario.groupId)) - before;
       const answered = result.statusCodes['204'] ?? 0;
@@ -303,6 +311,33 @@ async function measure(
   }
   if (scenario.groupId) await resetMemberships(pool, seeded);
   return measured;
+}
+
+/** How often the event-loop delay is sampled (perf_hooks records each whole interval, this included). */
+const STALL_RESOLUTION_MS = 5;
+
+/** A delay histogram's p99 and max beyond its sampling interval, in ms. */
+function lateness(stalls: IntervalHistogram): string {
+  const late = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - STALL_RESOLUTION_MS).toFixed(0);
+  return `p99 ${late(stalls.percentile(99))} ms, max ${late(stalls.max)} ms`;
+}
+
+/** The server thread's event-loop delay over an open-loop run (warm-up included), as a row note. */
+function eventLoopNote(stalls: IntervalHistogram): string {
+  return `event loop of the server thread (scimd and the floors) during the run: late by ${lateness(stalls)}`;
+}
+
+/**
+ * How late this thread's timers fire when it has nothing to do, over `seconds`: the machine's own
+ * scheduling jitter, which every latency of the run includes (on the 2-core virtual machine of
+ * docs/benchmarks.md a few milliseconds at p99 with no load at all).
+ */
+async function idleJitter(seconds: number): Promise<string> {
+  const stalls = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
+  stalls.enable();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  stalls.disable();
+  return `an idle thread's timers late by ${lateness(stalls)} (${seconds} s, before the load)`;
 }
 
 /** Each floor measurement replaced by its second one when that was faster, with a note saying which. */
