@@ -24,6 +24,20 @@ export function mainThreadCpuMs(): number | undefined {
   return ticks === undefined ? undefined : (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/**
+ * Milliseconds this process's main thread has spent so far runnable but waiting for a core (the
+ * second field of its schedstat): time in which it had work and the machine gave it none.
+ */
+export function mainThreadWaitMs(): number | undefined {
+  try {
+    const [, waitingNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    const value = Number(waitingNs);
+    return Number.isFinite(value) ? value / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU milliseconds used so far by a process (all its threads). */
 export function processCpuMs(pid: number): number | undefined {
   const ticks = ticksOf(`/proc/${pid}/stat`);

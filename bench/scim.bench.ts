@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
 import { failed } from './cli';
 import { describeMachine } from './machine';
-import { costBetween, findDatabasePid, sampleCpu } from './cpu';
+import { costBetween, findDatabasePid, mainThreadWaitMs, sampleCpu } from './cpu';
 import { startFloors, type Floors } from './floors';
 import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
 import { runOpenLoop } from './open-loop';
@@ -255,17 +255,20 @@ async function measure(
     // The server thread's stalls during an open-loop run: a tail that they do not explain came from outside it.
     const stalls = arrivalRate === undefined ? undefined : monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
     stalls?.enable();
+    const waitedBefore = mainThreadWaitMs();
     const result = arrivalRate === undefined
       ? await runLoad({ ...target, runTag: tag(), spareOffset }, connections, seconds)
       : await runOpenLoop({ ...target, runTag: tag(), spareOffset }, arrivalRate, seconds, Math.max(1, options.warmup));
     stalls?.disable();
+    const waited = waitedBefore === undefined ? undefined : (mainThreadWaitMs() ?? waitedBefore) - waitedBefore;
+    const runMs = Date.now() - started;
     // Requests still in flight when autocannon stops finish on the server: let them, before
     // counting, and before the next run measures anything.
     await settle(pool);
     const cpu = costBetween(cpuBefore, sampleCpu(databasePid), result.sent, Date.now() - started);
     spareOffset += result.total + connections;
     const notes: string[] = [];
-    if (stalls) notes.push(eventLoopNote(stalls));
+    if (stalls) notes.push(eventLoopNote(stalls, waited === undefined ? undefined : waited / (runMs / 1000)));
     if (scenario.groupId) {
       const added = (await memberCount(pool, scenario.groupId)) - before;
       const answered = result.statusCodes['204'] ?? 0;
@@ -322,9 +325,13 @@ function lateness(stalls: IntervalHistogram): string {
   return `p99 ${late(stalls.percentile(99))} ms, max ${late(stalls.max)} ms`;
 }
 
-/** The server thread's event-loop delay over an open-loop run (warm-up included), as a row note. */
-function eventLoopNote(stalls: IntervalHistogram): string {
-  return `event loop of the server thread (scimd and the floors) during the run: late by ${lateness(stalls)}`;
+/**
+ * The server thread's event-loop delay over an open-loop run (warm-up included), and how long it
+ * waited for a core (ms per second of the run), as a row note.
+ */
+function eventLoopNote(stalls: IntervalHistogram, waitedMsPerSecond: number | undefined): string {
+  return `event loop of the server thread (scimd and the floors) during the run: late by ${lateness(stalls)}`
+    + `${waitedMsPerSecond === undefined ? '' : `; the thread waited for a core ${waitedMsPerSecond.toFixed(0)} ms per second`}`;
 }
 
 /**
