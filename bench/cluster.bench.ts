@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { explain, runScimd, startServe, type ServeProcess } from '../test/support/processes';
 import { wholeNumber } from './cli';
-import { SCIM } from './names';
+import { PATCH_OP, SCIM } from './names';
 
 /**
  * `npm run bench:cluster` (scripts/bench-cluster.mjs starts the databases): two scimd replicas,
@@ -14,7 +14,6 @@ import { SCIM } from './names';
  *
  * Options: --seconds N (each measurement, default 10), --connections N (per replica, default 8).
  */
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SEEDED_USERS = 200;
 const log = (message: string) => process.stderr.write(`${message}\n`);

@@ -9,3 +9,5 @@ export const spareEmailOf = (i: number): string => `s${i}.work@corp.example.com`
 export const SCIM = '/scim/v2';
 /** The SCIM User schema URN, as the benchmarks' request bodies name it. */
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+/** The SCIM PATCH request's schema URN. */
+export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { BenchData, BenchRequest } from './load';
-import { SCIM, USER_SCHEMA, userNameOf, workEmailOf } from './names';
+import { PATCH_OP, SCIM, USER_SCHEMA, userNameOf, workEmailOf } from './names';
 
 /**
  * autocannon `setupRequest` for every dynamic scenario. autocannon runs in a worker thread (so the
  * load generator does not share the servers' event loop) and loads this file there by path; the
  * seeded ids come from the JSON file named by SCIMD_BENCH_DATA, read once per worker.
  */
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
 let data: BenchData | undefined;
 let created = 0;
 let patched = 0;

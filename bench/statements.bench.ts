@@ -5,7 +5,7 @@ import { settleAuditSeals } from '../src/governance/audit-seal';
 import { localOperatorContext } from '../src/identity/change-context';
 import { createLogger } from '../src/logger';
 import { startServer } from '../src/server';
-import { USER_SCHEMA } from './names';
+import { PATCH_OP, USER_SCHEMA } from './names';
 import { DEFAULT_DATABASE_URL } from './options';
 import { resetDatabase } from './seed';
 
@@ -18,8 +18,6 @@ import { resetDatabase } from './seed';
  * appended is dropped and recreated.
  */
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
 class StatementLog implements EntitySubscriberInterface {
   readonly statements: string[] = [];
   beforeQuery(event: BeforeQueryEvent): void {

@@ -10,19 +10,21 @@ import { createLogger } from '../src/logger';
 import { startServer } from '../src/server';
 import { failed } from './cli';
 import { findDatabasePid, processCpuMs } from './cpu';
-import { SCIM, USER_SCHEMA } from './names';
-import { resetDatabase, SCRATCH_TABLE, seed } from './seed';
+import { PATCH_OP, SCIM, USER_SCHEMA, userNameOf, workEmailOf } from './names';
+import { resetDatabase, SCRATCH_TABLE, seed, type SeedResult } from './seed';
 import { parseWriteSqlOptions, type WriteSqlOptions } from './write-sql-options';
 
 /**
  * `node_modules/.bin/tsx bench/write-sql.bench.ts [--users N] [--slices N] [--slice S] [--connections N]`:
- * the most a POST /Users could reach against the write floor if scimd's own work cost nothing.
- * scimd serves one POST; the statements it sent MariaDB are kept (on MariaDB a POST is one
- * multi-statement query: START TRANSACTION, the user, its indexed values, its audit row, COMMIT) and
- * replayed from a bare mysql2 pool with a new id and name each time, in slices that alternate with
- * the write floor's one-row INSERT sent from the same pool. Prints each side's rate and MariaDB CPU
- * per request, their ratio, and what sealing the replayed audit events costs afterwards (the
- * server seals them after the commit, apart from the request). docs/benchmarks.md, "Thirteenth run".
+ * the most a POST /Users and a PATCH /Users/{id} could reach against the write floor if scimd's own
+ * work cost nothing. scimd serves one of each; the statements it sent MariaDB are kept (on MariaDB a
+ * POST is one multi-statement query: START TRANSACTION, the user, its indexed values, its audit row,
+ * COMMIT; a PATCH two: the locked read with the user's roles, then the UPDATE, its audit row and
+ * COMMIT) and replayed from a bare mysql2 pool, the POST as a new user each time and the PATCH on a
+ * random seeded user, in slices that alternate with the write floor's one-row INSERT sent from the
+ * same pool. Prints each side's rate and MariaDB CPU per request, its ratio to the INSERT, and what
+ * sealing the replayed audit events costs afterwards (the server seals them after the commit, apart
+ * from the request). docs/benchmarks.md, "Thirteenth run".
  */
 
 /** Stands for the replay's running number in the captured POST's userName and email. */
@@ -53,11 +55,12 @@ async function main(): Promise<void> {
   const pool = mysql.createPool({ uri: url, connectionLimit: options.connections, multipleStatements: true });
   try {
     log(`seeding ${options.users} users…`);
-    await seed(pool, options.users, 0);
-    const { statements, userId } = await capturePost(url);
-    log(`captured POST /Users: ${statements.length} quer${statements.length === 1 ? 'y' : 'ies'}, `
-      + `${statements.reduce((sum, text) => sum + text.split(';\n').length, 0)} statements`);
-    const replay = replayOf(statements, userId);
+    const seeded = await seed(pool, options.users, 0);
+    const captured = await capture(url, seeded);
+    for (const [name, statements] of [['POST /Users', captured.post], ['PATCH /Users/{id}', captured.patch]] as const) {
+      log(`captured ${name}: ${statements.length} quer${statements.length === 1 ? 'y' : 'ies'}, `
+        + `${statements.reduce((sum, text) => sum + text.split(';\n').length, 0)} statements`);
+    }
     let written = 0;
     const sides: Side[] = [
       {
@@ -65,23 +68,32 @@ async function main(): Promise<void> {
         send: (target) => target.query(`INSERT INTO ${SCRATCH_TABLE} (name, created_at) VALUES (?, ?)`,
           [`row ${++written}`, new Date().toISOString()]),
       },
-      { name: 'POST /Users statements', requests: 0, ms: 0, databaseMs: 0, send: replay },
+      { name: 'POST /Users statements', requests: 0, ms: 0, databaseMs: 0, send: postReplay(captured.post, captured.createdId) },
+      { name: 'PATCH /Users/{id} statements', requests: 0, ms: 0, databaseMs: 0, send: patchReplay(captured.patch, seeded) },
     ];
     await measure(pool, sides, options);
-    const [floor, post] = sides as [Side, Side];
+    const [floor] = sides as [Side];
     for (const side of sides) {
-      log(`${side.name.padEnd(30)} ${rate(side).toFixed(0).padStart(6)} per second, MariaDB ${perRequest(side)} ms each`);
+      const share = side === floor ? '' : `, ${((100 * rate(side)) / rate(floor)).toFixed(0)}% of the INSERT`;
+      log(`${side.name.padEnd(30)} ${rate(side).toFixed(0).padStart(6)} per second, MariaDB ${perRequest(side)} ms each${share}`);
     }
-    log(`POST's statements alone: ${((100 * rate(post)) / rate(floor)).toFixed(0)}% of the write floor `
-      + `(${options.connections} connections, ${options.slices} alternating slices of ${options.slice} s each side)`);
-    await measureSeal(url, post.requests);
+    log(`(${options.connections} connections, ${options.slices} alternating slices of ${options.slice} s each side)`);
+    await measureSeal(url, sides.slice(1).reduce((sum, side) => sum + side.requests, 0));
   } finally {
     await pool.end();
   }
 }
 
-/** Serves one POST /Users on a scimd of the bench database and keeps the statements it sent. */
-async function capturePost(url: string): Promise<{ statements: string[]; userId: string }> {
+/** What scimd sent MariaDB for one POST /Users and for one PATCH /Users/{id} of the first seeded user. */
+interface Captured {
+  readonly post: string[];
+  /** The id of the user the captured POST created. */
+  readonly createdId: string;
+  readonly patch: string[];
+}
+
+/** Serves one POST /Users and one PATCH /Users/{id} on a scimd of the bench database and keeps the statements each sent. */
+async function capture(url: string, seeded: SeedResult): Promise<Captured> {
   const config: Config = {
     host: '127.0.0.1', port: 0, publicUrl: undefined, database: { kind: 'mariadb', url },
     migrateOnStart: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, shutdownTimeoutMs: 5_000,
@@ -106,38 +118,77 @@ async function capturePost(url: string): Promise<{ statements: string[]; userId:
       if (response.status !== 201) throw new Error(`POST /Users: ${response.status} ${await response.text()}`);
       return (await response.json() as { id: string }).id;
     };
-    await post('warm-up'); // the principal is then remembered: the captured POST reads nothing to authenticate
+    const patch = async (title: string): Promise<void> => {
+      const response = await fetch(`${server.url}${SCIM}/Users/${seeded.ids[0] ?? ''}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+        // The bench's PATCH body (bench/requests.ts).
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: title }] }),
+      });
+      if (response.status !== 200) throw new Error(`PATCH /Users/{id}: ${response.status} ${await response.text()}`);
+    };
+    const captured = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
+      await settleAuditSeals(server.dataSource); // a seal of the warm-up must not be captured
+      const log = new Capture();
+      server.dataSource.subscribers.push(log);
+      try {
+        return { result: await work(), statements: log.statements };
+      } finally {
+        server.dataSource.subscribers.splice(server.dataSource.subscribers.indexOf(log), 1);
+      }
+    };
+    // Warm-ups: the principal is then remembered, and the captured requests read nothing to authenticate.
+    await post('warm-up');
+    await patch('Title warm-up');
+    const created = await captured(() => post(MARK));
+    const patched = await captured(() => patch('Title replayed'));
     await settleAuditSeals(server.dataSource);
-    const capture = new Capture();
-    server.dataSource.subscribers.push(capture);
-    const userId = await post(MARK);
-    server.dataSource.subscribers.splice(server.dataSource.subscribers.indexOf(capture), 1);
-    await settleAuditSeals(server.dataSource);
-    return { statements: capture.statements, userId };
+    return { post: created.statements, createdId: created.result, patch: patched.statements };
   } finally {
     await server.stop();
   }
 }
 
 /** The captured POST again, as a new user: a new id and number wherever the captured ones appear. */
-function replayOf(statements: readonly string[], userId: string): (pool: Pool) => Promise<unknown> {
+function postReplay(statements: readonly string[], userId: string): (pool: Pool) => Promise<unknown> {
   if (!statements.some((text) => text.includes(MARK)) || !statements.some((text) => text.includes(userId))) {
     throw new Error('The captured POST does not name the user it created: nothing to replay');
   }
   let n = 0;
-  return async (pool) => {
-    const id = randomUUID();
+  return (pool) => {
     const number = `replay.${process.pid}.${++n}`;
-    const texts = statements.map((text) => text.replaceAll(userId, id).replaceAll(MARK, number));
-    if (texts.length === 1) return pool.query(texts[0] as string);
-    const connection = await pool.getConnection();
-    try {
-      for (const text of texts) await connection.query(text);
-    } finally {
-      connection.release();
-    }
-    return undefined;
+    return replay(pool, statements.map((text) => text.replaceAll(userId, randomUUID()).replaceAll(MARK, number)));
   };
+}
+
+/**
+ * The captured PATCH of the first seeded user again, on a random other one: its id, userName and
+ * e-mail (unique keys, all derived from its index: bench/names.ts) wherever the first one's appear.
+ */
+function patchReplay(statements: readonly string[], seeded: SeedResult): (pool: Pool) => Promise<unknown> {
+  const [firstId] = seeded.ids;
+  if (firstId === undefined || !statements.some((text) => text.includes(firstId))) {
+    throw new Error('The captured PATCH does not name the user it changed: nothing to replay');
+  }
+  const name = (i: number) => userNameOf(i).replace(/@.*/, '@');
+  const email = (i: number) => workEmailOf(i).replace(/@.*/, '@');
+  return (pool) => {
+    const i = 1 + Math.floor(Math.random() * (seeded.ids.length - 1));
+    return replay(pool, statements.map((text) => text.replaceAll(firstId, seeded.ids[i] as string)
+      .replaceAll(name(0), name(i)).replaceAll(email(0), email(i))));
+  };
+}
+
+/** Sends the statements of one request in order on one connection, as scimd's transaction did. */
+async function replay(pool: Pool, texts: readonly string[]): Promise<unknown> {
+  if (texts.length === 1) return pool.query(texts[0] as string);
+  const connection = await pool.getConnection();
+  try {
+    for (const text of texts) await connection.query(text);
+  } finally {
+    connection.release();
+  }
+  return undefined;
 }
 
 /** Alternating slices of each side, every connection sending one request after another. */
@@ -179,7 +230,7 @@ async function measureSeal(url: string, replayed: number): Promise<void> {
     const node = process.cpuUsage(before.node);
     const after = databasePid === undefined ? undefined : processCpuMs(databasePid);
     const database = before.database === undefined || after === undefined ? Number.NaN : after - before.database;
-    log(`sealing the ${sealed} audit events afterwards (${replayed} replayed POSTs and their warm-ups; 1,000 a transaction): `
+    log(`sealing the ${sealed} audit events afterwards (${replayed} replayed requests and their warm-ups; 1,000 a transaction): `
       + `MariaDB ${(database / sealed).toFixed(3)} ms, Node ${((node.user + node.system) / 1000 / sealed).toFixed(3)} ms per event`);
   } finally {
     await dataSource.destroy();
