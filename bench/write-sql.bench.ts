@@ -16,16 +16,21 @@ import { parseWriteSqlOptions, type WriteSqlOptions } from './write-sql-options'
 
 /**
  * `node_modules/.bin/tsx bench/write-sql.bench.ts [--users N] [--slices N] [--slice S] [--connections N]`:
- * the most a POST /Users and a PATCH /Users/{id} could reach against the write floor if scimd's own
- * work cost nothing. scimd serves one of each; the statements it sent MariaDB are kept (on MariaDB a
- * POST is one multi-statement query: START TRANSACTION, the user, its indexed values, its audit row,
- * COMMIT; a PATCH two: the locked read with the user's roles, then the UPDATE, its audit row and
- * COMMIT) and replayed from a bare mysql2 pool, the POST as a new user each time and the PATCH on a
- * random seeded user, in slices that alternate with the write floor's one-row INSERT sent from the
- * same pool. Prints each side's rate and MariaDB CPU per request, its ratio to the INSERT, and what
+ * the most a POST /Users, a PATCH /Users/{id} and a member add (PATCH /Groups/{id}) could reach
+ * against the write floor if scimd's own work cost nothing. scimd serves one of each; the statements
+ * it sent MariaDB are kept (on MariaDB a POST is one multi-statement query: START TRANSACTION, the
+ * user, its indexed values, its audit row, COMMIT; a PATCH two: the locked read with the user's roles,
+ * then the UPDATE, its audit row and COMMIT; a member add two: the group's locked row with the joining
+ * user and its memberships, then the member row, the group's version, the audit row and COMMIT) and
+ * replayed from a bare mysql2 pool, the POST as a new user each time, the PATCH on a random seeded
+ * user, the member add with the next user outside the groups, in slices that alternate with the write
+ * floor's one-row INSERT sent from the same pool. Prints each side's rate and MariaDB CPU per request, its ratio to the INSERT, and what
  * sealing the replayed audit events costs afterwards (the server seals them after the commit, apart
  * from the request). docs/benchmarks.md, "Thirteenth run".
  */
+
+/** Users in no group, one per replayed member add (six 2 s slices add a few thousand). */
+const SPARE_USERS = 40_000;
 
 /** Stands for the replay's running number in the captured POST's userName and email. */
 const MARK = 'zq7replaymark';
@@ -54,10 +59,12 @@ async function main(): Promise<void> {
   const url = options.databaseUrl.replace(/^mariadb:/, 'mysql:');
   const pool = mysql.createPool({ uri: url, connectionLimit: options.connections, multipleStatements: true });
   try {
-    log(`seeding ${options.users} users…`);
-    const seeded = await seed(pool, options.users, 0);
+    log(`seeding ${options.users} users and ${SPARE_USERS} outside the groups…`);
+    const seeded = await seed(pool, options.users, SPARE_USERS);
     const captured = await capture(url, seeded);
-    for (const [name, statements] of [['POST /Users', captured.post], ['PATCH /Users/{id}', captured.patch]] as const) {
+    for (const [name, statements] of [
+      ['POST /Users', captured.post], ['PATCH /Users/{id}', captured.patch], ['PATCH /Groups/{id} add member', captured.addMember],
+    ] as const) {
       log(`captured ${name}: ${statements.length} quer${statements.length === 1 ? 'y' : 'ies'}, `
         + `${statements.reduce((sum, text) => sum + text.split(';\n').length, 0)} statements`);
     }
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
       },
       { name: 'POST /Users statements', requests: 0, ms: 0, databaseMs: 0, send: postReplay(captured.post, captured.createdId) },
       { name: 'PATCH /Users/{id} statements', requests: 0, ms: 0, databaseMs: 0, send: patchReplay(captured.patch, seeded) },
+      { name: 'member add statements', requests: 0, ms: 0, databaseMs: 0, send: addMemberReplay(captured.addMember, seeded) },
     ];
     await measure(pool, sides, options);
     const [floor] = sides as [Side];
@@ -90,6 +98,8 @@ interface Captured {
   /** The id of the user the captured POST created. */
   readonly createdId: string;
   readonly patch: string[];
+  /** PATCH /Groups/{id} of the 10-member group, adding the first spare user. */
+  readonly addMember: string[];
 }
 
 /** Serves one POST /Users and one PATCH /Users/{id} on a scimd of the bench database and keeps the statements each sent. */
@@ -137,13 +147,23 @@ async function capture(url: string, seeded: SeedResult): Promise<Captured> {
         server.dataSource.subscribers.splice(server.dataSource.subscribers.indexOf(log), 1);
       }
     };
+    const addMember = async (userId: string): Promise<void> => {
+      const response = await fetch(`${server.url}${SCIM}/Groups/${seeded.smallGroupId}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }] }),
+      });
+      if (response.status !== 204) throw new Error(`PATCH /Groups/{id}: ${response.status} ${await response.text()}`);
+    };
     // Warm-ups: the principal is then remembered, and the captured requests read nothing to authenticate.
     await post('warm-up');
     await patch('Title warm-up');
+    await addMember(spare(seeded, 1));
     const created = await captured(() => post(MARK));
     const patched = await captured(() => patch('Title replayed'));
+    const added = await captured(() => addMember(spare(seeded, 0)));
     await settleAuditSeals(server.dataSource);
-    return { post: created.statements, createdId: created.result, patch: patched.statements };
+    return { post: created.statements, createdId: created.result, patch: patched.statements, addMember: added.statements };
   } finally {
     await server.stop();
   }
@@ -178,6 +198,26 @@ function patchReplay(statements: readonly string[], seeded: SeedResult): (pool: 
       .replaceAll(name(0), name(i)).replaceAll(email(0), email(i))));
   };
 }
+
+/**
+ * The captured member add again, each time with the next spare user (never added twice: the member
+ * rows' key would refuse it). Every replay takes the group's row lock, as every member change of one
+ * group does in scimd, so they queue on it as the bench's member PATCHes do.
+ */
+function addMemberReplay(statements: readonly string[], seeded: SeedResult): (pool: Pool) => Promise<unknown> {
+  const first = spare(seeded, 0);
+  if (!statements.some((text) => text.includes(first))) {
+    throw new Error('The captured member add does not name the user it added: nothing to replay');
+  }
+  let next = 2; // 0 was captured, 1 the warm-up
+  return (pool) => {
+    if (next >= seeded.spareIds.length) throw new Error(`The ${SPARE_USERS} spare users ran out: use fewer or shorter slices`);
+    const userId = spare(seeded, next++);
+    return replay(pool, statements.map((text) => text.replaceAll(first, userId)));
+  };
+}
+
+const spare = (seeded: SeedResult, index: number): string => seeded.spareIds[index] as string;
 
 /** Sends the statements of one request in order on one connection, as scimd's transaction did. */
 async function replay(pool: Pool, texts: readonly string[]): Promise<unknown> {
