@@ -46,3 +46,21 @@ export function failed(error: unknown): void {
   console.error(error instanceof CommanderError ? `${error.message}\n(add --help for usage)` : error);
   process.exitCode = 1;
 }
+
+/** Defaults of the options that alternating-slice tools share (compare.ts, write-sql.bench.ts). */
+export interface SliceDefaults {
+  readonly slices: number;
+  readonly slice: number;
+}
+
+/**
+ * Adds the options of a tool that seeds users and loads in alternating slices: --users, --slices,
+ * --slice and --connections (10,000 users and 10 connections by default, as the bench tools use).
+ */
+export function sliceOptions(command: Command, defaults: SliceDefaults): Command {
+  return command
+    .option('--users <N>', 'users to seed', wholeNumber('users'), 10_000)
+    .option('--slices <N>', 'alternating slices of each side', wholeNumber('slices'), defaults.slices)
+    .option('--slice <S>', 'seconds per slice', wholeNumber('slice'), defaults.slice)
+    .option('--connections <N>', 'connections sending at once', wholeNumber('connections'), 10);
+}

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import mysql from 'mysql2/promise';
 import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { Config } from '../src/config';
-import { keyList, wholeNumber } from './cli';
+import { keyList, sliceOptions } from './cli';
 import { costBetween, findDatabasePid, sampleCpu } from './cpu';
 import { runLoad, type BenchData, type LoadTarget } from './load';
 import { SCIM } from './names';
@@ -59,16 +59,13 @@ class StatementCounter implements EntitySubscriberInterface {
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 function parseArguments(argv: readonly string[]): CompareOptions {
-  return new Command('node_modules/.bin/tsx bench/compare.ts')
+  const command = new Command('node_modules/.bin/tsx bench/compare.ts')
     .description('two checkouts of scimd in this process on one seeded database, loaded in alternating slices; '
       + 'the database of BENCH_DATABASE_URL is dropped and recreated')
     .requiredOption('--a <DIR>', 'checkout A (e.g. a git archive of the base commit)', (dir: string) => path.resolve(dir))
     .requiredOption('--b <DIR>', 'checkout B (e.g. this work tree: .)', (dir: string) => path.resolve(dir))
-    .option('--only <LIST>', 'comma-separated scenario keys (default: all)', keyList)
-    .option('--slices <N>', 'slices per checkout and scenario', wholeNumber('slices'), 4)
-    .option('--slice <S>', 'seconds per slice', wholeNumber('slice'), 3)
-    .option('--users <N>', 'users to seed', wholeNumber('users'), 10_000)
-    .option('--connections <N>', 'connections of the load', wholeNumber('connections'), 10)
+    .option('--only <LIST>', 'comma-separated scenario keys (default: all)', keyList);
+  return sliceOptions(command, { slices: 4, slice: 3 })
     .allowExcessArguments(false)
     .parse(argv, { from: 'user' })
     .opts<CompareOptions>();

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { throwUsageErrors, wholeNumber } from './cli';
+import { sliceOptions, throwUsageErrors } from './cli';
 import { DEFAULT_DATABASE_URL } from './options';
 
 /** Command-line options of bench/write-sql.bench.ts. */
@@ -18,13 +18,11 @@ export interface WriteSqlOptions {
 
 /** `argv` without node and the script; throws a usage error (bench/cli.ts); --help prints the usage and exits. */
 export function parseWriteSqlOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): WriteSqlOptions {
-  const parsed = throwUsageErrors(new Command('node_modules/.bin/tsx bench/write-sql.bench.ts'))
-    .description('what MariaDB alone makes of the statements of a POST /Users, replayed from a bare mysql2 pool '
-      + 'beside the write floor\'s INSERT; the database of BENCH_DATABASE_URL + "_writesql" is dropped and recreated')
-    .option('--users <N>', 'users seeded first', wholeNumber('users'), 10_000)
-    .option('--slices <N>', 'alternating slices of each side', wholeNumber('slices'), 6)
-    .option('--slice <S>', 'seconds per slice', wholeNumber('slice'), 2)
-    .option('--connections <N>', 'connections sending at once', wholeNumber('connections'), 10)
+  const command = throwUsageErrors(new Command('node_modules/.bin/tsx bench/write-sql.bench.ts'))
+    .description('what MariaDB alone makes of the statements of a POST /Users, a PATCH /Users/{id} and a member add, '
+      + 'replayed from a bare mysql2 pool beside the write floor\'s INSERT; the database of BENCH_DATABASE_URL + "_writesql" '
+      + 'is dropped and recreated');
+  const parsed = sliceOptions(command, { slices: 6, slice: 2 })
     .allowExcessArguments(false)
     .parse(argv, { from: 'user' })
     .opts<Omit<WriteSqlOptions, 'databaseUrl'>>();
