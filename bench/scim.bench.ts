@@ -9,9 +9,9 @@ import type { LogLevel } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
 import { failed } from './cli';
-import { describeMachine } from './machine';
 import { costBetween, findDatabasePid, mainThreadWaitMs, sampleCpu } from './cpu';
 import { startFloors, type Floors } from './floors';
+import { describeMachine } from './machine';
 import { runLoad, type BenchData, type BenchRequest, type LoadTarget } from './load';
 import { runOpenLoop } from './open-loop';
 import { SCIM } from './names';
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
       measurements.push(...await measure(scenario, scenario.target, options, pool, seeded, floorTarget(scenario.floor)));
     }
     // The floors again, last: a neighbour's load at the start must not flatter the ratios. Each
-    // floor row (and every ratio) uses the faster of its two measurements.
+    // floor row (and the HTTP-floor ratios) uses the faster of its two measurements; the read and
+    // write ratios use the floor measured beside each run (measure).
     const floorsAgain: Measurement[] = [];
     for (const scenario of scenarios.filter((s) => s.key.startsWith('floor-') && s.target)) {
       floorsAgain.push(...await measure(scenario, scenario.target as LoadTarget, options, pool, seeded));
