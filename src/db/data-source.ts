@@ -8,6 +8,7 @@ import { ConfigError } from '../errors';
 import { describeError } from '../log-error';
 import { entities } from './entities';
 import { mysql2WithSessionSettings } from './session-settings';
+import { PREPARED_STATEMENTS_PER_CONNECTION } from './statement-batch';
 
 /**
  * mysql2 pool bounds, so that a database outage costs a request seconds, not a hang (docs/operations.md,
@@ -68,6 +69,8 @@ export function createDataSource(database: DatabaseConfig): DataSource {
         // statement in an error with the caller's stack anyway, and the capture was a few percent of
         // a request's CPU (docs/benchmarks.md, "Sixth run").
         trace: false,
+        // Statements of many values run prepared and stay so, a few per connection (statement-batch.ts).
+        maxPreparedStatements: PREPARED_STATEMENTS_PER_CONNECTION,
       },
     };
   }

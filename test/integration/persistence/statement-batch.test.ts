@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
 import { openDataSource } from '../../../src/db/data-source';
-import { deferStatement, readTogether } from '../../../src/db/statement-batch';
+import { insertRows } from '../../../src/db/insert-rows';
+import { deferStatement, PREPARED_FROM_VALUES, PREPARED_STATEMENTS_PER_CONNECTION, readTogether } from '../../../src/db/statement-batch';
 import { transaction } from '../../../src/db/transaction';
 import { isUniqueViolation } from '../../../src/identity/constraint-violation';
 import { testDatabases } from '../../support/databases';
@@ -171,6 +172,61 @@ for (const database of testDatabases()) {
         await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [99, null]);
       });
       expect(await notes()).to.deep.equal(new Map([...hostile.entries(), [99, null]]));
+    });
+
+    const HOSTILE = [
+      "'; DROP TABLE batch_probe; --", 'a ? b ?? c', '\\\'', '"; SELECT 1; "', 'ümlaut 漢字 🙂', '/* x */ ;', '`id`', '', '0', 'NULL',
+    ];
+    /** Rows enough for one multi-row INSERT to carry PREPARED_FROM_VALUES values or more (two per row). */
+    const manyRows = (from: number, count = PREPARED_FROM_VALUES / 2 + 7): [number, string | null][] => Array.from({ length: count }, (_, index) =>
+      [from + index, index % 11 === 10 ? null : `${HOSTILE[index % 11] ?? ''}${index}`]);
+    const preparedCount = async (): Promise<number> => Number((await dataSource.query(
+      "SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'",
+    ) as { Value: string }[])[0]?.Value);
+
+    it('send a statement of many values on its own, after what waits, and store its values exactly as given', async () => {
+      const rows = manyRows(100);
+      counter.sent = [];
+      await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'before']);
+        await insertRows(manager, 'batch_probe', ['id', 'note'], rows, rows.length);
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [2, 'after']);
+      });
+      expect(await notes()).to.deep.equal(new Map<number, string | null>([[1, 'before'], [2, 'after'], ...rows]));
+      if (batched) {
+        // START and the first INSERT; the many values with their placeholders, unformatted; the last INSERT and COMMIT.
+        expect(counter.sent).to.have.length(3 + 1);
+        expect(counter.sent[1]).to.match(/^INSERT INTO `batch_probe` \(`id`, `note`\) VALUES \(\?, \?\), \(\?, \?\)/);
+      }
+    });
+
+    if (batched) it('keep a few prepared statements per connection, whatever the number of different ones it ran', async () => {
+      const prepared = await preparedCount();
+      let inserted = 0;
+      // Each a statement of another text (one more row each time), one transaction after another.
+      for (let extra = 0; extra < 3 * PREPARED_STATEMENTS_PER_CONNECTION; extra++) {
+        const rows = manyRows(10_000 * (extra + 1), PREPARED_FROM_VALUES / 2 + extra);
+        await transaction(dataSource, (manager) => insertRows(manager, 'batch_probe', ['id', 'note'], rows, rows.length));
+        inserted += rows.length;
+      }
+      // The pool hands out the connection last released: one or two connections ran them.
+      expect(await preparedCount() - prepared).to.be.within(1, 2 * PREPARED_STATEMENTS_PER_CONNECTION);
+      expect((await notes()).size).to.equal(inserted);
+    });
+
+    it('fail the transaction with the driver\'s error when a statement of many values fails, and keep none of it', async () => {
+      await dataSource.query("INSERT INTO batch_probe (id, note) VALUES (500, 'kept')");
+      const failure = await transaction(dataSource, async (manager) => {
+        await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'lost']);
+        await insertRows(manager, 'batch_probe', ['id', 'note'], manyRows(100), 1_000); // 500 is taken
+      }).then(() => undefined, (error: unknown) => error);
+      expect(isUniqueViolation(failure), String(failure)).to.equal(true);
+      expect(await notes()).to.deep.equal(new Map([[500, 'kept']]));
+      // The connections went back to the pool in a usable state.
+      for (let i = 0; i < 25; i++) {
+        await transaction(dataSource, (manager) => insertRows(manager, 'batch_probe', ['id', 'note'], manyRows(1_000 + i * 1_000), 1_000));
+      }
+      expect((await notes()).size).to.equal(1 + 25 * manyRows(0).length);
     });
 
     it('split what waits into more queries before it grows past the size limit, and apply all of it', async () => {
