@@ -4,7 +4,7 @@ import { openDataSource } from '../../../src/db/data-source';
 import { transaction } from '../../../src/db/transaction';
 import { recordAudits, type AuditRecord } from '../../../src/governance/audit';
 import { verifyAuditChain, type ChainVerification } from '../../../src/governance/audit-log';
-import { sealCommitted, settleAuditSeals, startAuditSealSweep } from '../../../src/governance/audit-seal';
+import { sealAuditEvents, sealCommitted, settleAuditSeals, startAuditSealSweep } from '../../../src/governance/audit-seal';
 import { createLogger } from '../../../src/logger';
 import { batchSyncContext, localOperatorContext } from '../../../src/identity/change-context';
 import { testDatabases } from '../../support/databases';
@@ -283,6 +283,29 @@ for (const database of testDatabases()) {
         const rows = await query(dataSource, "SELECT seq FROM audit_events WHERE target_id LIKE 'held-%' ORDER BY id");
         expect(rows.map((row) => Number(row.seq))).to.deep.equal([8, 9]);
         expectIntact(await verifyAuditChain(dataSource), 9);
+      });
+
+      it('reads the events that are pending, not the sealed log before them', async () => {
+        // A log of more than 20,000 sealed events (doubled from what is there), then 1,200 pending.
+        while (Number((await query(dataSource, 'SELECT COUNT(*) AS n FROM audit_events'))[0]?.n) < 20_000) {
+          await query(dataSource, 'INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_name, door, action, target_type, '
+            + 'target_id, target_name, changes, request_id) SELECT occurred_at, actor_type, actor_id, actor_name, door, action, '
+            + "target_type, CONCAT(target_id, '+'), target_name, changes, request_id FROM audit_events");
+        }
+        await sealAuditEvents(dataSource);
+        const sealed = Number((await query(dataSource, 'SELECT COUNT(*) AS n FROM audit_events'))[0]?.n);
+        await transaction(dataSource, (manager) => recordAudits(manager, batchSyncContext(), records(1_200, 'pending')));
+        await settleAuditSeals(dataSource); // the write's own background seal: its reads are the ones counted
+        await query(dataSource, "UPDATE audit_events SET seq = NULL, prev_hash = NULL, hash = NULL WHERE target_id LIKE 'pending-%'");
+        await query(dataSource, 'UPDATE audit_chain SET last_seq = ?, last_hash = (SELECT hash FROM audit_events WHERE seq = ?) WHERE id = 1',
+          [sealed, sealed]);
+        const rowsRead = async (): Promise<number> => (await query(dataSource, "SHOW GLOBAL STATUS WHERE Variable_name IN "
+          + "('Handler_read_next', 'Handler_read_rnd_next', 'Handler_read_rnd')")).reduce((sum, row) => sum + Number(row.Value), 0);
+        const before = await rowsRead();
+        expect(await sealAuditEvents(dataSource)).to.equal(1_200);
+        // Two pages: the pending index entries (1,200, then 200), their rows, the updates' look-ups; not the 20,000 sealed.
+        expect(await rowsRead() - before).to.be.below(sealed / 4);
+        expectIntact(await verifyAuditChain(dataSource), sealed + 1_200);
       });
     }
   });
