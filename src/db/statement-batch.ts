@@ -30,7 +30,7 @@ import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm'
  * does not wait: what waits goes first, then the statement alone as a prepared statement, its
  * values sent in the binary protocol. As text, such a statement is a megabyte of escaped SQL that
  * Node builds, joins and encodes and MariaDB parses back, for one round trip saved out of the
- * hundreds of milliseconds the statement takes (docs/benchmarks.md, "Prepared bulk statements").
+ * hundreds of milliseconds the statement takes (docs/benchmarks.md, "Prepared bulk statements, and a seal that reads what is pending").
  * It fails as the others do: the driver's error, wrapped as TypeORM wraps it, ends the transaction.
  */
 interface Waiting {
