@@ -217,9 +217,10 @@ describe('Database outage during a directory sync (Samba AD DC, private MariaDB)
         const deadline = Date.now() + DEADLINE_MS;
         while (Date.now() < deadline) {
           // An INSERT into the table by another session, in progress while ours holds the gap: it waits.
-          // (The statements a batch sends together run one by one; INFO starts at the one running.)
+          // (The statements a batch sends together run one by one; INFO starts at the one running. A
+          // batch's INSERT of many rows runs as a prepared statement: its command is Execute.)
           const [rows] = await admin.query(`SELECT ID AS id FROM information_schema.PROCESSLIST
-            WHERE COMMAND = 'Query' AND (INFO LIKE ? OR INFO LIKE ?) AND ID <> ?`,
+            WHERE COMMAND IN ('Query', 'Execute') AND (INFO LIKE ? OR INFO LIKE ?) AND ID <> ?`,
           [`INSERT INTO ${table}%`, `INSERT INTO \`${table}\`%`, locker.threadId]);
           const [waiting] = rows as { id: number }[];
           if (waiting) return waiting.id;
