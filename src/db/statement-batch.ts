@@ -130,9 +130,11 @@ class StatementBatch {
   /**
    * Runs one statement as a prepared statement (kept on the connection for the next statement of
    * the same text), told to the DataSource's subscribers (the query timer) as TypeORM tells them of a query.
+   * A server that refuses to prepare it (its max_prepared_stmt_count reached, a proxy without
+   * prepared statements) gets it as text instead: nothing ran, so nothing of the transaction is lost.
    */
   private async execute(sql: string, parameters: unknown[]): Promise<void> {
-    const connection = await this.runner.connect() as PreparingConnection;
+    const connection = await this.runner.connect() as PreparingConnection & FormattingConnection;
     const broadcaster = this.runner.broadcaster;
     await broadcaster.broadcast('BeforeQuery', sql, parameters);
     const started = Date.now();
@@ -143,6 +145,10 @@ class StatementBatch {
       });
     } catch (error) {
       await broadcaster.broadcast('AfterQuery', sql, parameters, false, undefined, undefined, error);
+      if (isPrepareRefused(error)) {
+        await this.send(connection.format(sql, parameters));
+        return;
+      }
       throw new QueryFailedError(sql, parameters, error as Error);
     }
     await broadcaster.broadcast('AfterQuery', sql, parameters, true, Date.now() - started, raw, undefined);
@@ -162,6 +168,12 @@ class StatementBatch {
     // One statement comes back as its own result; several as an array of results, one each.
     return statements.length === 1 ? [results] : results as unknown[];
   }
+}
+
+/** The server would not prepare the statement (so it did not run): too many prepared already, or none allowed. */
+function isPrepareRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ER_MAX_PREPARED_STMT_COUNT_REACHED' || code === 'ER_UNSUPPORTED_PS';
 }
 
 /** About the length of a statement once formatted (escaping adds a little to a string, nothing much to a number). */

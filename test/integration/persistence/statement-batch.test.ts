@@ -214,6 +214,22 @@ for (const database of testDatabases()) {
       expect((await notes()).size).to.equal(inserted);
     });
 
+    if (batched) it('send a statement of many values as text when the server will not prepare it, and store it exactly', async () => {
+      const [limit] = await dataSource.query("SHOW GLOBAL VARIABLES LIKE 'max_prepared_stmt_count'") as { Value: string }[];
+      // A text no connection has prepared yet (no test here inserts this many rows).
+      const rows = manyRows(100, PREPARED_FROM_VALUES / 2 + 101);
+      await dataSource.query('SET GLOBAL max_prepared_stmt_count = 0');
+      try {
+        await transaction(dataSource, async (manager) => {
+          await deferStatement(manager, 'INSERT INTO batch_probe (id, note) VALUES (?, ?)', [1, 'before']);
+          await insertRows(manager, 'batch_probe', ['id', 'note'], rows, rows.length);
+        });
+      } finally {
+        await dataSource.query(`SET GLOBAL max_prepared_stmt_count = ${Number(limit?.Value)}`);
+      }
+      expect(await notes()).to.deep.equal(new Map<number, string | null>([[1, 'before'], ...rows]));
+    });
+
     it('fail the transaction with the driver\'s error when a statement of many values fails, and keep none of it', async () => {
       await dataSource.query("INSERT INTO batch_probe (id, note) VALUES (500, 'kept')");
       const failure = await transaction(dataSource, async (manager) => {
