@@ -30,8 +30,9 @@ import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm'
  * does not wait: what waits goes first, then the statement alone as a prepared statement, its
  * values sent in the binary protocol. As text, such a statement is a megabyte of escaped SQL that
  * Node builds, joins and encodes and MariaDB parses back, for one round trip saved out of the
- * hundreds of milliseconds the statement takes (docs/benchmarks.md, "Prepared bulk statements, and a seal that reads what is pending").
- * It fails as the others do: the driver's error, wrapped as TypeORM wraps it, ends the transaction.
+ * milliseconds the statement takes (docs/benchmarks.md, "Prepared bulk statements, and a seal that
+ * reads what is pending"). It fails as the others do: the driver's error, wrapped as TypeORM wraps
+ * it, ends the transaction.
  */
 interface Waiting {
   readonly sql: string;
@@ -58,9 +59,9 @@ type Query = (sql: string, parameters?: unknown[], structured?: boolean) => Prom
 const MAX_WAITING_CHARS = 1 << 20;
 
 /**
- * A deferred statement with this many values or more runs on its own as a prepared statement.
- * Fewer values than a sync batch's multi-row INSERT of 50 users or report entries; more than any
- * single SCIM write sends, so those still travel in one round trip.
+ * A deferred statement with this many values or more runs on its own as a prepared statement. A
+ * sync batch's multi-row INSERTs carry 2,000-6,000 each (250 users, 1,000 indexed values, 250 audit
+ * rows, 500 report entries); a single SCIM write sends a few dozen, and keeps its one round trip.
  */
 export const PREPARED_FROM_VALUES = 1000;
 
