@@ -34,6 +34,9 @@ export interface ChainedFields {
   readonly prevHash: string | null;
 }
 
+/** An event's fields as stored, before it has its place in the chain. */
+export type AuditEventFields = Omit<ChainedFields, 'seq' | 'prevHash'>;
+
 /** The canonical text an event's hash is made of. */
 export function canonicalAuditEncoding(fields: ChainedFields): string {
   return JSON.stringify([

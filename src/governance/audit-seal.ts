@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { transaction } from '../db/transaction';
 import { deferStatement, readTogether, type Statement } from '../db/statement-batch';
 import type { Logger } from '../logger';
-import { auditEventHash } from './audit-chain';
+import { auditEventHash, type AuditEventFields } from './audit-chain';
 
 /**
  * Sealing: giving the audit events that writers appended their place in the hash chain.
@@ -63,20 +63,13 @@ async function sealPage(manager: EntityManager): Promise<number> {
     chainHeadLock(manager),
     pendingRead(manager),
   ]);
-  const head = chainHeadOf(headRows);
   const rows = pending as PendingEvent[];
   if (rows.length === 0) return 0;
-  let { seq, hash } = head;
-  const links = rows.map((row) => {
-    const prevHash = hash;
-    seq += 1;
-    hash = auditEventHash({
-      seq, occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorName: row.actor_name, door: row.door,
-      action: row.action, targetType: row.target_type, targetId: row.target_id, targetName: row.target_name, changes: row.changes,
-      requestId: row.request_id, prevHash,
-    });
-    return { id: Number(row.id), seq, prevHash, hash };
-  });
+  const { links, head } = chainLinks(chainHeadOf(headRows), rows.map((row) => ({
+    id: Number(row.id), occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorName: row.actor_name,
+    door: row.door, action: row.action, targetType: row.target_type, targetId: row.target_id, targetName: row.target_name,
+    changes: row.changes, requestId: row.request_id,
+  })));
   for (let i = 0; i < links.length; i += SEAL_ROWS_PER_UPDATE) {
     const batch = links.slice(i, i + SEAL_ROWS_PER_UPDATE);
     const cases = batch.map(() => 'WHEN ? THEN ?').join(' ');
@@ -95,8 +88,61 @@ async function sealPage(manager: EntityManager): Promise<number> {
       throw new Error(`Sealing audit events: ${batch.length - (result.affected ?? 0)} of ${batch.length} were sealed meanwhile`);
     }
   }
-  await deferStatement(manager, 'UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = ?', [seq, hash, CHAIN_HEAD_ID]);
+  await moveHead(manager, head);
   return rows.length;
+}
+
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string | null;
+}
+
+/** Events after `head`, each with its place in the chain: seq, the hash before it and its own. */
+function chainLinks<T extends AuditEventFields>(head: ChainHead, events: readonly T[]): { links: (T & ChainHead & { prevHash: string | null })[]; head: ChainHead } {
+  let { seq, hash } = head;
+  const links = events.map((event) => {
+    const prevHash = hash;
+    seq += 1;
+    hash = auditEventHash({ ...event, seq, prevHash });
+    return { ...event, seq, prevHash, hash };
+  });
+  return { links, head: { seq, hash } };
+}
+
+function moveHead(manager: EntityManager, head: ChainHead): Promise<void> {
+  return deferStatement(manager, 'UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = ?', [head.seq, head.hash, CHAIN_HEAD_ID]);
+}
+
+/** Sealed rows per INSERT: 14 values each (3,500 a statement). */
+const SEALED_ROWS_PER_INSERT = 250;
+const SEALED_COLUMNS = '(occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, target_name, changes, '
+  + 'request_id, seq, prev_hash, hash)';
+const SEALED_ROW = `(${Array.from({ length: 14 }, () => '?').join(', ')})`;
+
+/**
+ * Appends events to the chain as they are written, in the caller's transaction: locks the head,
+ * gives each event the next seq and its hashes, inserts them sealed and moves the head. For a
+ * transaction that writes many events (a sync batch): sealing them after its commit would rewrite
+ * each row just written (its seq and hashes) and read it back to hash it; that cost MariaDB about
+ * as much as writing the rows. The head stays locked until the caller commits, so the caller
+ * appends last, just before its commit; seals of other writers' events queue behind it, as behind
+ * any seal. Events other writers committed unsealed before are left to their seal: they take their
+ * places after these.
+ */
+export async function appendSealed(manager: EntityManager, events: readonly AuditEventFields[]): Promise<void> {
+  if (events.length === 0) return;
+  const [headRows = []] = await readTogether(manager, [chainHeadLock(manager)]);
+  const { links, head } = chainLinks(chainHeadOf(headRows), events);
+  for (let i = 0; i < links.length; i += SEALED_ROWS_PER_INSERT) {
+    const slice = links.slice(i, i + SEALED_ROWS_PER_INSERT);
+    const values: unknown[] = [];
+    for (const link of slice) {
+      values.push(link.occurredAt, link.actorType, link.actorId, link.actorName, link.door, link.action, link.targetType, link.targetId,
+        link.targetName, link.changes, link.requestId, link.seq, link.prevHash, link.hash);
+    }
+    await deferStatement(manager, `INSERT INTO audit_events ${SEALED_COLUMNS} VALUES ${slice.map(() => SEALED_ROW).join(', ')}`, values);
+  }
+  await moveHead(manager, head);
 }
 
 function queryRunnerOf(manager: EntityManager): QueryRunner {
@@ -126,7 +172,7 @@ function pendingRead(manager: EntityManager): Statement {
   };
 }
 
-function chainHeadOf(rows: readonly unknown[]): { seq: number; hash: string | null } {
+function chainHeadOf(rows: readonly unknown[]): ChainHead {
   const row = rows[0] as { last_seq: number | string; last_hash: string | null } | undefined;
   // Written by the migration that made the chain; without it, sealing would start a second chain.
   if (!row) throw new Error('The audit chain has no head row (audit_chain id 1): audit events cannot be sealed');

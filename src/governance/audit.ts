@@ -2,8 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { nowIso, type ChangeContext } from '../identity/change-context';
 import { afterCommit } from '../db/transaction';
 import { deferStatement } from '../db/statement-batch';
-import { storedText } from './audit-chain';
-import { sealInBackground } from './audit-seal';
+import { storedText, type AuditEventFields } from './audit-chain';
+import { appendSealed, sealInBackground } from './audit-seal';
 
 /** Attributes whose values never enter the audit log, only the fact that they changed. */
 const SECRET_ATTRIBUTES = new Set(['password', 'token', 'secret']);
@@ -33,6 +33,11 @@ export async function recordAudit(manager: EntityManager, context: ChangeContext
 const AUDIT_ROWS_PER_INSERT = 250;
 const AUDIT_COLUMNS = '(occurred_at, actor_type, actor_id, actor_name, door, action, target_type, target_id, target_name, changes, request_id)';
 const AUDIT_ROW = `(${Array.from({ length: 11 }, () => '?').join(', ')})`;
+/**
+ * A transaction that writes this many events or more (a sync batch) seals them as it writes them
+ * (audit-seal.ts appendSealed), instead of leaving them to a seal after its commit.
+ */
+export const SEAL_AS_WRITTEN_FROM = 100;
 
 /**
  * Writes audit events in multi-row INSERTs with the caller's transaction manager, so they commit or
@@ -41,26 +46,23 @@ const AUDIT_ROW = `(${Array.from({ length: 11 }, () => '?').join(', ')})`;
  *
  * The events are written unsealed (no `seq`, no hashes); a seal into the hash chain starts once the
  * caller's transaction has committed (audit-seal.ts): a writer holds no lock that other writers
- * wait for, and the chain's head is locked once per batch of writes. The fields the hash will
- * cover are stored as they will be read back (storedText).
+ * wait for, and the chain's head is locked once per batch of writes. A transaction writing many
+ * events at once (SEAL_AS_WRITTEN_FROM) appends them to the chain itself, sealed: sealing them
+ * afterwards would rewrite every row it had just written and read each one back. The fields the
+ * hash covers are stored as they will be read back (storedText).
  */
 export async function recordAudits(
   manager: EntityManager, context: ChangeContext, records: readonly AuditRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  const occurredAt = nowIso();
-  const actor = [
-    storedText(context.actor.type), context.actor.id === null ? null : storedText(context.actor.id),
-    storedText(context.actor.name, 255), storedText(context.door),
-  ];
-  const requestId = context.requestId === undefined ? null : storedText(context.requestId, 64);
-  for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
+  const events = auditEventFields(context, records);
+  if (events.length >= SEAL_AS_WRITTEN_FROM && manager.queryRunner?.isTransactionActive === true) {
+    await appendSealed(manager, events);
+    return;
+  }
+  for (let i = 0; i < events.length; i += AUDIT_ROWS_PER_INSERT) {
     const values: unknown[] = [];
-    for (const record of records.slice(i, i + AUDIT_ROWS_PER_INSERT)) {
-      values.push(occurredAt, ...actor, storedText(record.action), storedText(record.targetType), storedText(record.targetId),
-        record.targetName == null ? null : storedText(record.targetName, 255),
-        record.changes === undefined ? null : storedText(JSON.stringify(record.changes)), requestId);
-    }
+    for (const event of events.slice(i, i + AUDIT_ROWS_PER_INSERT)) values.push(...unsealedRow(event));
     // Plain SQL: every write pays for these rows, and TypeORM's insert builds and re-reads entities.
     await deferStatement(
       manager,
@@ -71,6 +73,26 @@ export async function recordAudits(
   const dataSource = manager.connection;
   // Outside a transaction() (no caller does that today) the rows have committed already: seal now.
   if (!afterCommit(manager, 'audit-seal', async () => sealInBackground(dataSource))) sealInBackground(dataSource);
+}
+
+/** The events' fields as the database will store them. */
+function auditEventFields(context: ChangeContext, records: readonly AuditRecord[]): AuditEventFields[] {
+  const occurredAt = nowIso();
+  const actorType = storedText(context.actor.type);
+  const actorId = context.actor.id === null ? null : storedText(context.actor.id);
+  const actorName = storedText(context.actor.name, 255);
+  const door = storedText(context.door);
+  const requestId = context.requestId === undefined ? null : storedText(context.requestId, 64);
+  return records.map((record) => ({
+    occurredAt, actorType, actorId, actorName, door, action: storedText(record.action), targetType: storedText(record.targetType),
+    targetId: storedText(record.targetId), targetName: record.targetName == null ? null : storedText(record.targetName, 255),
+    changes: record.changes === undefined ? null : storedText(JSON.stringify(record.changes)), requestId,
+  }));
+}
+
+function unsealedRow(event: AuditEventFields): unknown[] {
+  return [event.occurredAt, event.actorType, event.actorId, event.actorName, event.door, event.action, event.targetType,
+    event.targetId, event.targetName, event.changes, event.requestId];
 }
 
 /** The top-level attributes that differ between two records, with small values before and after. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { openDataSource } from '../../../src/db/data-source';
 import { transaction } from '../../../src/db/transaction';
-import { recordAudits, type AuditRecord } from '../../../src/governance/audit';
+import { recordAudits, SEAL_AS_WRITTEN_FROM, type AuditRecord } from '../../../src/governance/audit';
 import { verifyAuditChain, type ChainVerification } from '../../../src/governance/audit-log';
 import { sealAuditEvents, sealCommitted, settleAuditSeals, startAuditSealSweep } from '../../../src/governance/audit-seal';
 import { createLogger } from '../../../src/logger';
@@ -306,6 +306,77 @@ for (const database of testDatabases()) {
         // Two pages: the pending index entries (1,200, then 200), their rows, the updates' look-ups; not the 20,000 sealed.
         expect(await rowsRead() - before).to.be.below(sealed / 4);
         expectIntact(await verifyAuditChain(dataSource), sealed + 1_200);
+      });
+    }
+
+    const head = async (): Promise<{ seq: number; hash: unknown }> => {
+      const row = (await query(dataSource, 'SELECT last_seq, last_hash FROM audit_chain WHERE id = 1'))[0];
+      return { seq: Number(row?.last_seq), hash: row?.last_hash };
+    };
+    const seqsOf = async (prefix: string): Promise<(number | null)[]> =>
+      (await query(dataSource, 'SELECT seq FROM audit_events WHERE target_id LIKE ? ORDER BY id', [`${prefix}-%`]))
+        .map((row) => (row.seq === null ? null : Number(row.seq)));
+
+    it(`appends a transaction's ${SEAL_AS_WRITTEN_FROM} events or more sealed, as it commits, and events committed unsealed before them after them`, async () => {
+      await settleAuditSeals(dataSource);
+      await unsealed('before-batch-1');
+      await unsealed('before-batch-2');
+      const start = await head();
+      await transaction(dataSource, (manager) => recordAudits(manager, batchSyncContext({ requestId: 'sealed-run' }), records(SEAL_AS_WRITTEN_FROM, 'sealed')));
+      // No seal has run since the commit: the batch holds its places already, the two before it none.
+      expect(await seqsOf('sealed')).to.deep.equal(Array.from({ length: SEAL_AS_WRITTEN_FROM }, (_, i) => start.seq + 1 + i));
+      expect(await seqsOf('before-batch')).to.deep.equal([null, null]);
+      const rows = await query(dataSource, "SELECT prev_hash, hash FROM audit_events WHERE target_id LIKE 'sealed-%' ORDER BY seq");
+      expect(rows[0]?.prev_hash, 'the first links to the head it found').to.equal(start.hash);
+      expect(await head()).to.deep.equal({ seq: start.seq + SEAL_AS_WRITTEN_FROM, hash: rows.at(-1)?.hash });
+      expect(await sealAuditEvents(dataSource)).to.equal(2);
+      const after = start.seq + SEAL_AS_WRITTEN_FROM;
+      expect(await seqsOf('before-batch'), 'sealed after the batch, in the order they were written').to.deep.equal([after + 1, after + 2]);
+      expectIntact(await verifyAuditChain(dataSource), after + 2);
+    });
+
+    it('leaves the chain as it was when a transaction that appended sealed events rolls back', async () => {
+      await settleAuditSeals(dataSource);
+      const start = await head();
+      const count = Number((await query(dataSource, 'SELECT COUNT(*) AS n FROM audit_events'))[0]?.n);
+      const failure = await transaction(dataSource, async (manager) => {
+        await recordAudits(manager, batchSyncContext(), records(SEAL_AS_WRITTEN_FROM + 50, 'undone'));
+        throw new Error('the batch failed after its audit');
+      }).catch((error: unknown) => error);
+      expect(failure).to.be.instanceOf(Error);
+      expect(await head()).to.deep.equal(start);
+      expect(Number((await query(dataSource, 'SELECT COUNT(*) AS n FROM audit_events'))[0]?.n)).to.equal(count);
+      // The next appender continues from the same head: no fork, no gap.
+      await transaction(dataSource, (manager) => recordAudits(manager, batchSyncContext(), records(SEAL_AS_WRITTEN_FROM, 'redone')));
+      expect((await seqsOf('redone'))[0]).to.equal(start.seq + 1);
+      expectIntact(await verifyAuditChain(dataSource), count + SEAL_AS_WRITTEN_FROM);
+    });
+
+    if (database.name === 'mariadb') {
+      it('appends sealed events only once it holds the chain\'s head: a session holding it (another sealer) makes the batch wait, and the chain stays one', async () => {
+        await settleAuditSeals(dataSource);
+        const start = await head();
+        const holder = dataSource.createQueryRunner();
+        await holder.connect();
+        let batch: Promise<unknown> | undefined;
+        try {
+          await holder.startTransaction();
+          await holder.query('SELECT last_seq FROM audit_chain WHERE id = 1 FOR UPDATE');
+          batch = transaction(dataSource, (manager) => recordAudits(manager, batchSyncContext(), records(SEAL_AS_WRITTEN_FROM, 'waiting')));
+          // Wait for the event, not for a time: the batch's read of the head shows, blocked, in the process list.
+          for (;;) {
+            const waiting = await query(dataSource, 'SELECT COUNT(*) AS n FROM information_schema.processlist '
+              + "WHERE command = 'Query' AND info LIKE 'SELECT last_seq, last_hash FROM audit_chain%FOR UPDATE'");
+            if (Number(waiting[0]?.n) > 0) break;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        } finally {
+          await holder.commitTransaction();
+          await holder.release();
+        }
+        await batch;
+        expect((await seqsOf('waiting'))[0]).to.equal(start.seq + 1);
+        expectIntact(await verifyAuditChain(dataSource), start.seq + SEAL_AS_WRITTEN_FROM);
       });
     }
   });
