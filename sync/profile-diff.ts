@@ -68,18 +68,36 @@ function managerValue(value: unknown): unknown {
   return normalize(value);
 }
 
+/**
+ * Absent, null, [] and {} (also once nested) become undefined; arrays are sorted by their items'
+ * canonical text. Loops rather than entries/map/filter chains: the planner normalises every
+ * attribute of every user a full sync reads.
+ */
 function normalize(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   if (Array.isArray(value)) {
-    const items = value.map(normalize).filter((item) => item !== undefined);
+    const items: unknown[] = [];
+    for (const item of value) {
+      const normalized = normalize(item);
+      if (normalized !== undefined) items.push(normalized);
+    }
     if (items.length === 0) return undefined;
-    return items.sort((x, y) => (canonical(x) < canonical(y) ? -1 : canonical(x) > canonical(y) ? 1 : 0));
+    if (items.length === 1) return items;
+    const keyed = items.map((item) => ({ item, key: canonical(item) }));
+    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return keyed.map((entry) => entry.item);
   }
   if (isObject(value)) {
-    const entries = Object.entries(value)
-      .map(([key, child]) => [key, normalize(child)] as const)
-      .filter(([, child]) => child !== undefined);
-    return entries.length === 0 ? undefined : Object.fromEntries(entries);
+    let result: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      const normalized = normalize(value[key]);
+      if (normalized === undefined) continue;
+      result ??= {};
+      // As Object.fromEntries would: a key named __proto__ (JSON.parse makes one) stays a key.
+      if (key === '__proto__') Object.defineProperty(result, key, { value: normalized, enumerable: true, writable: true, configurable: true });
+      else result[key] = normalized;
+    }
+    return result;
   }
   return value;
 }

@@ -126,21 +126,23 @@ export function roleSlices(role: RolePlanEntry, size: number): RolePlanEntry[] {
   return slices;
 }
 
-/** Member entries of one role, by member anchor. */
+/** Member entries of one role, by member anchor. Entries of one kind share their changes (one list, serialised once). */
 function memberEntries(role: RolePlanEntry, written: MembershipWritten, anchorOf: (member: string) => string): SyncRunEntryInput[] {
+  const granted = [{ attribute: 'roles', to: role.roleName }];
+  const revoked = [{ attribute: 'roles', from: role.roleName }];
   return [
     ...written.added.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: granted,
     })),
     ...written.adopted.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: [{ attribute: 'roles', to: role.roleName }],
+      objectType: 'role', action: 'member-add', anchor: anchorOf(member), changes: granted,
       message: 'already held through another door; now granted by Active Directory, which manages it from here on',
     })),
     ...written.removed.map((member): SyncRunEntryInput => ({
-      objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: [{ attribute: 'roles', from: role.roleName }],
+      objectType: 'role', action: 'member-remove', anchor: anchorOf(member), changes: revoked,
     })),
     ...written.held.map((grant): SyncRunEntryInput => ({
-      objectType: 'role', action: 'skip', anchor: anchorOf(grant.userId), changes: [{ attribute: 'roles', to: role.roleName }],
+      objectType: 'role', action: 'skip', anchor: anchorOf(grant.userId), changes: granted,
       message: `not granted yet: ${grant.reason}, so a person approves it first (change request ${grant.changeRequestId})`,
     })),
   ];

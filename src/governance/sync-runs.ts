@@ -189,6 +189,7 @@ const MAX_MESSAGE_CHARS = 4_000;
 /** Rows per INSERT: 8 parameters a row (4,000 a statement) stays far below every driver's limit; a 1,000-user page is two. */
 const INSERT_BATCH = 500;
 const ENTRY_COLUMNS = ['run_id', 'anchor', 'dn', 'object_type', 'action', 'changes', 'message', 'created_at'] as const;
+const NO_CHANGES: readonly AttributeChange[] = [];
 /** Longest entry search: a DN is at most 1,024 characters. */
 const MAX_SEARCH_CHARS = 1024;
 
@@ -235,13 +236,20 @@ export class SyncRuns {
       return;
     }
     const createdAt = nowIso();
+    // Entries may share one changes list (a role's member entries): serialised once.
+    const serialized = new Map<readonly AttributeChange[], string>();
+    const changesText = (changes: readonly AttributeChange[]): string => {
+      let text = serialized.get(changes);
+      if (text === undefined) serialized.set(changes, text = serializeChanges(changes));
+      return text;
+    };
     const rows = entries.map((entry): RowValue[] => {
       oneOf('objectType', entry.objectType, SYNC_OBJECT_TYPES);
       oneOf('action', entry.action, SYNC_ENTRY_ACTIONS);
       if (typeof entry.anchor !== 'string' || entry.anchor === '') throw invalidError('Every entry needs an anchor');
       return [
         runId, entry.anchor.slice(0, 64), clip(entry.dn ?? null, 1024), entry.objectType, entry.action,
-        serializeChanges(entry.changes ?? []), clip(entry.message ?? null, MAX_MESSAGE_CHARS), createdAt,
+        changesText(entry.changes ?? NO_CHANGES), clip(entry.message ?? null, MAX_MESSAGE_CHARS), createdAt,
       ];
     });
     await transaction(this.dataSource, async (manager) => {

@@ -233,8 +233,8 @@ async function* pagedSearch(
   for await (const page of pages) yield* page.searchEntries;
 }
 
-function anchorOf(entry: Entry): string {
-  const guid = firstBuffer(entryAttributes(entry), 'objectGUID');
+function anchorOf(entry: Entry, attributes: ReadonlyMap<string, readonly RawValue[]> = entryAttributes(entry)): string {
+  const guid = firstBuffer(attributes, 'objectGUID');
   if (!guid) throw new DirectoryReadError(`${entry.dn} has no objectGUID`);
   return guidToString(guid);
 }
@@ -306,7 +306,7 @@ function toDirectoryUser(entry: Entry, settings: Settings): DirectoryUser {
   const attrs = entryAttributes(entry);
   const attributes: Record<string, readonly string[]> = {};
   for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
-  return { anchor: anchorOf(entry), dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes };
+  return { anchor: anchorOf(entry, attrs), dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes };
 }
 
 /** A full read that the caller consumes page by page: nothing holds every user at once. */

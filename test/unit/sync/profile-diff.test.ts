@@ -70,6 +70,22 @@ describe('sync profile diff', () => {
     ]);
   });
 
+  it('keeps a key named __proto__ (as JSON.parse makes it) as a key, not as the object\'s prototype', () => {
+    const stored = JSON.parse('{"userName":"a","addresses":[{"__proto__":{"polluted":true},"type":"work"}]}') as Record<string, unknown>;
+    const changes = diffProfiles(stored, true, { userName: 'a' }, true);
+    expect(changes).to.have.length(1);
+    expect(JSON.stringify(changes[0]?.from)).to.equal('[{"__proto__":{"polluted":true},"type":"work"}]');
+    expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
+  });
+
+  it('sorts items of several by their canonical text, and keeps a single item as it is', () => {
+    const three = [{ value: 'c', type: 'x' }, { type: 'x', value: 'a' }, { value: 'b' }];
+    const [change] = diffProfiles({ userName: 'a' }, true, { userName: 'a', emails: three }, true);
+    expect(change?.to).to.deep.equal([{ type: 'x', value: 'a' }, { type: 'x', value: 'c' }, { value: 'b' }]);
+    expect(diffProfiles({ userName: 'a' }, true, { userName: 'a', emails: [{ value: 'z', primary: null }] }, true)[0]?.to)
+      .to.deep.equal([{ value: 'z' }]);
+  });
+
   it('writes canonical JSON with sorted keys', () => {
     expect(canonical({ b: 1, a: [{ d: 2, c: null }] })).to.equal('{"a":[{"c":null,"d":2}],"b":1}');
   });
