@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { transaction } from '../db/transaction';
 import { deferStatement, readTogether, type Statement } from '../db/statement-batch';
 import type { Logger } from '../logger';
-import { auditEventHash, type AuditEventFields } from './audit-chain';
+import { auditEventHash, type AuditEventFields, type ChainedFields } from './audit-chain';
 
 /**
  * Sealing: giving the audit events that writers appended their place in the hash chain.
@@ -65,11 +65,12 @@ async function sealPage(manager: EntityManager): Promise<number> {
   ]);
   const rows = pending as PendingEvent[];
   if (rows.length === 0) return 0;
-  const { links, head } = chainLinks(chainHeadOf(headRows), rows.map((row) => ({
-    id: Number(row.id), occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorName: row.actor_name,
-    door: row.door, action: row.action, targetType: row.target_type, targetId: row.target_id, targetName: row.target_name,
-    changes: row.changes, requestId: row.request_id,
+  const { links: places, head } = chainLinks(chainHeadOf(headRows), rows.map((row): AuditEventFields => ({
+    occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorName: row.actor_name, door: row.door,
+    action: row.action, targetType: row.target_type, targetId: row.target_id, targetName: row.target_name, changes: row.changes,
+    requestId: row.request_id,
   })));
+  const links = places.map((place, i) => ({ ...place, id: Number(rows[i]?.id) }));
   for (let i = 0; i < links.length; i += SEAL_ROWS_PER_UPDATE) {
     const batch = links.slice(i, i + SEAL_ROWS_PER_UPDATE);
     const cases = batch.map(() => 'WHEN ? THEN ?').join(' ');
@@ -97,16 +98,33 @@ interface ChainHead {
   readonly hash: string | null;
 }
 
-/** Events after `head`, each with its place in the chain: seq, the hash before it and its own. */
-function chainLinks<T extends AuditEventFields>(head: ChainHead, events: readonly T[]): { links: (T & ChainHead & { prevHash: string | null })[]; head: ChainHead } {
+/** A place in the chain: seq, the hash before it and the event's own. */
+interface ChainLink {
+  readonly seq: number;
+  readonly prevHash: string | null;
+  readonly hash: string;
+}
+
+/** Events after `head`, each with its place in the chain (links[i] is events[i]'s), and the head after them. */
+function chainLinks(head: ChainHead, events: readonly AuditEventFields[]): { links: ChainLink[]; head: ChainHead } {
   let { seq, hash } = head;
-  const links = events.map((event) => {
+  const links = events.map((event): ChainLink => {
     const prevHash = hash;
     seq += 1;
-    hash = auditEventHash({ ...event, seq, prevHash });
-    return { ...event, seq, prevHash, hash };
+    const own = auditEventHash(chained(event, seq, prevHash));
+    hash = own;
+    return { seq, prevHash, hash: own };
   });
   return { links, head: { seq, hash } };
+}
+
+/** The fields an event's hash covers, named one by one (no spread of the event per hash: a sync batch hashes thousands). */
+function chained(event: AuditEventFields, seq: number, prevHash: string | null): ChainedFields {
+  return {
+    seq, occurredAt: event.occurredAt, actorType: event.actorType, actorId: event.actorId, actorName: event.actorName, door: event.door,
+    action: event.action, targetType: event.targetType, targetId: event.targetId, targetName: event.targetName, changes: event.changes,
+    requestId: event.requestId, prevHash,
+  };
 }
 
 function moveHead(manager: EntityManager, head: ChainHead): Promise<void> {
@@ -133,14 +151,15 @@ export async function appendSealed(manager: EntityManager, events: readonly Audi
   if (events.length === 0) return;
   const [headRows = []] = await readTogether(manager, [chainHeadLock(manager)]);
   const { links, head } = chainLinks(chainHeadOf(headRows), events);
-  for (let i = 0; i < links.length; i += SEALED_ROWS_PER_INSERT) {
-    const slice = links.slice(i, i + SEALED_ROWS_PER_INSERT);
+  for (let i = 0; i < events.length; i += SEALED_ROWS_PER_INSERT) {
     const values: unknown[] = [];
-    for (const link of slice) {
-      values.push(link.occurredAt, link.actorType, link.actorId, link.actorName, link.door, link.action, link.targetType, link.targetId,
-        link.targetName, link.changes, link.requestId, link.seq, link.prevHash, link.hash);
+    for (let j = i; j < Math.min(i + SEALED_ROWS_PER_INSERT, events.length); j += 1) {
+      const event = events[j] as AuditEventFields;
+      const link = links[j] as ChainLink;
+      values.push(event.occurredAt, event.actorType, event.actorId, event.actorName, event.door, event.action, event.targetType,
+        event.targetId, event.targetName, event.changes, event.requestId, link.seq, link.prevHash, link.hash);
     }
-    await deferStatement(manager, `INSERT INTO audit_events ${SEALED_COLUMNS} VALUES ${slice.map(() => SEALED_ROW).join(', ')}`, values);
+    await deferStatement(manager, `INSERT INTO audit_events ${SEALED_COLUMNS} VALUES ${Array.from({ length: values.length / 14 }, () => SEALED_ROW).join(', ')}`, values);
   }
   await moveHead(manager, head);
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { nowIso, type ChangeContext } from '../identity/change-context';
 import { afterCommit } from '../db/transaction';
+import { isGaleraNode } from '../db/session-settings';
 import { deferStatement } from '../db/statement-batch';
 import { storedText, type AuditEventFields } from './audit-chain';
 import { appendSealed, sealInBackground } from './audit-seal';
@@ -56,7 +57,7 @@ export async function recordAudits(
 ): Promise<void> {
   if (records.length === 0) return;
   const events = auditEventFields(context, records);
-  if (events.length >= SEAL_AS_WRITTEN_FROM && manager.queryRunner?.isTransactionActive === true) {
+  if (events.length >= SEAL_AS_WRITTEN_FROM && manager.queryRunner?.isTransactionActive === true && await appendsSealed(manager)) {
     await appendSealed(manager, events);
     return;
   }
@@ -73,6 +74,16 @@ export async function recordAudits(
   const dataSource = manager.connection;
   // Outside a transaction() (no caller does that today) the rows have committed already: seal now.
   if (!afterCommit(manager, 'audit-seal', async () => sealInBackground(dataSource))) sealInBackground(dataSource);
+}
+
+/**
+ * Not on a Galera node: there the head row a batch writes is certified at its commit against the
+ * seals committed through every other node meanwhile, so under SCIM writes elsewhere a sync batch
+ * holding the head through its INSERTs would lose, and run again whole, time after time. On Galera
+ * a batch's events are sealed after its commit, like every write's.
+ */
+async function appendsSealed(manager: EntityManager): Promise<boolean> {
+  return manager.connection.driver.options.type === 'better-sqlite3' || !await isGaleraNode(manager.connection);
 }
 
 /** The events' fields as the database will store them. */
@@ -109,15 +120,17 @@ export function diffAttributes(
     const fromJson = from === undefined ? undefined : JSON.stringify(from);
     const toJson = to === undefined ? undefined : JSON.stringify(to);
     if (fromJson === toJson) continue;
-    if (SECRET_ATTRIBUTES.has(key)) {
-      changes.push({ attribute: key });
-    } else {
-      changes.push({ attribute: key, ...auditable('from', from, fromJson), ...auditable('to', to, toJson) });
+    // Built in place, not spread together: every sync creation audits each of its attributes.
+    const change: { attribute: string; from?: unknown; to?: unknown } = { attribute: key };
+    if (!SECRET_ATTRIBUTES.has(key)) {
+      if (auditable(fromJson)) change.from = from;
+      if (auditable(toJson)) change.to = to;
     }
+    changes.push(change);
   }
   return changes;
 }
 
-function auditable(side: 'from' | 'to', value: unknown, json: string | undefined): Record<string, unknown> {
-  return json !== undefined && json.length <= MAX_AUDITED_VALUE_LENGTH ? { [side]: value } : {};
+function auditable(json: string | undefined): boolean {
+  return json !== undefined && json.length <= MAX_AUDITED_VALUE_LENGTH;
 }
