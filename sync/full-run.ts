@@ -174,13 +174,11 @@ class StreamedRun {
   }
 
   /**
-   * Step 5: the mapping's groups and the roles' AD-sourced membership, one role at a time: each
-   * role's groups (and the groups nested in them) with their members, the role planned against its
-   * current AD members and applied. The member lists were usually read while the users were, on a
-   * second connection (ldap/source.ts streamFullRead), and are held until this step: the mapping's
-   * groups' memberships, a DN each (about 15 MB for 139,000 at 100,000 users). Without that
-   * connection the groups are read without members and each role's are read here, then let go
-   * before the next role.
+   * Step 5: the mapping's groups and the roles' AD-sourced membership, one role at a time: the
+   * groups are read without members, then each role's groups (and the groups nested in them) have
+   * their members read, the role is planned against its current AD members and applied, and its
+   * lists are let go before the next role. So the largest role (a group of everyone) bounds the
+   * memory of this step, not the sum of all of them.
    */
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';

@@ -15,9 +15,7 @@ import { deltaScope, type DeltaScope } from './delta-scope';
 import { checkDeleteThreshold } from './guard';
 import { openLdap } from './ldap/connection';
 import { runFullStreamed } from './full-run';
-import {
-  MAX_PAGE_SIZE, readDirectory, readGroupMembers, readServerState, streamFullRead, WatermarkMismatchError, type LdapSearcher,
-} from './ldap/source';
+import { MAX_PAGE_SIZE, readDirectory, readGroupMembers, readServerState, streamFullRead, WatermarkMismatchError } from './ldap/source';
 import { loadMapping, userAttributesToRead } from './mapping';
 import { planSync, type PlannedSync } from './planner';
 import type { SyncProgressCounts } from './progress';
@@ -115,7 +113,13 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   try {
     progress('connecting');
     const mapping = await loadMappingFile(deps.config.mappingFile);
-    client = await openObservedLdap(deps);
+    client = await openLdap({
+      url: deps.config.ldap.url, bindDn: deps.config.ldap.bindDn, bindPassword: deps.config.ldap.bindPassword,
+      startTls: deps.config.ldap.startTls, allowPlain: deps.config.ldap.allowPlain,
+      ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
+      ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
+    });
+    if (deps.onLdapSearch) observeSearches(client, deps.onLdapSearch);
     if (mode === 'delta' && since) {
       const server = await readServerState(client);
       if (server.invocationId !== since.invocationId.toLowerCase()) {
@@ -215,36 +219,21 @@ interface FullRunParts {
 
 /** A full run, streamed page by page (full-run.ts), and its record. */
 async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
-  let phase: SyncProgressCounts['phase'] = 'users';
-  // The groups' member lists travel on a connection of their own while the users are read (source.ts streamFullRead).
-  const membersClient = openObservedLdap(deps).catch(() => undefined);
-  try {
-    return await streamedRun(deps, options, parts, membersClient, (next) => {
-      // Each step after the users is a stage of its own, so that time and memory can be told apart per step.
-      if (next !== phase) {
-        phase = next;
-        if (phase !== 'users') parts.progress(phase);
-      }
-    });
-  } finally {
-    await (await membersClient)?.unbind().catch(() => undefined);
-  }
-}
-
-async function streamedRun(
-  deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts, membersClient: Promise<LdapSearcher | undefined>,
-  onPhase: (phase: SyncProgressCounts['phase']) => void,
-): Promise<SyncRunView> {
   const { runs, runId } = parts;
   const dryRun = options.dryRun === true;
+  let phase: SyncProgressCounts['phase'] = 'users';
   const read = await streamFullRead(parts.client, {
     ...readOptions(deps.config, parts.mapping, 'full', undefined), pageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE,
-  }, membersClient);
+  });
   const result = await runFullStreamed({
     dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
     dryRun, allowDeletes: options.allowDeletes === true, storePageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE, storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
     onCounts: (counts) => {
-      onPhase(counts.phase);
+      // Each step after the users is a stage of its own, so that time and memory can be told apart per step.
+      if (counts.phase !== phase) {
+        phase = counts.phase;
+        if (phase !== 'users') parts.progress(phase);
+      }
       options.onCounts?.(counts);
     },
     onFirstWrite: () => parts.progress('applying'),
@@ -312,18 +301,6 @@ async function loadMappingFile(file: string | undefined): Promise<SyncMapping> {
     throw new Error(`SYNC_MAPPING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return loadMapping(text);
-}
-
-/** A connection to the configured DC, its searches observed when the caller asked to hear of them. */
-async function openObservedLdap(deps: SyncDependencies): Promise<Awaited<ReturnType<typeof openLdap>>> {
-  const client = await openLdap({
-    url: deps.config.ldap.url, bindDn: deps.config.ldap.bindDn, bindPassword: deps.config.ldap.bindPassword,
-    startTls: deps.config.ldap.startTls, allowPlain: deps.config.ldap.allowPlain,
-    ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
-    ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
-  });
-  if (deps.onLdapSearch) observeSearches(client, deps.onLdapSearch);
-  return client;
 }
 
 /** Wraps the client's searches so that `observe` hears of each one before it is sent. */

@@ -316,53 +316,27 @@ export interface StreamedFullRead {
   /** Users in scope, one LDAP page at a time; iterate once, and read nothing else from the client meanwhile. */
   readonly userPages: AsyncIterable<readonly DirectoryUser[]>;
   /**
-   * The mapping's groups (and the groups nested in them), after the users. Without their members
+   * The mapping's groups (and the groups nested in them), after the users, without their members
    * (`membersUnread`, with `nestedGroupDns`): the caller reads the members of a few at a time with
-   * readGroupMembers. With them, when a second connection to the same domain controller read them
-   * while the users were read (streamFullRead's `membersClient`).
+   * readGroupMembers, so that no more than one role's groups' member lists are held at once.
    */
   readGroups(): Promise<DirectoryGroup[]>;
   /** readGroupMembers on the same connection: `groups` with the member lists of those in `anchors` read. */
   readGroupMembers(groups: readonly DirectoryGroup[], anchors: ReadonlySet<string>): Promise<DirectoryGroup[]>;
 }
 
-/**
- * `membersClient`: a second connection, on which the groups and their members are read while the
- * users are read on `client` (the users' read keeps `client` busy; the groups' member lists, read
- * in ranges of 1,500 values, one request at a time, would otherwise only start after the last user
- * page). Used only when it reached the domain controller whose watermark the run keeps (the same
- * invocationId): a member list read from another DC could lack a change that DC has not replicated
- * yet, whose USN on the run's DC is below the watermark, so no later delta would read it. A second
- * connection that could not be opened, or that fails, costs nothing but the time: the groups are
- * then read on `client` after the users, as without one.
- */
 export async function streamFullRead(
-  client: LdapSearcher, options: Omit<ReadDirectoryOptions, 'mode' | 'since'>, membersClient?: Promise<LdapSearcher | undefined>,
+  client: LdapSearcher, options: Omit<ReadDirectoryOptions, 'mode' | 'since'>,
 ): Promise<StreamedFullRead> {
   const settings = checkOptions({ ...options, mode: 'full' });
   const state = await readServerState(client);
   const contexts = namingContextsOf(options.baseDns, state);
-  const fullOptions: ReadDirectoryOptions = { ...options, mode: 'full' };
-  const prefetched = membersClient === undefined ? undefined : readGroupsAlongside(membersClient, state.invocationId, contexts, fullOptions, settings);
   return {
     watermark: { invocationId: state.invocationId, highestCommittedUsn: state.highestCommittedUsn, server: state.dnsHostName ?? state.dsServiceName },
     userPages: userPages(client, options.baseDns, options.userFilter, settings),
-    readGroups: async () => await prefetched ?? readGroups(client, contexts, fullOptions, settings, false),
+    readGroups: () => readGroups(client, contexts, { ...options, mode: 'full' }, settings, false),
     readGroupMembers: (groups, anchors) => readGroupMembers(client, groups, anchors, settings.rangeSize),
   };
-}
-
-/** The groups with their members, read on `second` when it is connected to the DC of `invocationId`; undefined otherwise or on failure. */
-async function readGroupsAlongside(
-  second: Promise<LdapSearcher | undefined>, invocationId: string, contexts: readonly string[], options: ReadDirectoryOptions, settings: Settings,
-): Promise<DirectoryGroup[] | undefined> {
-  try {
-    const client = await second;
-    if (client === undefined || (await readServerState(client)).invocationId !== invocationId) return undefined;
-    return await readGroups(client, contexts, options, settings, true);
-  } catch {
-    return undefined;
-  }
 }
 
 async function readTombstones(client: LdapSearcher, contexts: readonly string[], changed: string, pageSize: number): Promise<DirectoryTombstone[]> {

@@ -13,9 +13,7 @@ import type { DirectoryRead, Watermark } from '../../../sync/types';
 import { accountExpiresToDate, isDisabled } from '../../../sync/ldap/account-control';
 import { LdapConfigError, LdapConnectError, openLdap } from '../../../sync/ldap/connection';
 import { isCanonicalGuid } from '../../../sync/ldap/guid';
-import {
-  readDirectory, readGroupMembers, readServerState, streamFullRead, WatermarkMismatchError, type ReadDirectoryOptions, type StreamedFullRead,
-} from '../../../sync/ldap/source';
+import { readDirectory, readGroupMembers, readServerState, WatermarkMismatchError, type ReadDirectoryOptions } from '../../../sync/ldap/source';
 import { TestDirectory, testConnectionConfig, testDirectoryEnv } from '../../support/directory';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
@@ -164,83 +162,6 @@ describe('sync/ldap against the test directory (Samba AD)', function () {
       expect(error.message).to.include('[invalid credentials]');
       expect(error.message).not.to.include(password);
       expect(error.message).not.to.include(testDirectoryEnv().bindPassword);
-    });
-  });
-
-  describe('streamed full read, the groups alongside', () => {
-    const streamOptions = (): Omit<ReadDirectoryOptions, 'mode' | 'since'> => {
-      const { mode: _mode, ...rest } = options();
-      return rest;
-    };
-    /** A real connection whose searches are counted: the member lists read (member;range=…) on it. */
-    const counted = async (): Promise<{ client: Client; memberReads: string[] }> => {
-      const opened = await openLdap(testConnectionConfig());
-      const memberReads: string[] = [];
-      const search = opened.search.bind(opened);
-      opened.search = (base, searchOptions, controls) => {
-        const attributes = searchOptions?.attributes ?? [];
-        if (attributes.some((attribute) => attribute.toLowerCase().startsWith('member;range='))) memberReads.push(String(base));
-        return search(base, searchOptions, controls);
-      };
-      return { client: opened, memberReads };
-    };
-    const readAll = async (read: StreamedFullRead): Promise<number> => {
-      let users = 0;
-      for await (const page of read.userPages) users += page.length;
-      return users;
-    };
-
-    it('reads the groups with their members on a second connection to the same DC, none of them on the run\'s own', async () => {
-      const own = await counted();
-      const second = await counted();
-      try {
-        const read = await streamFullRead(own.client, streamOptions(), Promise.resolve(second.client));
-        expect(await readAll(read)).to.equal(BIG + 4);
-        const groups = await read.readGroups();
-        const big = groups.find((group) => group.dn === bigGroup);
-        expect(big?.membersUnread).to.equal(undefined);
-        expect(big?.memberDns).to.have.length(BIG);
-        expect(big?.memberDns).to.include.members(bigMembers.slice(0, 3));
-        expect(groups.find((group) => group.dn === smallGroup)?.memberDns).to.have.length.greaterThan(0);
-        // Handing the groups as they are back: nothing is read again.
-        expect(await read.readGroupMembers(groups, new Set(groups.map((group) => group.anchor)))).to.deep.equal(groups);
-        expect(own.memberReads, 'the run\'s own connection read no member list').to.deep.equal([]);
-        expect(second.memberReads.filter((base) => base === bigGroup), 'the big group in two ranges').to.have.length(2);
-      } finally {
-        await own.client.unbind();
-        await second.client.unbind();
-      }
-    });
-
-    it('reads the members on the run\'s own connection after the users when the second one is closed, or reached another DC', async () => {
-      const own = await counted();
-      const closed = await counted();
-      await closed.client.unbind();
-      const elsewhere = await counted();
-      // Another DC as the run would meet it: the same directory, another invocationId.
-      const state = await readServerState(own.client);
-      const search = elsewhere.client.search.bind(elsewhere.client);
-      elsewhere.client.search = async (base, searchOptions, controls) => {
-        const result = await search(base, searchOptions, controls);
-        if (base !== state.dsServiceName) return result;
-        return { ...result, searchEntries: result.searchEntries.map((entry) => ({ ...entry, invocationId: Buffer.alloc(16, 7) })) };
-      };
-      try {
-        for (const second of [closed.client, elsewhere.client]) {
-          own.memberReads.length = 0;
-          const read = await streamFullRead(own.client, streamOptions(), Promise.resolve(second));
-          expect(await readAll(read)).to.equal(BIG + 4);
-          const groups = await read.readGroups();
-          expect(groups.find((group) => group.dn === bigGroup)).to.deep.include({ membersUnread: true, memberDns: [] });
-          const big = (await read.readGroupMembers(groups, new Set(groups.map((group) => group.anchor)))).find((group) => group.dn === bigGroup);
-          expect(big?.memberDns).to.have.length(BIG);
-          expect(own.memberReads.filter((base) => base === bigGroup)).to.have.length(2);
-        }
-        expect(elsewhere.memberReads, 'nothing read from the other DC').to.deep.equal([]);
-      } finally {
-        await own.client.unbind();
-        await elsewhere.client.unbind();
-      }
     });
   });
 
