@@ -24,8 +24,10 @@ import { auditEventHash, type AuditEventFields, type ChainedFields } from './aud
 const SEAL_PAGE = 1000;
 /**
  * Rows per UPDATE: each row's values are a CASE over the batch's ids, scanned per row, so the cost
- * per row grows with the batch. Measured with the sync's 20,000-user full run (its ~48,000 events):
- * 250 a statement cost MariaDB 6.7 s of CPU and the run 14.6 s; 50, 5.5-5.9 s and 11.9-12.5 s; 20, 6.1 s and 13.1 s.
+ * per row grows with the batch. Measured with the sync's 20,000-user full run (its ~48,000 events,
+ * back when the sync's events were sealed here; they are appended sealed now, appendSealed, except
+ * on Galera): 250 a statement cost MariaDB 6.7 s of CPU and the run 14.6 s; 50, 5.5-5.9 s and
+ * 11.9-12.5 s; 20, 6.1 s and 13.1 s.
  */
 const SEAL_ROWS_PER_UPDATE = 50;
 /** The one row of audit_chain. */
