@@ -6,6 +6,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * Timestamps are ISO 8601 UTC strings: portable across SQLite and MariaDB and ordered as text.
  */
 @Entity({ name: 'users' })
+// The sync finds its users by anchor among AD-sourced ones from the index alone (migration 1763900000009).
+@Index('ix_users_source_anchor_source', ['sourceAnchor', 'source'])
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -65,7 +67,6 @@ export class UserEntity {
   source!: string;
 
   /** The directory's stable id (AD objectGUID) for AD-sourced users. */
-  @Index('ix_users_source_anchor')
   @Column({ name: 'source_anchor', type: 'varchar', length: 64, nullable: true })
   sourceAnchor!: string | null;
 
