@@ -378,6 +378,28 @@ for (const database of testDatabases()) {
         expect((await seqsOf('waiting'))[0]).to.equal(start.seq + 1);
         expectIntact(await verifyAuditChain(dataSource), start.seq + SEAL_AS_WRITTEN_FROM);
       });
+
+      it('keeps one chain when sealed batches and single writes (sealed after their commits) commit at once', async () => {
+        await settleAuditSeals(dataSource);
+        const start = await head();
+        const batches = Array.from({ length: 3 }, (_, i) => transaction(dataSource,
+          (manager) => recordAudits(manager, batchSyncContext(), records(SEAL_AS_WRITTEN_FROM + i, `mixed-batch${i}`))));
+        const singles = Array.from({ length: 20 }, (_, i) => transaction(dataSource,
+          (manager) => recordAudits(manager, localOperatorContext('test'), records(1, `mixed-single${i}`))));
+        await Promise.all([...batches, ...singles]);
+        await settleAuditSeals(dataSource);
+        await sealCommitted(dataSource);
+        const written = 3 * SEAL_AS_WRITTEN_FROM + 3 + 20;
+        const rows = await query(dataSource, "SELECT seq, target_id FROM audit_events WHERE target_id LIKE 'mixed-%' ORDER BY seq");
+        expect(rows).to.have.length(written);
+        expect(rows.map((row) => Number(row.seq))).to.deep.equal(Array.from({ length: written }, (_, i) => start.seq + 1 + i));
+        // Each batch holds one unbroken stretch of the chain.
+        for (let i = 0; i < 3; i += 1) {
+          const seqs = rows.filter((row) => String(row.target_id).startsWith(`mixed-batch${i}-`)).map((row) => Number(row.seq));
+          expect(seqs.at(-1)! - seqs[0]! + 1, `batch ${i} contiguous`).to.equal(seqs.length);
+        }
+        expectIntact(await verifyAuditChain(dataSource), start.seq + written);
+      });
     }
   });
 
