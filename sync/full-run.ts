@@ -147,12 +147,15 @@ class StreamedRun {
     const policy = this.input.config.deletePolicy;
     let after: string | null = null;
     for (;;) {
-      const keys = await this.directory.adUserKeysPage(after, this.input.storePageSize ?? STORE_PAGE);
-      if (keys.length === 0) break;
-      after = keys[keys.length - 1]?.anchor ?? null;
+      const page = await this.directory.adUserAnchorsPage(after, this.input.storePageSize ?? STORE_PAGE);
+      if (page.length === 0) break;
+      after = page[page.length - 1]?.anchor ?? null;
+      const unseen = page.filter((user) => !this.seen.has(user.anchor));
+      // Only those the run did not read are read whole; one deleted meanwhile is gone from this read too.
+      const keys = unseen.length === 0 ? [] : (await this.directory.adKeysByIds(unseen.map((user) => user.id)))
+        .sort((a, b) => (a.anchor < b.anchor ? -1 : a.anchor > b.anchor ? 1 : 0)); // in the walk's order, as the report has it
       const leaving: PlannedUserEntry[] = [];
       for (const key of keys) {
-        if (this.seen.has(key.anchor)) continue;
         const base = { anchor: key.anchor, dn: key.dn, userId: key.id, reason: REASON_LEFT_SCOPE };
         if (policy === 'delete') leaving.push({ ...base, action: 'delete', changes: [] });
         else if (key.active) leaving.push({ ...base, action: 'deactivate', changes: [{ attribute: 'active', from: true, to: false }] });
