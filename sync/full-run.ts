@@ -15,7 +15,6 @@
  * AD users in anchor order, pages not seen in the read) → held-back deactivations and deletions,
  * unless over the guard's limit → groups and role memberships.
  */
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
 import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
@@ -24,6 +23,7 @@ import { DirectoryView, type StoredDirectoryUser } from '../src/identity/directo
 import {
   applyDirectoryChanges, linkDirectoryManagers, type DirectoryUserWrite, type DirectoryWriteOutcome,
 } from '../src/identity/directory-writes';
+import { newUserId } from '../src/identity/user-ids';
 import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
 import type { StreamedFullRead } from './ldap/source';
 import { dnKey, nestedClosure } from './nesting';
@@ -284,7 +284,7 @@ class StreamedRun {
       reservation.anchors.push(anchor);
       return;
     }
-    const id = randomUUID();
+    const id = newUserId();
     this.reservations.set(key, { id, dn: managerDn, anchors: [anchor] });
     this.reservedIds.set(key, id);
   }

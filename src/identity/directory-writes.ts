@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { asDatabaseOutage } from '../db/connection-errors';
 import { transaction } from '../db/transaction';
@@ -8,6 +7,7 @@ import { diffAttributes, recordAudits, type AuditRecord } from '../governance/au
 import { assertPermitted, type ChangeContext } from './change-context';
 import { assertManagesUsers } from './grant-rules';
 import { isUniqueViolation } from './constraint-violation';
+import { newUserId } from './user-ids';
 import type { UserProfile } from './user-profile';
 import { auditView, columnsOf } from './user-rows';
 import { deleteUser, insertUsers, laterThan, lockUserProfiles, lockUsers, updateUser, type NewUser } from './user-writes';
@@ -130,7 +130,7 @@ class DirectoryBatches {
     manager: EntityManager, batch: readonly DirectoryUserWrite[], late: DirectoryUserWrite[],
   ): Promise<DirectoryWriteOutcome[]> {
     const newIds = new Map(batch.filter((write) => write.action === 'create')
-      .map((write) => [anchorKey(write.anchor), write.id ?? randomUUID()]));
+      .map((write) => [anchorKey(write.anchor), write.id ?? newUserId()]));
     const managerOf = (write: DirectoryUserWrite, profile: UserProfile): UserProfile => {
       if (write.managerAnchor === undefined) return profile;
       const key = anchorKey(write.managerAnchor);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UserEntity } from '../db/entities';
 import { readTogether } from '../db/statement-batch';
@@ -19,6 +18,7 @@ import { heldRolesByUser, heldRolesRead } from './held-roles';
 import { listPage } from './list-page';
 import { atMostOneUser, USER_FIELDS, USER_SORTS } from './user-fields';
 import type { UserProfile, UserRecord } from './user-profile';
+import { newUserId } from './user-ids';
 import { checkProfile, toRecord } from './user-rows';
 import { deleteUser, insertUsers, lockedUsers, lockUsers, lockUsersRead, updateUser } from './user-writes';
 
@@ -234,7 +234,7 @@ export class UserDirectory {
     let created: UserEntity | undefined;
     // No look-up before the insert: the unique index on user_name_key answers a taken name (→ 409).
     await this.write(async (manager) => {
-      const { rows, audits } = await insertUsers(manager, context, [{ id: randomUUID(), profile, passwordHash }]);
+      const { rows, audits } = await insertUsers(manager, context, [{ id: newUserId(), profile, passwordHash }]);
       await recordAudits(manager, context, audits);
       created = rows[0];
     }, profile.userName);
