@@ -8,7 +8,6 @@ import type { SyncRunEntryInput, SyncRuns } from '../src/governance/sync-runs';
 import type { ChangeContext } from '../src/identity/change-context';
 import type { DirectoryUserWrite, DirectoryWriteOutcome } from '../src/identity/directory-writes';
 import { RoleDirectory, type MembershipWritten } from '../src/identity/roles';
-import { UserDirectory } from '../src/identity/users';
 import type { PlannedUserEntry } from './planner';
 import type { RolePlanEntry } from './types';
 
@@ -72,24 +71,17 @@ export function plannedRoleEntries(roles: readonly RolePlanEntry[]): SyncRunEntr
 export async function applyRoleChanges(
   dataSource: DataSource, context: ChangeContext, roles: readonly RolePlanEntry[], runs: SyncRuns, runId: string,
 ): Promise<number> {
-  const users = new UserDirectory(dataSource);
   const directory = new RoleDirectory(dataSource);
   let errors = 0;
   for (const role of roles) {
     if (role.addAnchors.length === 0 && role.removeAnchors.length === 0 && !role.create && role.renamedFrom === undefined) continue;
     for (const slice of roleSlices(role, MEMBERS_PER_WRITE)) {
       try {
-        const ids = await users.idsByAnchor([...slice.addAnchors, ...slice.removeAnchors]);
-        const idOf = (anchor: string): string[] => {
-          const id = ids.get(anchor.toLowerCase());
-          return id === undefined ? [] : [id];
-        };
         const written = await directory.applyDirectoryGroup(context, {
-          name: slice.roleName, create: slice.create, add: slice.addAnchors.flatMap(idOf), remove: slice.removeAnchors.flatMap(idOf),
+          name: slice.roleName, create: slice.create, addAnchors: slice.addAnchors, removeAnchors: slice.removeAnchors,
           ...(slice.madeFromGroup ? { anchor: slice.groupAnchor } : {}),
         });
-        const anchorOf = new Map([...ids].map(([anchor, id]) => [id, anchor]));
-        const entries = memberEntries(slice, written, (id) => anchorOf.get(id) ?? id);
+        const entries = memberEntries(slice, written, (id) => written.anchorOf.get(id) ?? id);
         for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL) await runs.addEntries(runId, entries.slice(i, i + ENTRIES_PER_CALL));
       } catch (error) {
         if (isDatabaseOutage(error)) throw error; // the run ends failed, as for users (directory-writes.ts)

@@ -28,6 +28,7 @@ import { CONTROL_CHARACTERS } from './user-rows';
 import { roleNameKey } from './role-name';
 import { laterThan } from './user-writes';
 import { lockedRole, lockRole, lockRoleRead, writeRole } from './role-rows';
+import { resolveAnchoredMembers, type AnchoredMembers } from './directory-members';
 import { assertVersion, type WriteOptions } from './users';
 
 /** Ids per IN (…) list: well under every driver's bound-parameter limit. */
@@ -150,34 +151,34 @@ export class RoleDirectory {
    * with its group, and its AD-sourced membership changed, through the same locked update as SCIM's.
    * Returns what was written, by user id: the sync reports that, not what it planned.
    */
-  async applyDirectoryGroup(context: ChangeContext, group: DirectoryGroupChange): Promise<MembershipWritten & { roleId: string }> {
+  async applyDirectoryGroup(context: ChangeContext, group: DirectoryGroupChange): Promise<DirectoryGroupWritten> {
     if (context.door !== 'sync') throw forbiddenError('Only the directory sync applies directory groups');
     assertPermitted(context, 'groups:write');
     const repository = this.dataSource.getRepository(RoleEntity);
     let role = group.anchor === undefined ? null : await repository.findOneBy({ source: 'ad', sourceAnchor: group.anchor });
     role ??= await repository.findOneBy({ displayNameKey: roleNameKey(group.name) });
+    const members = { add: group.addAnchors, remove: group.removeAnchors };
     if (!role) {
       if (!group.create) throw invalidError(`Role "${group.name}" does not exist`);
       const created = await this.createRole(context, { displayName: group.name, description: 'Imported from Active Directory' },
-        group.add, group.anchor === undefined ? {} : { anchor: group.anchor });
-      return { roleId: created.record.id, ...created.members };
+        [], { ...(group.anchor === undefined ? {} : { anchor: group.anchor }), anchored: members });
+      return { roleId: created.record.id, ...created.members, anchorOf: created.anchorOf };
     }
     // A role made from this group follows its name; a role an administrator named in the mapping keeps its own.
     const linked = group.anchor !== undefined && role.source === 'ad' && (role.sourceAnchor ?? group.anchor) === group.anchor;
     const rename = linked && role.displayName !== group.name;
-    const { members } = await this.change(context, role.id, {
+    const changed = await this.change(context, role.id, {
       ...(rename ? { attributes: (current: RoleRecord) => ({ displayName: group.name, ...(current.externalId ? { externalId: current.externalId } : {}) }) } : {}),
-      memberChanges: [{ kind: 'add', ids: group.add }, { kind: 'remove', ids: group.remove }],
-    }, linked && role.sourceAnchor === null ? { link: group.anchor } : {});
-    return { roleId: role.id, ...members };
+    }, { ...(linked && role.sourceAnchor === null ? { link: group.anchor } : {}), anchored: members });
+    return { roleId: role.id, ...changed.members, anchorOf: changed.anchorOf };
   }
 
   private async createRole(
-    context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string },
-  ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
+    context: ChangeContext, input: RoleInput, memberIds: readonly string[], options: { anchor?: string; anchored?: AnchoredMembers },
+  ): Promise<{ record: RoleRecord; members: MembershipWritten; anchorOf: ReadonlyMap<string, string> }> {
     // A role that grants something is defined with roles:manage; SCIM's plain Groups need groups:write.
     assertPermitted(context, input.definition === undefined ? 'groups:write' : 'roles:manage');
-    if (memberIds.length > 0) assertPermitted(context, 'roles:assign');
+    if (memberIds.length > 0 || (options.anchored?.add.length ?? 0) > 0) assertPermitted(context, 'roles:assign');
     checkInput(input);
     if (options.anchor !== undefined && context.door !== 'sync') throw invalidError('Only the directory sync links roles to directory groups');
     const now = nowIso();
@@ -199,13 +200,16 @@ export class RoleDirectory {
       updatedAt: now,
     });
     let members: MembershipWritten = noMembersWritten();
+    let anchorOf: ReadonlyMap<string, string> = new Map();
     await this.write(input.displayName, async (manager) => {
       await assertNameFree(manager, input.displayName, null);
       await manager.insert(RoleEntity, row);
-      members = await applyMemberChanges(manager, context, row, [{ kind: 'add', ids: memberIds }]);
+      const resolved = options.anchored && await resolveAnchoredMembers(manager, row.id, options.anchored);
+      anchorOf = resolved?.anchorOf ?? new Map();
+      members = await applyMemberChanges(manager, context, row, resolved?.changes ?? [{ kind: 'add', ids: memberIds }], resolved?.joining);
       await recordAudits(manager, context, auditRecords(context, 'role.create', row, diffAttributes({}, attributeView(row)), members));
     });
-    return { record: toRoleRecord(row), members };
+    return { record: toRoleRecord(row), members, anchorOf };
   }
 
   /**
@@ -235,29 +239,29 @@ export class RoleDirectory {
 
   /** The one update of a role: attributes and membership, on the locked row, one version bump, audited by id. */
   private async change(
-    context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
-  ): Promise<{ record: RoleRecord; members: MembershipWritten }> {
+    context: ChangeContext, id: string, update: RoleUpdate, options: ChangeOptions,
+  ): Promise<{ record: RoleRecord; members: MembershipWritten; anchorOf: ReadonlyMap<string, string> }> {
     let name = '';
-    let outcome: { row: RoleEntity; members: MembershipWritten } | undefined;
+    let outcome: ChangedRole | undefined;
     await this.write(() => name, async (manager) => {
       outcome = await this.changeIn(manager, context, id, update, options, (changed) => {
         name = changed;
       });
     });
     if (!outcome) throw new Error('the role update ended without an outcome');
-    return { record: toRoleRecord(outcome.row), members: outcome.members };
+    return { record: toRoleRecord(outcome.row), members: outcome.members, anchorOf: outcome.anchorOf };
   }
 
   private async changeIn(
-    manager: EntityManager, context: ChangeContext, id: string, update: RoleUpdate, options: WriteOptions & { link?: string },
+    manager: EntityManager, context: ChangeContext, id: string, update: RoleUpdate, options: ChangeOptions,
     naming: (name: string) => void = () => undefined,
-  ): Promise<{ row: RoleEntity; members: MembershipWritten }> {
+  ): Promise<ChangedRole> {
     if (update.attributes !== undefined) assertMayWriteRoles(context);
-    if ((update.memberChanges ?? []).length > 0) assertPermitted(context, 'roles:assign');
-    const changes = update.memberChanges ?? [];
+    if ((update.memberChanges ?? []).length > 0 || options.anchored !== undefined) assertPermitted(context, 'roles:assign');
     // What the first membership change reads, read with the role's lock in the same round trip (the
     // server reads it once the lock is held, and nothing has changed the role's membership before it).
-    const firstRead = firstMembershipRead(id, changes);
+    // Members named by anchor are resolved, with what they hold, once the lock is held.
+    const firstRead = options.anchored === undefined ? firstMembershipRead(id, update.memberChanges ?? []) : undefined;
     const [roleRows = [], firstRows] = await readTogether(manager, [lockRoleRead(manager, id), ...(firstRead ? [firstRead] : [])]);
     const current = lockedRole(roleRows);
     if (!current) throw notFoundError(`Group ${id} not found`);
@@ -280,15 +284,18 @@ export class RoleDirectory {
       if (next.displayNameKey !== current.displayNameKey) await assertNameFree(manager, next.displayName, id);
       Object.assign(current, next);
     }
-    const members = await applyMemberChanges(manager, context, current, changes, firstRows && membershipsOf(firstRows));
+    const resolved = options.anchored && await resolveAnchoredMembers(manager, id, options.anchored);
+    const changes = resolved?.changes ?? update.memberChanges ?? [];
+    const members = await applyMemberChanges(manager, context, current, changes, resolved?.joining ?? (firstRows && membershipsOf(firstRows)));
+    const anchorOf = resolved?.anchorOf ?? new Map<string, string>();
     const attributeChanges = diffAttributes(before, attributeView(current));
     if (options.link !== undefined) current.sourceAnchor = options.link;
-    if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members };
+    if (attributeChanges.length === 0 && !hasMemberChanges(members) && options.link === undefined) return { row: current, members, anchorOf };
     current.version += 1;
     current.updatedAt = laterThan(current.updatedAt);
     await writeRole(manager, current);
     await recordAudits(manager, context, auditRecords(context, 'role.update', current, attributeChanges, members));
-    return { row: current, members };
+    return { row: current, members, anchorOf };
   }
 
   private async write(name: string | (() => string), work: (manager: EntityManager) => Promise<void>): Promise<void> {
@@ -313,10 +320,26 @@ export interface DirectoryGroupChange {
   readonly anchor?: string;
   /** Create the role when it does not exist. */
   readonly create: boolean;
-  /** User ids to hold the role through Active Directory. */
-  readonly add: readonly string[];
-  /** User ids no longer to hold it through Active Directory. */
-  readonly remove: readonly string[];
+  /** Users (by objectGUID) to hold the role through Active Directory; an anchor no AD user holds is left out. */
+  readonly addAnchors: readonly string[];
+  /** Users (by objectGUID) no longer to hold it through Active Directory. */
+  readonly removeAnchors: readonly string[];
+}
+
+/** What applyDirectoryGroup wrote, by user id, and the anchor of each user it names. */
+export interface DirectoryGroupWritten extends MembershipWritten {
+  readonly roleId: string;
+  readonly anchorOf: ReadonlyMap<string, string>;
+}
+
+/** How a role is changed: a version to match, and for the sync a group to link and members by anchor. */
+type ChangeOptions = WriteOptions & { link?: string; anchored?: AnchoredMembers };
+
+/** A role as changed in its transaction; anchorOf names the members changed by anchor (the sync's). */
+interface ChangedRole {
+  readonly row: RoleEntity;
+  readonly members: MembershipWritten;
+  readonly anchorOf: ReadonlyMap<string, string>;
 }
 
 /** Membership changes as written, by user id. */

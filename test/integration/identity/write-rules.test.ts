@@ -79,6 +79,26 @@ for (const database of testDatabases()) {
       for (const outcome of outcomes) expect(byAnchor.get(outcome.anchor)).to.equal(outcome.userId);
     });
 
+    it('gives a role its Active Directory members by anchor, names each by id and anchor, and leaves out anchors no AD user holds', async () => {
+      const ids = await users.idsByAnchor([1, 2, 3].map((n) => create(n).anchor));
+      const idOf = (n: number): string => ids.get(create(n).anchor) ?? '';
+      const local = await users.create(OPERATOR, { profile: { userName: 'not-from-ad@example.test' } });
+      const made = await roles.applyDirectoryGroup(sync, {
+        name: 'Anchored members', create: true, addAnchors: [create(1).anchor, create(2).anchor, 'c0000000-0000-4000-8000-000000000404', local.id],
+        removeAnchors: [],
+      });
+      expect([...made.added].sort()).to.deep.equal([idOf(1), idOf(2)].sort());
+      expect(made.anchorOf.get(idOf(1))).to.equal(create(1).anchor);
+      const changed = await roles.applyDirectoryGroup(sync, {
+        name: 'Anchored members', create: false, addAnchors: [create(2).anchor, create(3).anchor], removeAnchors: [create(1).anchor],
+      });
+      expect(changed).to.deep.include({ roleId: made.roleId, added: [idOf(3)], removed: [idOf(1)], adopted: [] });
+      expect(changed.anchorOf.get(idOf(3))).to.equal(create(3).anchor);
+      const members = await dataSource.query('SELECT user_id, source FROM role_members WHERE role_id = ? ORDER BY user_id', [made.roleId]) as
+        { user_id: string; source: string }[];
+      expect(members).to.deep.equal([idOf(2), idOf(3)].sort().map((id) => ({ user_id: id, source: 'ad' })));
+    });
+
     it('refuses a write by a caller whose roles lack the permission, at every write, and writes nothing', async () => {
       const reader = scimCaller(['users:read', 'groups:read']);
       const before = { users: await count('users'), roles: await count('roles'), audit: await count('audit_events') };
@@ -105,7 +125,7 @@ for (const database of testDatabases()) {
       expect((await refusal(users.applyDirectoryChanges(scimCaller(['*']), [create(90)]))).kind).to.equal('forbidden');
       const stripped = batchSyncContext({ requestId: 'run-2', permissions: new Set(['users:read']) });
       expect((await refusal(users.applyDirectoryChanges(stripped, [create(91)]))).kind).to.equal('forbidden');
-      expect((await refusal(roles.applyDirectoryGroup(scimCaller(['*']), { name: 'X', create: true, add: [], remove: [] }))).kind).to.equal('forbidden');
+      expect((await refusal(roles.applyDirectoryGroup(scimCaller(['*']), { name: 'X', create: true, addAnchors: [], removeAnchors: [] }))).kind).to.equal('forbidden');
       expect(await users.idsByAnchor([create(90).anchor, create(91).anchor])).to.have.property('size', 0);
     });
 
