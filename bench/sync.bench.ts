@@ -14,7 +14,7 @@ import { ldapsearchRead, ldaptsRead, type ReadSpec } from './sync/floor';
 import { parseOptions, type SyncBenchOptions } from './sync/options';
 import { changeTitles, layoutOf, mappingOf } from './sync/populate';
 import {
-  FLOOR_LABEL, renderFloors, renderRuns, renderStages, renderSummary, type FloorRead, type NFigures, type SyncRun,
+  deltaMedian, FLOOR_LABEL, renderFloors, renderRuns, renderStages, renderSummary, type FloorRead, type NFigures, type SyncRun,
 } from './sync/report';
 import { runSyncProcess, startPhase } from './sync/runner';
 import { dcProcesses, type BenchDc } from './sync/samba';
@@ -149,14 +149,21 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
     const rerun = options.rerun ? await sync('full sync again (nothing changed)', 'full') : undefined;
     await floor(FLOOR_LABEL, 1000, () => ldaptsRead(connection, spec, 1000));
 
-    log(`changing the title of ${options.changes} users in AD…`);
-    const changed = await changeTitles(users, dc.baseDn, options.changes, `Changed ${Date.now().toString(36)}`);
-    const delta = await sync(`delta sync (${changed.length} changed)`, 'delta');
-    if (delta.result.counters.updated !== changed.length) log(`  WARNING: expected ${changed.length} users updated`);
+    const deltas: SyncRun[] = [];
+    let changes = 0;
+    for (let round = 1; round <= options.deltaRuns; round += 1) {
+      log(`changing the title of ${options.changes} users in AD (delta ${round} of ${options.deltaRuns})…`);
+      const changed = await changeTitles(users, dc.baseDn, options.changes, `Changed ${Date.now().toString(36)} ${round}`);
+      const run = await sync(`delta sync (${changed.length} changed)`, 'delta');
+      if (run.result.counters.updated !== changed.length) log(`  WARNING: expected ${changed.length} users updated`);
+      deltas.push(run);
+      changes = changed.length;
+    }
+    const delta = deltaMedian(deltas);
 
     const figures: NFigures = {
       users, directory: { source: directory.source, populateSeconds: directory.populateSeconds, readySeconds: directory.readySeconds },
-      floors, full, ...(rerun ? { rerun } : {}), changes: changed.length, delta, rows,
+      floors, full, ...(rerun ? { rerun } : {}), changes, delta, deltaSeconds: deltas.map((run) => run.result.seconds), rows,
     };
     if (cacheRoot !== undefined) saveFigures(cacheRoot, figures);
     return figures;

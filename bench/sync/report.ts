@@ -23,7 +23,10 @@ export interface NFigures {
   readonly full: SyncRun;
   readonly rerun?: SyncRun;
   readonly changes: number;
+  /** The delta run of median wall time (deltaMedian): what the verdicts and the tables show. */
   readonly delta: SyncRun;
+  /** Every delta run's wall time, in the order run (absent in figures saved before --delta-runs). */
+  readonly deltaSeconds?: readonly number[];
   readonly rows: Readonly<Record<string, number>>;
 }
 
@@ -50,6 +53,28 @@ const rate = (entries: number, seconds: number): number => (seconds > 0 ? entrie
 const mb = (mib: number | undefined): string => (mib === undefined ? 'n/a' : `${((mib * 2 ** 20) / 1e6).toFixed(0)} MB`);
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const secs = (n: number): string => `${n.toFixed(n < 10 ? 2 : 1)} s`;
+
+/**
+ * The delta run of median wall time (the lower of the two middle ones when the count is even). A
+ * delta of 100 changes takes a few tenths of a second in a fresh process, and one run's time moves
+ * by a tenth from run to run: enough to turn the 1.5× growth target either way on its own.
+ */
+export function deltaMedian(runs: readonly SyncRun[]): SyncRun {
+  const sorted = [...runs].sort((a, b) => a.result.seconds - b.result.seconds);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new RangeError('deltaMedian needs at least one run');
+  return median;
+}
+
+/** The summary's delta cell: the median, and the range of the runs when there were several. */
+export function deltaCell(figures: Pick<NFigures, 'delta' | 'deltaSeconds'>): string {
+  const all = figures.deltaSeconds ?? [];
+  if (all.length < 2) return secs(figures.delta.result.seconds);
+  return `${secs(figures.delta.result.seconds)} (median of ${all.length}: ${Math.min(...all).toFixed(2)}-${Math.max(...all).toFixed(2)} s)`;
+}
+
+/** The delta's label in the per-run tables. */
+const deltaLabel = (f: NFigures): string => `delta (${f.changes})${(f.deltaSeconds?.length ?? 1) > 1 ? `, median of ${f.deltaSeconds?.length}` : ''}`;
 
 /** PASS/MISS per target. `deltaAt20k`: the delta seconds at 20,000 users (this run or a saved one). */
 export function verdicts(figures: NFigures, deltaAt20k: { seconds: number; from: string } | undefined): Verdict[] {
@@ -99,7 +124,7 @@ export function renderSummary(all: readonly NFigures[], deltaAt20k: (figures: NF
       int(f.users), secs(f.full.result.seconds), int(fullRate), rawRate === undefined ? 'n/a' : int(rawRate),
       rawRate === undefined ? 'n/a' : `${((fullRate / rawRate) * 100).toFixed(0)}%`,
       f.rerun ? `${secs(f.rerun.result.seconds)} (${int(rate(f.users, f.rerun.result.seconds))}/s)` : '—',
-      secs(f.delta.result.seconds), mb(f.full.result.vmHwmMiB),
+      deltaCell(f), mb(f.full.result.vmHwmMiB),
       verdicts(f, deltaAt20k(f)).map(mark).join('; '),
     ];
   });
@@ -116,7 +141,7 @@ export function renderRuns(all: readonly NFigures[]): string {
   const rows: string[][] = [];
   const live = all.some((f) => f.full.result.stages.some((s) => s.liveHeapAtStartMiB !== undefined));
   for (const f of all) {
-    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [`delta (${f.changes})`, f.delta]];
+    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [deltaLabel(f), f.delta]];
     for (const [label, run] of runs) {
       if (!run) continue;
       const stage = (prefix: string) => run.result.stages.filter((s) => s.stage.startsWith(prefix)).reduce((sum, s) => sum + s.seconds, 0);
@@ -148,7 +173,7 @@ export function renderRuns(all: readonly NFigures[]): string {
 export function renderStages(all: readonly NFigures[]): string {
   const rows: string[][] = [];
   for (const f of all) {
-    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [`delta (${f.changes})`, f.delta]];
+    const runs: [string, SyncRun | undefined][] = [['full (first)', f.full], ['full (re-run)', f.rerun], [deltaLabel(f), f.delta]];
     for (const [label, run] of runs) {
       if (!run) continue;
       rows.push([int(f.users), label, run.result.stages
