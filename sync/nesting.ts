@@ -52,7 +52,11 @@ function trimValue(value: string): string {
 export function isUnder(dn: string, base: string): boolean {
   const key = dnKey(dn);
   const baseKey = dnKey(base);
-  return baseKey !== '' && key.endsWith(`,${baseKey}`);
+  if (baseKey === '' || !key.endsWith(`,${baseKey}`)) return false;
+  // The comma must separate RDNs, not be the escaped end of a value (`CN=a\,OU=Staff,DC=corp` is not under OU=Staff).
+  let backslashes = 0;
+  for (let index = key.length - baseKey.length - 2; index >= 0 && key[index] === '\\'; index -= 1) backslashes += 1;
+  return backslashes % 2 === 0;
 }
 
 /**

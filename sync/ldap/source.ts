@@ -23,6 +23,7 @@ import {
 } from './entries';
 import { matchingAnyGuid } from './filters';
 import { guidToString, normalizeGuid } from './guid';
+import { dnKey, isUnder } from '../nesting';
 import {
   MEMBER_RANGE_SIZE, rangedAttribute, rangedChunk, readRemainingRanges, type LdapSearcher, type RangedChunk,
 } from './member-ranges';
@@ -153,19 +154,10 @@ export async function readDirectory(client: LdapSearcher, options: ReadDirectory
       + `(USN ${state.highestCommittedUsn}): run a full sync`);
   }
   const changed = `(uSNChanged>=${since.highestCommittedUsn + 1})`;
-  const users = await readChangedUsers(client, options.baseDns, `(&${options.userFilter}${changed})`, settings);
-  const inScope = new Set(users.map((user) => user.anchor));
-  const outOfScope: { anchor: string; dn: string }[] = [];
-  const seen = new Set<string>();
-  for (const context of contexts) {
-    const filter = `(&${options.anyUserFilter ?? DEFAULT_ANY_USER_FILTER}${changed})`;
-    for await (const entry of pagedSearch(client, context, filter, ['objectGUID'], settings.pageSize)) {
-      const anchor = anchorOf(entry);
-      if (inScope.has(anchor) || seen.has(anchor)) continue;
-      seen.add(anchor);
-      outOfScope.push({ anchor, dn: entry.dn });
-    }
-  }
+  const anyUserFilter = options.anyUserFilter ?? DEFAULT_ANY_USER_FILTER;
+  const { users, outOfScope } = sameFilter(options.userFilter, anyUserFilter)
+    ? await changedUsersInOneSearch(client, contexts, options, changed, settings)
+    : await changedUsersInTwoSearches(client, contexts, options, `(&${anyUserFilter}${changed})`, changed, settings);
   const tombstones = await readTombstones(client, contexts, changed, settings.pageSize);
   // Without members: the caller reads those of the groups whose roles it plans whole (readGroupMembers).
   const groups = await readGroups(client, contexts, options, settings, false);
@@ -307,6 +299,69 @@ function toDirectoryUser(entry: Entry, settings: Settings): DirectoryUser {
   const attributes: Record<string, readonly string[]> = {};
   for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
   return { anchor: anchorOf(entry, attrs), dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes };
+}
+
+interface ChangedUsers {
+  readonly users: DirectoryUser[];
+  readonly outOfScope: { anchor: string; dn: string }[];
+}
+
+/** The same filter, but for the spaces between its parts. */
+function sameFilter(a: string, b: string): boolean {
+  const squeeze = (filter: string): string => filter.replace(/\s*([()&|!])\s*/g, '$1').trim();
+  return squeeze(a) === squeeze(b);
+}
+
+/**
+ * When the scope's filter is the one that says what a user is (the default), the users changed
+ * anywhere in the naming contexts are read once, with their attributes, and those under a base DN
+ * are the scope's: the DC serves each changed user once instead of twice (half its work for the
+ * users of a delta, which is most of it). A user not under a base DN by its DN's text is asked for
+ * under the base DNs before it counts as out of scope, so that a base DN written another way (hex
+ * escapes, say) can never make users in scope look gone.
+ */
+async function changedUsersInOneSearch(
+  client: LdapSearcher, contexts: readonly string[], options: ReadDirectoryOptions, changed: string, settings: Settings,
+): Promise<ChangedUsers> {
+  const everywhere = await readChangedUsers(client, contexts, `(&${options.userFilter}${changed})`, settings);
+  const users: DirectoryUser[] = [];
+  const elsewhere = new Map<string, DirectoryUser>();
+  for (const user of everywhere) {
+    if (options.baseDns.some((base) => isUnder(user.dn, base) || dnKey(user.dn) === dnKey(base))) users.push(user);
+    else elsewhere.set(user.anchor, user);
+  }
+  const candidates = [...elsewhere.keys()];
+  for (let i = 0; i < candidates.length; i += GUIDS_PER_FILTER) {
+    const filter = matchingAnyGuid(`(&${options.userFilter}${changed})`, candidates.slice(i, i + GUIDS_PER_FILTER));
+    for (const base of options.baseDns) {
+      for await (const entry of pagedSearch(client, base, filter, ['objectGUID'], settings.pageSize)) {
+        const user = elsewhere.get(anchorOf(entry));
+        if (user === undefined) continue;
+        users.push(user);
+        elsewhere.delete(user.anchor);
+      }
+    }
+  }
+  return { users, outOfScope: [...elsewhere.values()].map((user) => ({ anchor: user.anchor, dn: user.dn })) };
+}
+
+/** A filter of its own for the scope: the users changed in scope, then those changed anywhere that are not. */
+async function changedUsersInTwoSearches(
+  client: LdapSearcher, contexts: readonly string[], options: ReadDirectoryOptions, anyUserChanged: string, changed: string, settings: Settings,
+): Promise<ChangedUsers> {
+  const users = await readChangedUsers(client, options.baseDns, `(&${options.userFilter}${changed})`, settings);
+  const inScope = new Set(users.map((user) => user.anchor));
+  const outOfScope: { anchor: string; dn: string }[] = [];
+  const seen = new Set<string>();
+  for (const context of contexts) {
+    for await (const entry of pagedSearch(client, context, anyUserChanged, ['objectGUID'], settings.pageSize)) {
+      const anchor = anchorOf(entry);
+      if (inScope.has(anchor) || seen.has(anchor)) continue;
+      seen.add(anchor);
+      outOfScope.push({ anchor, dn: entry.dn });
+    }
+  }
+  return { users, outOfScope };
 }
 
 /** A full read that the caller consumes page by page: nothing holds every user at once. */

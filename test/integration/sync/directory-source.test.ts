@@ -13,7 +13,9 @@ import type { DirectoryRead, Watermark } from '../../../sync/types';
 import { accountExpiresToDate, isDisabled } from '../../../sync/ldap/account-control';
 import { LdapConfigError, LdapConnectError, openLdap } from '../../../sync/ldap/connection';
 import { isCanonicalGuid } from '../../../sync/ldap/guid';
-import { readDirectory, readGroupMembers, readServerState, WatermarkMismatchError, type ReadDirectoryOptions } from '../../../sync/ldap/source';
+import {
+  readDirectory, readGroupMembers, readServerState, WatermarkMismatchError, type LdapSearcher, type ReadDirectoryOptions,
+} from '../../../sync/ldap/source';
 import { TestDirectory, testConnectionConfig, testDirectoryEnv } from '../../support/directory';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
@@ -297,6 +299,26 @@ describe('sync/ldap against the test directory (Samba AD)', function () {
       expect([quiet.users, quiet.outOfScope, quiet.tombstones]).to.deep.equal([[], [], []]);
       expect(quiet.groups).to.have.length(2);
       expect(quiet.watermark.highestCommittedUsn).to.equal(delta.watermark.highestCommittedUsn);
+    });
+
+    it('keeps a changed user in scope when the base DN is spelled otherwise than the DC writes it, and reads each changed user once', async () => {
+      const changed = bigMembers[13] as string;
+      await dir.modify(changed, { title: 'Respelled' });
+      // Lower case, spaces after the commas, the OU's name hex-escaped in part: the same OU to the DC.
+      const spelled = scope.toLowerCase().replace(/,/g, ', ').replace(/^ou=s/, 'ou=\\73');
+      const searches: string[] = [];
+      const counting: LdapSearcher = {
+        search: (base, searchOptions, controls) => client.search(base, searchOptions, controls),
+        searchPaginated: (base, searchOptions, controls) => {
+          searches.push(String(base));
+          return client.searchPaginated(base, searchOptions, controls);
+        },
+      };
+      const delta = await readDirectory(counting, options({ mode: 'delta', since: start, baseDns: [spelled], groupDns: [] }));
+      expect(delta.users.map((u) => [u.dn, u.attributes.title])).to.deep.equal([[changed, ['Respelled']]]);
+      expect(delta.outOfScope).to.deep.equal([]);
+      // One search of the naming context for the changed users, one by GUID under the base DN (its text did not match), the tombstones.
+      expect(searches.filter((base) => base === spelled)).to.have.length(1);
     });
 
     it('returns a user moved into the scope, and one that no longer matches the filter as out of scope', async () => {

@@ -40,6 +40,8 @@ describe('sync nesting: isUnder()', () => {
     ['CN=Sales,OU=Roles,DC=corp2', 'OU=Roles,DC=corp', false],
     ['CN=Sales,OU=Groups,DC=corp', 'OU=Roles,DC=corp', false],
     ['CN=X,OU=Roles,DC=corp', '', false],
+    ['CN=a\\,OU=Roles,DC=corp', 'OU=Roles,DC=corp', false],
+    ['CN=a\\\\,OU=Roles,DC=corp', 'OU=Roles,DC=corp', true],
   ];
   for (const [dn, base, expected] of cases) {
     it(`says "${dn}" is ${expected ? '' : 'not '}under "${base}"`, () => {

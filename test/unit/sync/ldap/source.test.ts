@@ -50,7 +50,12 @@ function world(overrides: Partial<World> = {}): World {
 }
 
 function fake(w: World): FakeLdap {
-  return new FakeLdap((s: FakeSearch) => {
+  return new FakeLdap(answers(w));
+}
+
+/** How the scripted directory answers a search. */
+function answers(w: World): (s: FakeSearch) => Entry[] {
+  return (s: FakeSearch) => {
     if (s.base === '' && s.options.scope === 'base') {
       return [{
         dn: '',
@@ -82,7 +87,7 @@ function fake(w: World): FakeLdap {
     if (s.base === NC && s.filter.includes('objectCategory=person')) return w.changedAnywhere;
     if (s.base === NC) return [];
     throw new NoSuchObjectError(`no such object ${s.base}`);
-  });
+  };
 }
 
 const options = (overrides: Partial<ReadDirectoryOptions> = {}): ReadDirectoryOptions => ({
@@ -187,15 +192,44 @@ describe('sync/ldap/source (scripted directory)', () => {
   describe('delta', () => {
     const since: Watermark = { invocationId: INVOCATION.toUpperCase(), highestCommittedUsn: 8000, server: 'dc1.example.com' };
 
-    it('asks for users changed after the watermark, in scope and anywhere; out of scope = changed but not in scope', async () => {
+    it('with the default user filter, reads the users changed anywhere once; those under no base DN are out of scope', async () => {
       const moved = user(3, {}, `OU=Former,${NC}`);
       const ldap = fake(world({ users: [user(1)], changedAnywhere: [user(1), moved, moved] }));
       const read = await readDirectory(ldap, options({ mode: 'delta', since }));
       expect(read.mode).to.equal('delta');
       expect(read.users.map((u) => u.anchor)).to.deep.equal([guid(1)]);
+      expect(read.users[0]?.attributes.mail).to.deep.equal(['u1@example.com']);
       expect(read.outOfScope).to.deep.equal([{ anchor: guid(3), dn: moved.dn }]);
+      const anywhere = ldap.searches.filter((s) => s.base === NC && s.filter.includes('objectCategory=person'));
+      expect(anywhere.map((s) => s.filter)).to.deep.equal(['(&(&(objectCategory=person)(objectClass=user))(uSNChanged>=8001))']);
+      expect(anywhere[0]?.options.attributes).to.include.members(['objectGUID', 'uSNChanged', 'mail', 'memberOf']);
+      // The one user under no base DN is asked for under each base DN, by GUID, before it counts as gone.
+      const scoped = ldap.searches.filter((s) => s.base === SCOPE);
+      expect(scoped.map((s) => s.filter)).to.deep.equal([
+        '(&(&(&(objectCategory=person)(objectClass=user))(uSNChanged>=8001))(|(objectGUID=\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\03)))',
+      ]);
+      expect(scoped[0]?.options.attributes).to.deep.equal(['objectGUID']);
+    });
+
+    it('keeps in scope a user the DC finds under a base DN written another way than the DN it returned', async () => {
+      // The base DN escapes a character the DC writes plainly: by text the user is under no base DN.
+      const base = 'OU=Staff\\2C Berlin,DC=example,DC=com';
+      const inBerlin = user(4, {}, 'OU=Staff\\, Berlin,DC=example,DC=com');
+      const ldap = new FakeLdap((s) => (s.base === base ? [inBerlin] : answers(world({ changedAnywhere: [inBerlin] }))(s)));
+      const read = await readDirectory(ldap, options({ mode: 'delta', since, baseDns: [base], groupDns: [] }));
+      expect(read.users.map((u) => [u.anchor, u.dn])).to.deep.equal([[guid(4), inBerlin.dn]]);
+      expect(read.outOfScope).to.deep.equal([]);
+    });
+
+    it('with a scope filter of its own, reads the changed users in scope, then the users changed anywhere that are not', async () => {
+      const disabled = user(5);
+      const filter = '(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))';
+      const ldap = fake(world({ users: [user(1)], changedAnywhere: [user(1), disabled] }));
+      const read = await readDirectory(ldap, options({ mode: 'delta', since, userFilter: filter }));
+      expect(read.users.map((u) => u.anchor)).to.deep.equal([guid(1)]);
+      expect(read.outOfScope).to.deep.equal([{ anchor: guid(5), dn: disabled.dn }]);
       const scoped = ldap.searches.find((s) => s.base === SCOPE);
-      expect(scoped?.filter).to.equal('(&(&(objectCategory=person)(objectClass=user))(uSNChanged>=8001))');
+      expect(scoped?.filter).to.equal(`(&${filter}(uSNChanged>=8001))`);
       const anywhere = ldap.searches.find((s) => s.base === NC && s.filter.includes('objectCategory=person'));
       expect(anywhere?.filter).to.equal('(&(&(objectCategory=person)(objectClass=user))(uSNChanged>=8001))');
       expect(anywhere?.options.attributes).to.deep.equal(['objectGUID']);
@@ -237,12 +271,13 @@ describe('sync/ldap/source (scripted directory)', () => {
     it('reads changed users with their memberOf, following AD-style ranges after the paged search', async () => {
       const groups = Array.from({ length: 1800 }, (_, i) => `CN=g${i},${NC}`);
       const ranged = user(1, { 'memberOf;range=0-999': groups.slice(0, 1000) });
-      const ldap = fake(world({ users: [ranged, user(2, { memberOf: ['CN=g1,' + NC] }), user(3)], memberOf: { [ranged.dn]: groups }, maxValRange: 1000 }));
+      const changed = [ranged, user(2, { memberOf: ['CN=g1,' + NC] }), user(3)];
+      const ldap = fake(world({ users: changed, changedAnywhere: changed, memberOf: { [ranged.dn]: groups }, maxValRange: 1000 }));
       const read = await readDirectory(ldap, options({ mode: 'delta', since, groupDns: [] }));
       expect(read.users.map((u) => [u.anchor, u.memberOf?.length])).to.deep.equal([[guid(1), 1800], [guid(2), 1], [guid(3), 0]]);
       expect(read.users[0]?.memberOf).to.deep.equal(groups);
       expect(read.users[0]?.attributes).to.not.have.property('memberof');
-      expect(ldap.searches.find((s) => s.base === SCOPE)?.options.attributes).to.include('memberOf');
+      expect(ldap.searches.find((s) => s.base === NC && s.filter.includes('objectCategory=person'))?.options.attributes).to.include('memberOf');
       const follow = ldap.searches.filter((s) => s.base === ranged.dn).map((s) => s.options.attributes);
       expect(follow).to.deep.equal([['memberOf;range=1000-2499']]);
     });
