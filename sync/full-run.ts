@@ -180,19 +180,17 @@ class StreamedRun {
    * Step 5: the mapping's groups and the roles' AD-sourced membership, one role at a time: the
    * groups are read without members, then each role's groups (and the groups nested in them) have
    * their members read, the role is planned against its current AD members and applied, and its
-   * lists are let go before the next role. So the largest role (a group of everyone) bounds the
-   * memory of this step, not the sum of all of them.
+   * lists are let go before the next role. So the two largest roles (a group of everyone and the
+   * next) bound the memory of this step, not the sum of all of them: the next role's members are
+   * read and planned while the role before it is written, the DC and the reads working while the
+   * database writes (the step waited on one, then the other).
    */
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';
     this.report();
     const groups = await this.input.read.readGroups();
     const store = { roleNames: await this.directory.roleNames(), linkedRoles: await this.directory.linkedRoles() };
-    const groupsByDn = new Map(groups.map((group) => [dnKey(group.dn), group]));
-    for (const [key, target] of roleTargets(groups, store, this.input.mapping)) {
-      const closure = new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
-      // Planned in its own call so that the member lists are garbage by the time the plan is written.
-      const plan = await this.planRole(key, closure, groups, store);
+    for await (const plan of readAhead(this.rolePlans(groups, store))) {
       if (this.input.dryRun || guard.blocked) {
         await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(plan));
       } else {
@@ -203,6 +201,18 @@ class StreamedRun {
     this.counts.phase = 'done';
     this.report();
     return groups.length;
+  }
+
+  /** Step 5's roles, planned one at a time, in the order roleTargets gives them. */
+  private async *rolePlans(
+    groups: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
+  ): AsyncGenerator<RolePlanEntry[]> {
+    const groupsByDn = new Map(groups.map((group) => [dnKey(group.dn), group]));
+    for (const [key, target] of roleTargets(groups, store, this.input.mapping)) {
+      const closure = new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
+      // Planned in its own call so that the member lists are garbage by the time the plan is written.
+      yield await this.planRole(key, closure, groups, store);
+    }
   }
 
   /** One role of step 5, planned alone: the members of its groups (`closure`, by anchor) read, its current AD members loaded. */
