@@ -220,10 +220,12 @@ class StreamedRun {
     key: string, closure: ReadonlySet<string>, groups: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
   ): Promise<RolePlanEntry[]> {
     const read = await this.input.read.readGroupMembers(groups, closure);
-    return planRoles(
+    const plan = planRoles(
       read, { ...store, roleMembers: await this.directory.adRoleMembersByKey([key]) }, this.input.mapping,
       (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped, new Map(), new Set([key]),
     );
+    // Written in slices (run-entries.ts): in the users table's order, each slice's rows are near each other.
+    return plan.map((role) => ({ ...role, addAnchors: this.seen.inTableOrder(role.addAnchors) }));
   }
 
   /** The page's store rows and manager references, then the planner over the page as over a delta read. */
@@ -325,6 +327,7 @@ class StreamedRun {
       const entry = byAnchor.get(user.anchor.toLowerCase());
       this.seen.record(user.anchor, user.dn, entry === undefined ? 'skipped' : stateAfter(entry, storedActive.get(user.anchor.toLowerCase())));
     }
+    for (const user of stored) if (user.anchor !== null) this.seen.recordId(user.anchor, user.id);
   }
 
   /**
@@ -368,6 +371,7 @@ class StreamedRun {
     const writes = entries.map((entry) => this.reservedFor(toWrite(entry)));
     const outcomes = await applyDirectoryChanges(this.input.dataSource, this.input.context, writes);
     this.fulfil(outcomes, writes);
+    for (const outcome of outcomes) if (outcome.userId !== null) this.seen.recordId(outcome.anchor, outcome.userId);
     this.errors += outcomes.filter((outcome) => outcome.error !== undefined).length;
     this.counts.applied += outcomes.length;
     return outcomeEntries(entries, outcomes);

@@ -9,6 +9,9 @@
  * that find them: about 70 bytes a user. Two DN keys sharing 128 bits of SHA-256 is not a case to
  * plan for (~10^-29 at a million users). An anchor that is not a canonical GUID (none that Active
  * Directory sends) is kept as text beside them.
+ *
+ * Once the store holds the user, its id too (16 more bytes): the groups step writes a role's new
+ * members in the users table's key order (inTableOrder), not the anchors'.
  */
 import { hash } from 'node:crypto';
 import { dnKey } from './nesting';
@@ -28,6 +31,8 @@ export class SeenUsers {
   private anchors = new Uint8Array(INITIAL_USERS * KEY_BYTES);
   private dns = new Uint8Array(INITIAL_USERS * KEY_BYTES);
   private states = new Uint8Array(INITIAL_USERS);
+  /** Per user number: the store id's 16 bytes (a UUID), all zero until known. */
+  private ids = new Uint8Array(INITIAL_USERS * KEY_BYTES);
   /** Open addressing: slot → user number + 1 (0: empty), at most half full. */
   private anchorSlots = new Int32Array(INITIAL_USERS * 2);
   private dnSlots = new Int32Array(INITIAL_USERS * 2);
@@ -55,6 +60,33 @@ export class SeenUsers {
     this.placeDn(user, dnDigest(dn));
     if (state === 'skipped') this.skipped.add(key);
     else this.skipped.delete(key);
+  }
+
+  /** The store's id of a user recorded before (ignored for one not recorded, or an id that is not a UUID). */
+  recordId(anchor: string, id: string): void {
+    const user = this.numberOf(anchor);
+    const key = id.toLowerCase();
+    if (user === undefined || !CANONICAL_GUID.test(key)) return;
+    this.ids.set(guidBytes(key), user * KEY_BYTES);
+  }
+
+  /**
+   * These anchors in the order of their users' store ids, which is the users table's key order (a
+   * UUID's bytes compare as its lower-case text, as the key's binary collation does): a role's new
+   * members written in this order visit the table's pages one after another, where in anchor order
+   * each slice of them visits pages all over a table larger than the buffer pool (docs/benchmarks.md).
+   * Anchors without a known id keep their order, after the others.
+   */
+  inTableOrder(anchors: readonly string[]): string[] {
+    const known: { anchor: string; user: number }[] = [];
+    const rest: string[] = [];
+    for (const anchor of anchors) {
+      const user = this.numberOf(anchor);
+      if (user === undefined || isZeroAt(this.ids, user * KEY_BYTES)) rest.push(anchor);
+      else known.push({ anchor, user });
+    }
+    known.sort((a, b) => compareAt(this.ids, a.user * KEY_BYTES, b.user * KEY_BYTES));
+    return [...known.map((entry) => entry.anchor), ...rest];
   }
 
   anchorOfDn(dn: string): string | undefined {
@@ -135,6 +167,7 @@ export class SeenUsers {
     this.anchors = copied(this.anchors, users * KEY_BYTES);
     this.dns = copied(this.dns, users * KEY_BYTES);
     this.states = copied(this.states, users);
+    this.ids = copied(this.ids, users * KEY_BYTES);
     this.anchorSlots = new Int32Array(users * 2);
     this.dnSlots = new Int32Array(users * 2);
     for (let user = 0; user < this.count; user += 1) {
@@ -169,6 +202,19 @@ function insertSlot(slots: Int32Array, start: number, user: number): void {
 function equalAt(table: Uint8Array, offset: number, key: Uint8Array): boolean {
   for (let i = 0; i < KEY_BYTES; i += 1) if (table[offset + i] !== key[i]) return false;
   return true;
+}
+
+function isZeroAt(table: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < KEY_BYTES; i += 1) if (table[offset + i] !== 0) return false;
+  return true;
+}
+
+function compareAt(table: Uint8Array, a: number, b: number): number {
+  for (let i = 0; i < KEY_BYTES; i += 1) {
+    const difference = (table[a + i] as number) - (table[b + i] as number);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
 function copied<T extends Uint8Array>(from: T, length: number): T {

@@ -64,4 +64,28 @@ describe('sync SeenUsers', () => {
     seen.record(second, dnOf(1), 'active');
     expect(seen.anchorOfDn(dnOf(1))).to.equal(second);
   });
+
+  it('orders anchors by their users\' store ids, as the users table\'s key sorts them, across growth', () => {
+    const seen = new SeenUsers();
+    const users = Array.from({ length: 3000 }, (_, i) => ({ anchor: randomUUID(), dn: dnOf(i), id: randomUUID() }));
+    for (const user of users) seen.record(user.anchor, user.dn, 'active');
+    // Upper-case ids are the same ids: the order is the lower-case text's, as the binary collation has it.
+    users.forEach((user, i) => seen.recordId(user.anchor.toUpperCase(), i % 2 === 0 ? user.id : user.id.toUpperCase()));
+    const byId = [...users].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((user) => user.anchor);
+    expect(seen.inTableOrder(users.map((user) => user.anchor))).to.deep.equal(byId);
+  });
+
+  it('puts anchors without a known id last, in the order given', () => {
+    const seen = new SeenUsers();
+    const [early, late, noId, notRecorded] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    seen.record(early, dnOf(1), 'active');
+    seen.record(late, dnOf(2), 'active');
+    seen.record(noId, dnOf(3), 'active');
+    seen.recordId(late, 'ffffffff-0000-7000-8000-000000000000');
+    seen.recordId(early, '10000000-0000-7000-8000-000000000000');
+    seen.recordId(noId, 'not-a-uuid');
+    seen.recordId(notRecorded, '20000000-0000-7000-8000-000000000000');
+    expect(seen.inTableOrder([notRecorded, late, noId, early])).to.deep.equal([early, late, notRecorded, noId]);
+    expect(seen.has(notRecorded)).to.equal(false);
+  });
 });
