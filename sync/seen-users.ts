@@ -1,17 +1,15 @@
 /**
  * What a streamed full run remembers of the users it has read: per user its anchor, its DN (to
- * resolve manager and group member references) and whether it is active once the run is applied.
+ * resolve manager and group member references), whether it is active once the run is applied, and
+ * its id in the store once known (to write a role's new members in the users table's order).
  *
  * It is the one thing a full run keeps for every user, so it is kept in flat typed arrays rather
  * than in Maps of strings (which cost ~400 bytes a user alive, and more in the heap V8 grows around
  * them): a canonical GUID anchor as its 16 bytes, the DN as the first 16 bytes of the SHA-256 of its
- * comparison key (dnKey), the state as one byte, and two open-addressing tables of user numbers
- * that find them: about 70 bytes a user. Two DN keys sharing 128 bits of SHA-256 is not a case to
+ * comparison key (dnKey), the state as one byte, the store id as its 16 bytes, and two
+ * open-addressing tables of user numbers that find them: about 90 bytes a user. Two DN keys sharing 128 bits of SHA-256 is not a case to
  * plan for (~10^-29 at a million users). An anchor that is not a canonical GUID (none that Active
  * Directory sends) is kept as text beside them.
- *
- * Once the store holds the user, its id too (16 more bytes): the groups step writes a role's new
- * members in the users table's key order (inTableOrder), not the anchors'.
  */
 import { hash } from 'node:crypto';
 import { dnKey } from './nesting';
