@@ -13,7 +13,8 @@
  *
  * Steps: users (page by page) → reserved managers that did not come to be → leavers (the store's
  * AD users in anchor order, pages not seen in the read) → held-back deactivations and deletions,
- * unless over the guard's limit → groups and role memberships.
+ * unless over the guard's limit → groups and role memberships. The groups, and the member lists of
+ * the first roles, are read from the start, beside the users (on a connection of their own).
  */
 import type { DataSource } from 'typeorm';
 import type { SyncConfig } from '../src/config';
@@ -38,6 +39,13 @@ import type { DirectoryGroup, DirectoryUser, RolePlanEntry, StoreView, SyncMappi
 
 /** Store users per page of the leaver walk, by default. */
 const STORE_PAGE = 500;
+
+/**
+ * Member DNs the groups step reads during the users step, role after role, the role that crosses
+ * it included: about 100 bytes each alive (10 MB at this figure) until their role is planned. The
+ * member lists after them are read in the groups step, the next role's while one is written.
+ */
+const MEMBER_DNS_READ_EARLY = 100_000;
 
 export interface FullRunInput {
   readonly dataSource: DataSource;
@@ -72,6 +80,7 @@ export interface FullRunResult {
 
 export async function runFullStreamed(input: FullRunInput): Promise<FullRunResult> {
   const run = new StreamedRun(input);
+  run.startRolesRead();
   await run.usersPageByPage();
   await run.linkManagersMetEarly();
   await run.leavers();
@@ -97,11 +106,43 @@ class StreamedRun {
   private destructive = 0;
   private readonly limit: number;
   private wrote = false;
+  /** Started with the run (startRolesRead), taken by the groups step. */
+  private rolesRead: Promise<RolesRead> | undefined;
 
   constructor(private readonly input: FullRunInput) {
     this.directory = new DirectoryView(input.dataSource);
     this.counts = { phase: 'users', read: 0, planned: 0, applied: 0, expected: input.storeSize };
     this.limit = deleteLimit(this.guardOptions());
+  }
+
+  /**
+   * Starts reading what the groups step needs first, beside the users: the groups (without members),
+   * the store's role names and links, and the member lists of the first roles, up to
+   * MEMBER_DNS_READ_EARLY DNs. The DC reads a connection's requests one after another, so in the
+   * groups step the member lists were read one role after another while the database wrote the role
+   * before: the step waited for the DC whenever a large group (of everyone) came after a small role.
+   * Read during the users step, on a connection of their own, they overlap it instead.
+   */
+  startRolesRead(): Promise<RolesRead> {
+    const read = (async (): Promise<RolesRead> => {
+      const groups = await this.input.read.readGroups();
+      const store = { roleNames: await this.directory.roleNames(), linkedRoles: await this.directory.linkedRoles() };
+      const groupsByDn = new Map(groups.map((group) => [dnKey(group.dn), group]));
+      const targets = [...roleTargets(groups, store, this.input.mapping)].map(([key, target]) => ({ key, closure: closureOf(target, groupsByDn) }));
+      const early: DirectoryGroup[][] = [];
+      let held = 0;
+      for (const target of targets) {
+        if (held >= MEMBER_DNS_READ_EARLY) break;
+        const members = await this.input.read.readGroupMembers(groups, target.closure);
+        early.push(members);
+        for (const group of members) if (target.closure.has(group.anchor)) held += group.memberDns.length;
+      }
+      return { groups, store, targets, early };
+    })();
+    // A failure is the groups step's, met there (or never, if the run fails before it).
+    read.catch(() => undefined);
+    this.rolesRead = read;
+    return read;
   }
 
   /** Step 1: read, plan and apply a page of users at a time. */
@@ -188,9 +229,10 @@ class StreamedRun {
   async roles(guard: GuardResult): Promise<number> {
     this.counts.phase = 'groups';
     this.report();
-    const groups = await this.input.read.readGroups();
-    const store = { roleNames: await this.directory.roleNames(), linkedRoles: await this.directory.linkedRoles() };
-    for await (const plan of readAhead(this.rolePlans(groups, store))) {
+    const read = await (this.rolesRead ?? this.startRolesRead());
+    this.rolesRead = undefined;
+    const { groups } = read;
+    for await (const plan of readAhead(this.rolePlans(read))) {
       if (this.input.dryRun || guard.blocked) {
         await this.input.runs.addEntries(this.input.runId, plannedRoleEntries(plan));
       } else {
@@ -203,23 +245,18 @@ class StreamedRun {
     return groups.length;
   }
 
-  /** Step 5's roles, planned one at a time, in the order roleTargets gives them. */
-  private async *rolePlans(
-    groups: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
-  ): AsyncGenerator<RolePlanEntry[]> {
-    const groupsByDn = new Map(groups.map((group) => [dnKey(group.dn), group]));
-    for (const [key, target] of roleTargets(groups, store, this.input.mapping)) {
-      const closure = new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
+  /** Step 5's roles, planned one at a time, in the order roleTargets gives them; the first one's members read already. */
+  private async *rolePlans(read: RolesRead): AsyncGenerator<RolePlanEntry[]> {
+    for (const [index, { key, closure }] of read.targets.entries()) {
+      const members = read.early[index] ?? await this.input.read.readGroupMembers(read.groups, closure);
+      read.early[index] = undefined; // garbage once planned, not held through the step
       // Planned in its own call so that the member lists are garbage by the time the plan is written.
-      yield await this.planRole(key, closure, groups, store);
+      yield await this.planRole(key, members, read.store);
     }
   }
 
-  /** One role of step 5, planned alone: the members of its groups (`closure`, by anchor) read, its current AD members loaded. */
-  private async planRole(
-    key: string, closure: ReadonlySet<string>, groups: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>,
-  ): Promise<RolePlanEntry[]> {
-    const read = await this.input.read.readGroupMembers(groups, closure);
+  /** One role of step 5, planned alone: `read`, the groups with the members of its own read; its current AD members loaded. */
+  private async planRole(key: string, read: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>): Promise<RolePlanEntry[]> {
     const plan = planRoles(
       read, { ...store, roleMembers: await this.directory.adRoleMembersByKey([key]) }, this.input.mapping,
       (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped, new Map(), new Set([key]),
@@ -411,4 +448,19 @@ function stateAfter(entry: PlannedUserEntry, storedActive: boolean | undefined):
     case 'unchanged': return storedActive === false ? 'inactive' : 'active';
     default: return entry.profile?.['active'] === false ? 'inactive' : 'active';
   }
+}
+
+/** The anchors of a role's groups and of the groups nested in them: the groups whose members make the role. */
+function closureOf(target: { readonly groups: readonly DirectoryGroup[] }, groupsByDn: ReadonlyMap<string, DirectoryGroup>): Set<string> {
+  return new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
+}
+
+/** What the groups step starts from: the groups, the store's roles, the roles to plan in order, the first one's members. */
+interface RolesRead {
+  readonly groups: readonly DirectoryGroup[];
+  readonly store: Pick<StoreView, 'roleNames' | 'linkedRoles'>;
+  /** Each role's key and the anchors of the groups whose members make it. */
+  readonly targets: readonly { readonly key: string; readonly closure: ReadonlySet<string> }[];
+  /** By role (as in `targets`): `groups` with that role's member lists read early; let go once taken. */
+  readonly early: (DirectoryGroup[] | undefined)[];
 }

@@ -54,9 +54,15 @@ export interface SyncDependencies {
   readonly config: SyncConfig;
   readonly logger: Logger;
   readonly now?: () => Date;
-  /** Told of every search the run sends to the directory (base, attributes): tests count what a run reads. */
-  readonly onLdapSearch?: (base: string, attributes: readonly string[]) => void;
+  /**
+   * Told of every search the run sends to the directory (base, attributes, and the connection: a full
+   * run reads its groups on a second one): tests count what a run reads.
+   */
+  readonly onLdapSearch?: (base: string, attributes: readonly string[], connection: LdapConnectionRole) => void;
 }
+
+/** The run's first connection, or the one a full run reads its groups on. */
+export type LdapConnectionRole = 'main' | 'groups';
 
 /** Another replica (or process) holds the sync lease. */
 export class SyncBusyError extends Error {
@@ -113,13 +119,7 @@ async function runHoldingLease(deps: SyncDependencies, options: SyncRunOptions):
   try {
     progress('connecting');
     const mapping = await loadMappingFile(deps.config.mappingFile);
-    client = await openLdap({
-      url: deps.config.ldap.url, bindDn: deps.config.ldap.bindDn, bindPassword: deps.config.ldap.bindPassword,
-      startTls: deps.config.ldap.startTls, allowPlain: deps.config.ldap.allowPlain,
-      ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
-      ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
-    });
-    if (deps.onLdapSearch) observeSearches(client, deps.onLdapSearch);
+    client = await connect(deps, 'main');
     if (mode === 'delta' && since) {
       const server = await readServerState(client);
       if (server.invocationId !== since.invocationId.toLowerCase()) {
@@ -217,14 +217,30 @@ interface FullRunParts {
   readonly progress: (stage: string) => void;
 }
 
-/** A full run, streamed page by page (full-run.ts), and its record. */
+/**
+ * A full run, streamed page by page (full-run.ts), and its record. The groups are read on a second
+ * connection, from the start of the run: the DC serves a connection's requests one after another, so
+ * on the users' connection the first role's member lists (a group of everyone: 100,000 DNs) could
+ * only be read after the last page of users, with nothing else to do meanwhile.
+ */
 async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
+  const groupsClient = await connect(deps, 'groups');
+  try {
+    return await streamedFullRun(deps, options, parts, groupsClient);
+  } finally {
+    await groupsClient.unbind().catch(() => undefined);
+  }
+}
+
+async function streamedFullRun(
+  deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts, groupsClient: Awaited<ReturnType<typeof openLdap>>,
+): Promise<SyncRunView> {
   const { runs, runId } = parts;
   const dryRun = options.dryRun === true;
   let phase: SyncProgressCounts['phase'] = 'users';
   const read = await streamFullRead(parts.client, {
     ...readOptions(deps.config, parts.mapping, 'full', undefined), pageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE,
-  });
+  }, groupsClient);
   const result = await runFullStreamed({
     dataSource: deps.dataSource, config: deps.config, mapping: parts.mapping, now: parts.now, runs, runId, context: parts.acting,
     dryRun, allowDeletes: options.allowDeletes === true, storePageSize: options.pageSize ?? FULL_RUN_PAGE_SIZE, storeSize: await new DirectoryView(deps.dataSource).adUserCount(), read,
@@ -301,6 +317,19 @@ async function loadMappingFile(file: string | undefined): Promise<SyncMapping> {
     throw new Error(`SYNC_MAPPING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return loadMapping(text);
+}
+
+/** A bound connection to the directory, as the configuration says, its searches observed if asked. */
+async function connect(deps: SyncDependencies, role: LdapConnectionRole): Promise<Awaited<ReturnType<typeof openLdap>>> {
+  const client = await openLdap({
+    url: deps.config.ldap.url, bindDn: deps.config.ldap.bindDn, bindPassword: deps.config.ldap.bindPassword,
+    startTls: deps.config.ldap.startTls, allowPlain: deps.config.ldap.allowPlain,
+    ...(deps.config.ldap.caFile ? { caFile: deps.config.ldap.caFile } : {}),
+    ...(deps.config.ldap.tlsServerName ? { servername: deps.config.ldap.tlsServerName } : {}),
+  });
+  const observe = deps.onLdapSearch;
+  if (observe) observeSearches(client, (base, attributes) => observe(base, attributes, role));
+  return client;
 }
 
 /** Wraps the client's searches so that `observe` hears of each one before it is sent. */

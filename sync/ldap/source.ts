@@ -371,17 +371,19 @@ export interface StreamedFullRead {
   /** Users in scope, one LDAP page at a time; iterate once, and read nothing else from the client meanwhile. */
   readonly userPages: AsyncIterable<readonly DirectoryUser[]>;
   /**
-   * The mapping's groups (and the groups nested in them), after the users, without their members
-   * (`membersUnread`, with `nestedGroupDns`): the caller reads the members of a few at a time with
-   * readGroupMembers, so that no more than one role's groups' member lists are held at once.
+   * The mapping's groups (and the groups nested in them), without their members (`membersUnread`,
+   * with `nestedGroupDns`): the caller reads the members of a few at a time with readGroupMembers,
+   * so that no more than one role's groups' member lists are held at once. Read on the groups
+   * connection: while the user pages are, when that is a connection of its own.
    */
   readGroups(): Promise<DirectoryGroup[]>;
-  /** readGroupMembers on the same connection: `groups` with the member lists of those in `anchors` read. */
+  /** readGroupMembers on the groups connection: `groups` with the member lists of those in `anchors` read. */
   readGroupMembers(groups: readonly DirectoryGroup[], anchors: ReadonlySet<string>): Promise<DirectoryGroup[]>;
 }
 
+/** `groupsClient`: the connection the groups are read on (default: `client`, after the users then). */
 export async function streamFullRead(
-  client: LdapSearcher, options: Omit<ReadDirectoryOptions, 'mode' | 'since'>,
+  client: LdapSearcher, options: Omit<ReadDirectoryOptions, 'mode' | 'since'>, groupsClient: LdapSearcher = client,
 ): Promise<StreamedFullRead> {
   const settings = checkOptions({ ...options, mode: 'full' });
   const state = await readServerState(client);
@@ -389,8 +391,8 @@ export async function streamFullRead(
   return {
     watermark: { invocationId: state.invocationId, highestCommittedUsn: state.highestCommittedUsn, server: state.dnsHostName ?? state.dsServiceName },
     userPages: userPages(client, options.baseDns, options.userFilter, settings),
-    readGroups: () => readGroups(client, contexts, { ...options, mode: 'full' }, settings, false),
-    readGroupMembers: (groups, anchors) => readGroupMembers(client, groups, anchors, settings.rangeSize),
+    readGroups: () => readGroups(groupsClient, contexts, { ...options, mode: 'full' }, settings, false),
+    readGroupMembers: (groups, anchors) => readGroupMembers(groupsClient, groups, anchors, settings.rangeSize),
   };
 }
 

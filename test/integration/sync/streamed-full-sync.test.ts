@@ -27,6 +27,7 @@ for (const database of testDatabases()) {
     let config: SyncConfig;
     let people: string;
     let outside: string;
+    let team: string;
     const dns = new Map<string, string>();
     const logger = createLogger('silent');
     const p = `s${database.name.slice(0, 1)}`;
@@ -59,7 +60,7 @@ for (const database of testDatabases()) {
       await dir.modify(dnOf('boss'), { manager: dnOf('lead') });
       dns.set('u4', await dir.createUser(people, dir.sampleUser(`${p}u4`, { manager: dnOf('lead') })));
       dns.set('off', await dir.createUser(people, dir.sampleUser(`${p}off`, { enabled: false })));
-      await dir.createGroup(roles, `${p} Streamed Team`, { members: [dnOf('u1'), dnOf('u2'), dnOf('u3'), dnOf('off')] });
+      team = await dir.createGroup(roles, `${p} Streamed Team`, { members: [dnOf('u1'), dnOf('u2'), dnOf('u3'), dnOf('off')] });
 
       const mappingFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'scimd-mapping-')), 'mapping.json');
       writeFileSync(mappingFile, JSON.stringify({ groups: [{ groupsUnder: roles, createRoles: true }] }));
@@ -106,6 +107,31 @@ for (const database of testDatabases()) {
       const run = await fullSync();
       expect(run.counters).to.deep.include({ created: 0, updated: 0, deactivated: 0, unchanged: 7, memberAdds: 0, memberRemoves: 0 });
       expect(await new SyncRuns(dataSource).entries(run.id, { page: 1, pageSize: 100 })).to.have.property('total', 0);
+    });
+
+    it('reads the groups and their member lists on a connection of their own, the user pages on the first', async () => {
+      const searches: { base: string; members: boolean; connection: string }[] = [];
+      await dir.addMembers(team, [dnOf('u4')]);
+      try {
+        const run = await runSync({
+          dataSource, config, logger,
+          onLdapSearch: (base, attributes, connection) => searches.push({
+            base: base.toLowerCase(), connection, members: attributes.some((attribute) => attribute.toLowerCase().startsWith('member;range=')),
+          }),
+        }, { trigger: 'cli', mode: 'full', pageSize: PAGE });
+        expect(run.status, run.message ?? '').to.equal('succeeded');
+        expect(run.counters).to.deep.include({ memberAdds: 1, memberRemoves: 0 });
+        expect(await roleMembers(`${p} Streamed Team`)).to.deep.equal([upn('u1'), upn('u2'), upn('u3'), upn('u4')]);
+        const memberReads = searches.filter((search) => search.members);
+        expect(memberReads.map((search) => search.base), 'the team\'s member list').to.include(team.toLowerCase());
+        expect(new Set(memberReads.map((search) => search.connection))).to.deep.equal(new Set(['groups']));
+        expect(new Set(searches.filter((search) => search.base === people.toLowerCase()).map((search) => search.connection)))
+          .to.deep.equal(new Set(['main']));
+      } finally {
+        await dir.removeMembers(team, [dnOf('u4')]);
+      }
+      const restored = await fullSync();
+      expect(restored.counters).to.deep.include({ memberAdds: 0, memberRemoves: 1 });
     });
 
     it('deactivates the users that left the scope, found across pages of the store, and takes their AD roles away', async () => {
