@@ -245,7 +245,7 @@ class StreamedRun {
     return groups.length;
   }
 
-  /** Step 5's roles, planned one at a time, in the order roleTargets gives them; the first one's members read already. */
+  /** Step 5's roles, planned one at a time, in the order roleTargets gives them; the first ones' members read early. */
   private async *rolePlans(read: RolesRead): AsyncGenerator<RolePlanEntry[]> {
     for (const [index, { key, closure }] of read.targets.entries()) {
       const members = read.early[index] ?? await this.input.read.readGroupMembers(read.groups, closure);
@@ -455,7 +455,7 @@ function closureOf(target: { readonly groups: readonly DirectoryGroup[] }, group
   return new Set(target.groups.flatMap((group) => [...nestedClosure(group, groupsByDn).values()].map((nested) => nested.anchor)));
 }
 
-/** What the groups step starts from: the groups, the store's roles, the roles to plan in order, the first one's members. */
+/** What the groups step starts from: the groups, the store's roles, the roles to plan in order, the member lists read early. */
 interface RolesRead {
   readonly groups: readonly DirectoryGroup[];
   readonly store: Pick<StoreView, 'roleNames' | 'linkedRoles'>;

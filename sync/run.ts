@@ -220,8 +220,8 @@ interface FullRunParts {
 /**
  * A full run, streamed page by page (full-run.ts), and its record. The groups are read on a second
  * connection, from the start of the run: the DC serves a connection's requests one after another, so
- * on the users' connection the first role's member lists (a group of everyone: 100,000 DNs) could
- * only be read after the last page of users, with nothing else to do meanwhile.
+ * on the users' connection the roles' member lists (a group of everyone: 100,000 DNs) could only be
+ * read after the last page of users.
  */
 async function fullRun(deps: SyncDependencies, options: SyncRunOptions, parts: FullRunParts): Promise<SyncRunView> {
   const groupsClient = await connect(deps, 'groups');

@@ -7,9 +7,9 @@
  * than in Maps of strings (which cost ~400 bytes a user alive, and more in the heap V8 grows around
  * them): a canonical GUID anchor as its 16 bytes, the DN as the first 16 bytes of the SHA-256 of its
  * comparison key (dnKey), the state as one byte, the store id as its 16 bytes, and two
- * open-addressing tables of user numbers that find them: about 90 bytes a user. Two DN keys sharing 128 bits of SHA-256 is not a case to
- * plan for (~10^-29 at a million users). An anchor that is not a canonical GUID (none that Active
- * Directory sends) is kept as text beside them.
+ * open-addressing tables of user numbers that find them: about 90 bytes a user. Two DN keys sharing
+ * 128 bits of SHA-256 is not a case to plan for (~10^-29 at a million users). An anchor that is not
+ * a canonical GUID (none that Active Directory sends) is kept as text beside them.
  */
 import { hash } from 'node:crypto';
 import { dnKey } from './nesting';
