@@ -14,7 +14,8 @@ import { ldapsearchRead, ldaptsRead, type ReadSpec } from './sync/floor';
 import { parseOptions, type SyncBenchOptions } from './sync/options';
 import { changeTitles, layoutOf, mappingOf } from './sync/populate';
 import {
-  deltaMedian, FLOOR_LABEL, renderFloors, renderRuns, renderStages, renderSummary, type FloorRead, type NFigures, type SyncRun,
+  deltaMedian, fastestRead, FLOOR_LABEL, fullMedian, fullRunFigures, renderFloors, renderRuns, renderStages, renderSummary,
+  type FloorRead, type FullRun, type NFigures, type SyncRun,
 } from './sync/report';
 import { runSyncProcess, startPhase } from './sync/runner';
 import { dcProcesses, type BenchDc } from './sync/samba';
@@ -60,8 +61,9 @@ async function main(): Promise<void> {
       + `${cacheRoot === undefined ? '' : `; cache: ${cacheRoot}`}`);
   }
   console.log('\nFull users/s: users created by the first full run ÷ its wall time (runSync: read, plan, apply, report). '
-    + `Raw read: the fastest ${FLOOR_LABEL} read (page 1000) of the same users and attributes. Peak RSS: VmHWM of the `
-    + 'process that ran the full sync (node + tsx + TypeORM included).\n');
+    + `Raw read: the fastest ${FLOOR_LABEL} read (page 1000) of the same users and attributes between the full run before it `
+    + '(or the start) and the read just after it. With --full-runs, the run of median ratio (its range beside it). Peak RSS: '
+    + 'VmHWM of the process that ran the full sync (node + tsx + TypeORM included; the highest of the first full runs).\n');
   console.log(renderRuns(all));
   console.log('\nStages from runSync\'s progress callbacks. CPU s: seconds of CPU in the sync process, MariaDB and Samba during '
     + 'the run; other load: cores busy with anything else meanwhile. RSS: at start, then the highest sampled (100 ms) in each stage.\n');
@@ -143,11 +145,24 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
       return { result, cpu };
     };
     if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
-    const full = await sync('full sync', 'full');
-    if (full.result.counters.created !== users) log(`  WARNING: expected ${users} users created`);
+    // Each first full run between raw reads: judged against the fastest read since the run before it
+    // and the one just after it, so that a machine that slows or speeds up within the bench moves both.
+    const fullRuns: FullRun[] = [];
+    let readsFrom = 0;
+    for (let round = 1; round <= options.fullRuns; round += 1) {
+      if (round > 1) {
+        log('resetting the database for the next first full run…');
+        await resetDatabase(options.databaseUrl);
+      }
+      const run = await sync(options.fullRuns > 1 ? `full sync (${round} of ${options.fullRuns})` : 'full sync', 'full');
+      if (run.result.counters.created !== users) log(`  WARNING: expected ${users} users created`);
+      await floor(FLOOR_LABEL, 1000, () => ldaptsRead(connection, spec, 1000));
+      fullRuns.push({ run, raw: fastestRead(floors.slice(readsFrom)) });
+      readsFrom = floors.length - 1; // the read after this run is also the one before the next
+    }
+    const full = fullMedian(fullRuns);
     const rows = await tableCounts(options.databaseUrl);
     const rerun = options.rerun ? await sync('full sync again (nothing changed)', 'full') : undefined;
-    await floor(FLOOR_LABEL, 1000, () => ldaptsRead(connection, spec, 1000));
 
     const deltas: SyncRun[] = [];
     let changes = 0;
@@ -163,7 +178,7 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
 
     const figures: NFigures = {
       users, directory: { source: directory.source, populateSeconds: directory.populateSeconds, readySeconds: directory.readySeconds },
-      floors, full, ...(rerun ? { rerun } : {}), changes, delta, deltaSeconds: deltas.map((run) => run.result.seconds), rows,
+      floors, full: full.run, ...(full.raw ? { fullRaw: full.raw } : {}), fullRuns: fullRunFigures(fullRuns), ...(rerun ? { rerun } : {}), changes, delta, deltaSeconds: deltas.map((run) => run.result.seconds), rows,
     };
     if (cacheRoot !== undefined) saveFigures(cacheRoot, figures);
     return figures;

@@ -9,6 +9,11 @@ export interface SyncBenchOptions {
   readonly changes: number;
   /** Delta runs, each after its own changes; the figure is their median (one run moves by a tenth of a second). */
   readonly deltaRuns: number;
+  /**
+   * First full runs, each into a fresh database between raw reads; the figure is the run of median
+   * ratio to the raw read beside it (the machine's speed drifts within a run, and moves that ratio).
+   */
+  readonly fullRuns: number;
   readonly databaseUrl: string;
   /** Where populated DCs are cached; undefined with --no-cache. */
   readonly cache: boolean;
@@ -37,6 +42,7 @@ interface ParsedOptions {
   readonly users?: number[];
   readonly changes?: number;
   readonly deltaRuns?: number;
+  readonly fullRuns?: number;
   readonly cache: boolean;
   readonly rerun: boolean;
   readonly json?: string;
@@ -56,6 +62,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       (text: string) => userCounts(text.replace(/_/g, '')))
     .option('--changes <N>', 'users changed in AD before each timed delta run (default 100)', wholeNumber('changes'))
     .option('--delta-runs <N>', 'delta runs, each after its own changes; the figure is their median (default 5)', wholeNumber('delta-runs'))
+    .option('--full-runs <N>', 'first full runs, each into a fresh database and beside a raw read of its own; the figure is the run '
+      + 'of median ratio (default 1)', wholeNumber('full-runs'))
     .option('--no-cache', 'neither use nor save the populated-directory cache')
     .option('--no-rerun', 'skip the second (all-unchanged) full run')
     .option('--json <FILE>', 'also write every figure as JSON')
@@ -69,6 +77,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     users: parsed.users ?? [20_000],
     changes: parsed.changes ?? 100,
     deltaRuns: parsed.deltaRuns ?? 5,
+    fullRuns: parsed.fullRuns ?? 1,
     databaseUrl: (env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL).replace(/^mariadb:/, 'mysql:'),
     cache: parsed.cache,
     rerun: parsed.rerun,

@@ -10,9 +10,9 @@ const parse = (...argv: string[]) => parseOptions(argv, {});
 const usageError = (...argv: string[]): CommanderError => usageErrorOf(parse, ...argv);
 
 describe('npm run bench:sync: the command line', () => {
-  it('has defaults: 20000 users, 100 changes, five delta runs, the cache and the re-run', () => {
+  it('has defaults: 20000 users, 100 changes, five delta runs, one first full run, the cache and the re-run', () => {
     expect(parse()).to.deep.equal({
-      users: [20_000], changes: 100, deltaRuns: 5, databaseUrl: DEFAULT_DATABASE_URL, cache: true, rerun: true,
+      users: [20_000], changes: 100, deltaRuns: 5, fullRuns: 1, databaseUrl: DEFAULT_DATABASE_URL, cache: true, rerun: true,
       json: undefined, cpuProf: undefined, liveHeap: false, nodeFlags: [],
     });
   });
@@ -47,6 +47,8 @@ describe('npm run bench:sync: the command line', () => {
     expect(usageError('--changes', '0').message).to.include('--changes must be at least 1');
     expect(usageError('--delta-runs', '0').message).to.include('--delta-runs must be at least 1');
     expect(parse('--delta-runs', '3').deltaRuns).to.equal(3);
+    expect(usageError('--full-runs', '0').message).to.include('--full-runs must be at least 1');
+    expect(parse('--full-runs', '3').fullRuns).to.equal(3);
   });
 
   it('refuses an option without its value', () => {
@@ -66,7 +68,7 @@ describe('npm run bench:sync: the command line', () => {
     const { code, stdout } = runToExit(() => parse('--help'));
     expect(code).to.equal(0);
     expect(stdout).to.match(/^Usage: npm run bench:sync -- \[options\]/);
-    for (const option of ['--users <LIST>', '--changes <N>', '--delta-runs <N>', '--no-cache', '--no-rerun', '--json <FILE>', '--cpu-prof <DIR>',
+    for (const option of ['--users <LIST>', '--changes <N>', '--delta-runs <N>', '--full-runs <N>', '--no-cache', '--no-rerun', '--json <FILE>', '--cpu-prof <DIR>',
       '--live-heap', '--node-flags <F>']) {
       expect(stdout).to.include(`  ${option} `);
     }
