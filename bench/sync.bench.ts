@@ -178,7 +178,8 @@ async function benchOne(users: number, options: SyncBenchOptions, cacheRoot: str
 
     const figures: NFigures = {
       users, directory: { source: directory.source, populateSeconds: directory.populateSeconds, readySeconds: directory.readySeconds },
-      floors, full: full.run, ...(full.raw ? { fullRaw: full.raw } : {}), fullRuns: fullRunFigures(fullRuns), ...(rerun ? { rerun } : {}), changes, delta, deltaSeconds: deltas.map((run) => run.result.seconds), rows,
+      floors, full: full.run, ...(full.raw ? { fullRaw: full.raw } : {}), fullRuns: fullRunFigures(fullRuns), ...(rerun ? { rerun } : {}),
+      changes, delta, deltaSeconds: deltas.map((run) => run.result.seconds), rows,
     };
     if (cacheRoot !== undefined) saveFigures(cacheRoot, figures);
     return figures;
