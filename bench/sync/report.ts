@@ -86,9 +86,14 @@ export function fullShare(run: SyncRun, raw: ReadResult | undefined): number | u
  * run against the fastest read of the bench judged that drift as much as the sync.
  */
 export function fullMedian(runs: readonly FullRun[]): FullRun {
-  const sorted = [...runs].sort((a, b) => (fullShare(a.run, a.raw) ?? -1) - (fullShare(b.run, b.raw) ?? -1));
+  return lowerMedian(runs, (run) => fullShare(run.run, run.raw) ?? -1, 'fullMedian');
+}
+
+/** The item of median value, the lower of the two middle ones when the count is even. */
+function lowerMedian<T>(items: readonly T[], value: (item: T) => number, caller: string): T {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!median) throw new RangeError('fullMedian needs at least one run');
+  if (median === undefined) throw new RangeError(`${caller} needs at least one run`);
   return median;
 }
 
@@ -125,10 +130,7 @@ const secs = (n: number): string => `${n.toFixed(n < 10 ? 2 : 1)} s`;
  * by a tenth from run to run: enough to turn the 1.5× growth target either way on its own.
  */
 export function deltaMedian(runs: readonly SyncRun[]): SyncRun {
-  const sorted = [...runs].sort((a, b) => a.result.seconds - b.result.seconds);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!median) throw new RangeError('deltaMedian needs at least one run');
-  return median;
+  return lowerMedian(runs, (run) => run.result.seconds, 'deltaMedian');
 }
 
 /** The summary's delta cell: the median, and the range of the runs when there were several. */
