@@ -18,8 +18,13 @@ export type SeenState = 'active' | 'inactive' | 'skipped';
 
 const STATES: readonly SeenState[] = ['active', 'inactive', 'skipped'];
 const KEY_BYTES = 16;
-const CANONICAL_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INITIAL_USERS = 1024;
+/**
+ * Where an anchor's and an id's bytes are parsed: every look-up parses one (a full run makes several
+ * per user, and per member of every role), so they reuse these instead of a Buffer each time.
+ */
+const ANCHOR_BYTES = new Uint8Array(KEY_BYTES);
+const ID_BYTES = new Uint8Array(KEY_BYTES);
 
 const anchorKey = (anchor: string): string => anchor.toLowerCase();
 
@@ -49,23 +54,18 @@ export class SeenUsers {
   }
 
   record(anchor: string, dn: string, state: SeenState): void {
-    const key = anchorKey(anchor);
-    let user = this.numberOf(key);
-    if (user === undefined) {
-      user = this.add(key, anchor);
-    }
+    const user = this.numberOf(anchor) ?? this.add(anchor);
     this.states[user] = STATES.indexOf(state);
     this.placeDn(user, dnDigest(dn));
-    if (state === 'skipped') this.skipped.add(key);
-    else this.skipped.delete(key);
+    if (state === 'skipped') this.skipped.add(anchorKey(anchor));
+    else if (this.skipped.size > 0) this.skipped.delete(anchorKey(anchor));
   }
 
   /** The store's id of a user recorded before (ignored for one not recorded, or an id that is not a UUID). */
   recordId(anchor: string, id: string): void {
     const user = this.numberOf(anchor);
-    const key = id.toLowerCase();
-    if (user === undefined || !CANONICAL_GUID.test(key)) return;
-    this.ids.set(guidBytes(key), user * KEY_BYTES);
+    if (user === undefined || !parseGuid(id, ID_BYTES)) return;
+    this.ids.set(ID_BYTES, user * KEY_BYTES);
   }
 
   /**
@@ -99,27 +99,24 @@ export class SeenUsers {
   }
 
   private numberOf(anchor: string): number | undefined {
-    const key = anchorKey(anchor);
-    if (!CANONICAL_GUID.test(key)) return this.otherAnchors.get(key);
-    const bytes = guidBytes(key);
+    if (!parseGuid(anchor, ANCHOR_BYTES)) return this.otherAnchors.get(anchorKey(anchor));
     const mask = this.anchorSlots.length - 1;
-    for (let slot = slotOf(bytes, 0) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = slotOf(ANCHOR_BYTES, 0) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.anchorSlots[slot] as number;
       if (entry === 0) return undefined;
-      if (equalAt(this.anchors, (entry - 1) * KEY_BYTES, bytes)) return entry - 1;
+      if (equalAt(this.anchors, (entry - 1) * KEY_BYTES, ANCHOR_BYTES)) return entry - 1;
     }
   }
 
-  private add(key: string, anchor: string): number {
+  private add(anchor: string): number {
     if (this.count * KEY_BYTES === this.anchors.length) this.grow();
     const user = this.count;
     this.count += 1;
-    if (CANONICAL_GUID.test(key)) {
-      const bytes = guidBytes(key);
-      this.anchors.set(bytes, user * KEY_BYTES);
-      insertSlot(this.anchorSlots, slotOf(bytes, 0), user);
+    if (parseGuid(anchor, ANCHOR_BYTES)) {
+      this.anchors.set(ANCHOR_BYTES, user * KEY_BYTES);
+      insertSlot(this.anchorSlots, slotOf(ANCHOR_BYTES, 0), user);
     } else {
-      this.otherAnchors.set(key, user);
+      this.otherAnchors.set(anchorKey(anchor), user);
       this.otherAnchorText.set(user, anchor);
     }
     return user;
@@ -180,8 +177,36 @@ function dnDigest(dn: string): Uint8Array {
   return hash('sha256', dnKey(dn), 'buffer').subarray(0, KEY_BYTES);
 }
 
-function guidBytes(guid: string): Uint8Array {
-  return Buffer.from(guid.replace(/-/g, ''), 'hex');
+/** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'); -1 for any other character. */
+const HEX_VALUES = Int8Array.from({ length: 128 }, (_, code) => '0123456789abcdef'.indexOf(String.fromCharCode(code).toLowerCase()));
+
+/**
+ * The 16 bytes of a GUID in canonical text (8-4-4-4-12 hex digits, either case) written into `into`;
+ * false, with `into` left undefined, for any other text. In place of a pattern test, a lower-casing
+ * and a Buffer per call: a full run parses an anchor at every look-up.
+ */
+export function parseGuid(text: string, into: Uint8Array): boolean {
+  if (text.length !== 36) return false;
+  let byte = 0;
+  let i = 0;
+  while (i < 36) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (text.charCodeAt(i) !== 0x2d) return false; // '-'
+      i += 1;
+      continue;
+    }
+    const high = hexValue(text.charCodeAt(i));
+    const low = hexValue(text.charCodeAt(i + 1));
+    if (high < 0 || low < 0) return false;
+    into[byte] = (high << 4) | low;
+    byte += 1;
+    i += 2;
+  }
+  return true;
+}
+
+function hexValue(code: number): number {
+  return code < 128 ? HEX_VALUES[code] as number : -1;
 }
 
 /** A slot number from 4 of the key's bytes (random in both GUIDs and digests). */
