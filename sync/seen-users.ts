@@ -12,6 +12,7 @@
  * a canonical GUID (none that Active Directory sends) is kept as text beside them.
  */
 import { hash } from 'node:crypto';
+import { parseGuidInto } from './ldap/guid';
 import { dnKey } from './nesting';
 
 export type SeenState = 'active' | 'inactive' | 'skipped';
@@ -64,7 +65,7 @@ export class SeenUsers {
   /** The store's id of a user recorded before (ignored for one not recorded, or an id that is not a UUID). */
   recordId(anchor: string, id: string): void {
     const user = this.numberOf(anchor);
-    if (user === undefined || !parseGuid(id, ID_BYTES)) return;
+    if (user === undefined || !parseGuidInto(id, ID_BYTES)) return;
     this.ids.set(ID_BYTES, user * KEY_BYTES);
   }
 
@@ -99,7 +100,7 @@ export class SeenUsers {
   }
 
   private numberOf(anchor: string): number | undefined {
-    if (!parseGuid(anchor, ANCHOR_BYTES)) return this.otherAnchors.get(anchorKey(anchor));
+    if (!parseGuidInto(anchor, ANCHOR_BYTES)) return this.otherAnchors.get(anchorKey(anchor));
     const mask = this.anchorSlots.length - 1;
     for (let slot = slotOf(ANCHOR_BYTES, 0) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.anchorSlots[slot] as number;
@@ -112,7 +113,7 @@ export class SeenUsers {
     if (this.count * KEY_BYTES === this.anchors.length) this.grow();
     const user = this.count;
     this.count += 1;
-    if (parseGuid(anchor, ANCHOR_BYTES)) {
+    if (parseGuidInto(anchor, ANCHOR_BYTES)) {
       this.anchors.set(ANCHOR_BYTES, user * KEY_BYTES);
       insertSlot(this.anchorSlots, slotOf(ANCHOR_BYTES, 0), user);
     } else {
@@ -175,38 +176,6 @@ export class SeenUsers {
 
 function dnDigest(dn: string): Uint8Array {
   return hash('sha256', dnKey(dn), 'buffer').subarray(0, KEY_BYTES);
-}
-
-/** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'); -1 for any other character. */
-const HEX_VALUES = Int8Array.from({ length: 128 }, (_, code) => '0123456789abcdef'.indexOf(String.fromCharCode(code).toLowerCase()));
-
-/**
- * The 16 bytes of a GUID in canonical text (8-4-4-4-12 hex digits, either case) written into `into`;
- * false, with `into` left undefined, for any other text. In place of a pattern test, a lower-casing
- * and a Buffer per call: a full run parses an anchor at every look-up.
- */
-export function parseGuid(text: string, into: Uint8Array): boolean {
-  if (text.length !== 36) return false;
-  let byte = 0;
-  let i = 0;
-  while (i < 36) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (text.charCodeAt(i) !== 0x2d) return false; // '-'
-      i += 1;
-      continue;
-    }
-    const high = hexValue(text.charCodeAt(i));
-    const low = hexValue(text.charCodeAt(i + 1));
-    if (high < 0 || low < 0) return false;
-    into[byte] = (high << 4) | low;
-    byte += 1;
-    i += 2;
-  }
-  return true;
-}
-
-function hexValue(code: number): number {
-  return code < 128 ? HEX_VALUES[code] as number : -1;
 }
 
 /** A slot number from 4 of the key's bytes (random in both GUIDs and digests). */

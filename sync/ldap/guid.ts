@@ -58,6 +58,39 @@ export function guidToBytes(value: string): Buffer {
   return stored;
 }
 
+/** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'); -1 for any other character. */
+const HEX_VALUES = Int8Array.from({ length: 128 }, (_, code) => '0123456789abcdef'.indexOf(String.fromCharCode(code).toLowerCase()));
+
+/**
+ * The 16 bytes of a GUID in canonical text (8-4-4-4-12 hex digits, either case), in the text's order
+ * (not AD's stored layout: see guidToBytes), written into `into`; false, with `into` left undefined,
+ * for any other text. No pattern, lower-casing or Buffer per call: the full run's SeenUsers parses an
+ * anchor at every look-up.
+ */
+export function parseGuidInto(text: string, into: Uint8Array): boolean {
+  if (text.length !== 36) return false;
+  let byte = 0;
+  let i = 0;
+  while (i < 36) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (text.charCodeAt(i) !== 0x2d) return false; // '-'
+      i += 1;
+      continue;
+    }
+    const high = hexValue(text.charCodeAt(i));
+    const low = hexValue(text.charCodeAt(i + 1));
+    if (high < 0 || low < 0) return false;
+    into[byte] = (high << 4) | low;
+    byte += 1;
+    i += 2;
+  }
+  return true;
+}
+
+function hexValue(code: number): number {
+  return code < 128 ? HEX_VALUES[code] as number : -1;
+}
+
 /**
  * The value to put after `(objectGUID=` in an LDAP filter string: every one of the 16 stored bytes escaped
  * as `\xx` (RFC 4515), so the binary value survives whatever bytes it contains. (With ldapts, whose filter

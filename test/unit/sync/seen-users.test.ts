@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { parseGuid, SeenUsers } from '../../../sync/seen-users';
+import { SeenUsers } from '../../../sync/seen-users';
 
 const dnOf = (i: number): string => `CN=User ${i},OU=People,DC=example,DC=test`;
 
@@ -87,32 +87,5 @@ describe('sync SeenUsers', () => {
     seen.recordId(notRecorded, '20000000-0000-7000-8000-000000000000');
     expect(seen.inTableOrder([notRecorded, late, noId, early])).to.deep.equal([early, late, notRecorded, noId]);
     expect(seen.has(notRecorded)).to.equal(false);
-  });
-
-  describe('parseGuid', () => {
-    const bytesOf = (guid: string): number[] => {
-      const into = new Uint8Array(16);
-      expect(parseGuid(guid, into), guid).to.equal(true);
-      return [...into];
-    };
-
-    it('reads a GUID in canonical text, in either case, as the bytes of its hex digits in order', () => {
-      const guid = randomUUID();
-      expect(bytesOf(guid)).to.deep.equal([...Buffer.from(guid.replace(/-/g, ''), 'hex')]);
-      expect(bytesOf(guid.toUpperCase())).to.deep.equal(bytesOf(guid));
-      expect(bytesOf('00112233-4455-6677-8899-AaBbCcDdEeFf')).to.deep.equal(
-        [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
-    });
-
-    it('refuses any other text', () => {
-      const guid = '00112233-4455-6677-8899-aabbccddeeff';
-      for (const text of [
-        '', guid.slice(1), `${guid}0`, guid.replace(/-/g, ''), `{${guid.slice(1, -1)}}`,
-        '001122334-455-6677-8899-aabbccddeeff', '00112233-4455-6677-8899_aabbccddeeff', '0011223g-4455-6677-8899-aabbccddeeff',
-        '00112233-4455-6677-8899-aabbccddeef\u00e9', '00112233-4455-6677-8899-aabbccddee\u212a\u212a', ' 0112233-4455-6677-8899-aabbccddeeff',
-      ]) {
-        expect(parseGuid(text, new Uint8Array(16)), JSON.stringify(text)).to.equal(false);
-      }
-    });
   });
 });

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
-  guidFilterValue, guidToBytes, guidToString, InvalidGuidError, isCanonicalGuid, normalizeGuid,
+  guidFilterValue, guidToBytes, guidToString, InvalidGuidError, isCanonicalGuid, normalizeGuid, parseGuidInto,
 } from '../../../../sync/ldap/guid';
 
 const bytes = (hex: string): Buffer => Buffer.from(hex.replace(/\s/g, ''), 'hex');
@@ -133,6 +134,33 @@ describe('sync/ldap/guid', () => {
         expect(value).to.match(/^(\\[0-9a-f]{2}){16}$/);
         expect(Buffer.from(value.replace(/\\/g, ''), 'hex').equals(Buffer.from(b))).to.equal(true);
       }), { numRuns: 300 });
+    });
+  });
+
+  describe('parseGuidInto', () => {
+    const bytesOf = (guid: string): number[] => {
+      const into = new Uint8Array(16);
+      expect(parseGuidInto(guid, into), guid).to.equal(true);
+      return [...into];
+    };
+
+    it('reads a GUID in canonical text, in either case, as the bytes of its hex digits in order', () => {
+      const guid = randomUUID();
+      expect(bytesOf(guid)).to.deep.equal([...Buffer.from(guid.replace(/-/g, ''), 'hex')]);
+      expect(bytesOf(guid.toUpperCase())).to.deep.equal(bytesOf(guid));
+      expect(bytesOf('00112233-4455-6677-8899-AaBbCcDdEeFf')).to.deep.equal(
+        [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+    });
+
+    it('refuses any other text', () => {
+      const guid = '00112233-4455-6677-8899-aabbccddeeff';
+      for (const text of [
+        '', guid.slice(1), `${guid}0`, guid.replace(/-/g, ''), `{${guid.slice(1, -1)}}`,
+        '001122334-455-6677-8899-aabbccddeeff', '00112233-4455-6677-8899_aabbccddeeff', '0011223g-4455-6677-8899-aabbccddeeff',
+        '00112233-4455-6677-8899-aabbccddeef\u00e9', '00112233-4455-6677-8899-aabbccddee\u212a\u212a', ' 0112233-4455-6677-8899-aabbccddeeff',
+      ]) {
+        expect(parseGuidInto(text, new Uint8Array(16)), JSON.stringify(text)).to.equal(false);
+      }
     });
   });
 });
