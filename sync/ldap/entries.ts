@@ -39,17 +39,21 @@ export function bufferAttributesFor(requested: readonly string[]): string[] {
   return [...names];
 }
 
-/** Entry attributes by lower-cased name (the DN excluded). Attributes with no values are left out. */
-export function entryAttributes(entry: Entry): Map<string, RawValue[]> {
-  const out = new Map<string, RawValue[]>();
-  for (const [name, value] of Object.entries(entry)) {
+/**
+ * Entry attributes by lower-cased name (the DN excluded). Attributes with no values are left out.
+ * The lists are the entry's own (a single value wrapped), copied only to merge two spellings of one
+ * attribute: a full sync makes one of these maps for every user of the directory.
+ */
+export function entryAttributes(entry: Entry): Map<string, readonly RawValue[]> {
+  const out = new Map<string, readonly RawValue[]>();
+  for (const name of Object.keys(entry)) {
     if (name === 'dn') continue;
-    const values: RawValue[] = Array.isArray(value) ? value : [value];
+    const value = entry[name] as RawValue | RawValue[];
+    const values: readonly RawValue[] = Array.isArray(value) ? value : [value];
     if (values.length === 0) continue;
     const key = name.toLowerCase();
     const existing = out.get(key);
-    if (existing) existing.push(...values);
-    else out.set(key, [...values]);
+    out.set(key, existing === undefined ? values : [...existing, ...values]);
   }
   return out;
 }
@@ -72,9 +76,13 @@ export function firstBuffer(attributes: ReadonlyMap<string, readonly RawValue[]>
   return value;
 }
 
-/** One attribute's values as strings: GUIDs and SIDs in their string forms, other binary values base64. */
-export function stringValues(name: string, values: readonly RawValue[]): string[] {
+/**
+ * One attribute's values as strings: GUIDs and SIDs in their string forms, other binary values
+ * base64. A text attribute whose values all came as text (nearly all of them) is the list given.
+ */
+export function stringValues(name: string, values: readonly RawValue[]): readonly string[] {
   const binary = BINARY_ATTRIBUTES.get(name.toLowerCase());
+  if (binary === undefined && values.every((value) => typeof value === 'string')) return values as readonly string[];
   return values.map((value) => {
     if (!Buffer.isBuffer(value)) return value;
     switch (binary?.as) {

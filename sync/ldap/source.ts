@@ -294,10 +294,13 @@ async function readChangedUsers(client: LdapSearcher, baseDns: readonly string[]
   return [...users.values()];
 }
 
+/** An attribute the entry does not have: one shared empty list. */
+const NO_VALUES: readonly RawValue[] = Object.freeze([]);
+
 function toDirectoryUser(entry: Entry, settings: Settings): DirectoryUser {
   const attrs = entryAttributes(entry);
   const attributes: Record<string, readonly string[]> = {};
-  for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? []);
+  for (const name of settings.userAttributes) attributes[name] = stringValues(name, attrs.get(name) ?? NO_VALUES);
   return { anchor: anchorOf(entry, attrs), dn: entry.dn, usnChanged: usnOf(attrs, entry.dn), attributes };
 }
 
