@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { SyncConfig } from '../../../src/config';
+import { getLease } from '../../../src/db/lease';
 import { onSyncRunFinished } from '../../../src/governance/sync-run-events';
-import type { SyncRunView } from '../../../src/governance/sync-runs';
+import { SYNC_LEASE, type SyncRunView } from '../../../src/governance/sync-runs';
 import { createLogger } from '../../../src/logger';
 import { runSync } from '../../../sync/run';
 import { testDatabases } from '../../support/databases';
@@ -24,6 +25,19 @@ function nextRunEnd(server: TestServer, ms: number): Promise<SyncRunView> {
       resolve(run);
     });
   });
+}
+
+/**
+ * Resolves once nobody holds the sync lease, or fails after `ms`. A run is announced as ended when its
+ * record is (SyncRuns.finish), a moment before runSync lets its lease go: a run started in that moment
+ * is refused as busy.
+ */
+async function leaseReleased(server: TestServer, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (await getLease(server.running.dataSource, SYNC_LEASE) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`the sync lease was still held ${ms} ms after the run ended`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The sync's metrics after real runs against the Samba test directory, scraped over HTTP. */
@@ -91,6 +105,8 @@ for (const database of testDatabases()) {
       const age = valueOf(after, 'scimd_sync_seconds_since_last_success');
       expect(age).to.be.at.least(0);
       expect(Number.isFinite(age), 'a run has succeeded').to.equal(true);
+      // The next test starts a run of its own: the lease of this one must have been let go.
+      await leaseReleased(server, 10_000);
     });
 
     it('counts a failed run whoever starts it, with its refused bind, and keeps the age of the last success', async () => {
