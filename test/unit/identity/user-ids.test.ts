@@ -32,7 +32,7 @@ describe('UserIdClock', () => {
     const id = new UserIdClock().next(at, randomWith([0, 0, 0, 1], 0xab));
     const hex = id.replace(/-/g, '');
     expect(parseInt(hex.slice(0, 12), 16)).to.equal(at);
-    expect(hex.slice(22)).to.equal('abababababab'.slice(0, 10));
+    expect(hex.slice(22)).to.equal('ababababab');
     expect(id).to.match(V7);
   });
 
