@@ -29,12 +29,13 @@ import { checkDeleteCount, deleteLimit, type GuardResult } from './guard';
 import type { StreamedFullRead } from './ldap/source';
 import { dnKey, nestedClosure } from './nesting';
 import { readAhead } from './read-ahead';
-import { planRoles, planSync, REASON_LEFT_SCOPE, roleTargets, type PlannedUserEntry } from './planner';
+import { planRolesInSteps, planSync, REASON_LEFT_SCOPE, roleTargets, type PlannedUserEntry } from './planner';
 import type { SyncProgressCounts } from './progress';
 import {
   applyRoleChanges, isWriting, outcomeEntries, plannedRoleEntries, plannedUserEntries, skipEntry, toWrite, type WritingEntry,
 } from './run-entries';
 import { SeenUsers, type SeenState } from './seen-users';
+import { stepsInTurns } from './steps';
 import type { DirectoryGroup, DirectoryUser, RolePlanEntry, StoreView, SyncMapping } from './types';
 
 /** Store users per page of the leaver walk, by default. */
@@ -257,10 +258,11 @@ class StreamedRun {
 
   /** One role of step 5, planned alone: `read`, the groups with the members of its own read; its current AD members loaded. */
   private async planRole(key: string, read: readonly DirectoryGroup[], store: Pick<StoreView, 'roleNames' | 'linkedRoles'>): Promise<RolePlanEntry[]> {
-    const plan = planRoles(
+    // A step a turn: the role before this one is being written meanwhile (and, in `scimd serve`, SCIM is being served).
+    const plan = await stepsInTurns(planRolesInSteps(
       read, { ...store, roleMembers: await this.directory.adRoleMembersByKey([key]) }, this.input.mapping,
       (dn) => this.seen.anchorOfDn(dn), (anchor) => this.seen.isActiveAfter(anchor), this.seen.skipped, new Map(), new Set([key]),
-    );
+    ));
     // Written in slices (run-entries.ts): in the users table's order, each slice's rows are near each other.
     return plan.map((role) => ({ ...role, addAnchors: this.seen.inTableOrder(role.addAnchors) }));
   }

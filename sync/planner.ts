@@ -6,6 +6,7 @@ import { roleNameKey } from '../src/identity/role-name';
 import { mapUser, type MappedUser } from './mapping';
 import { dnKey, flattenMembers, isUnder, nestedClosure } from './nesting';
 import { diffProfiles } from './profile-diff';
+import { allSteps, type Steps } from './steps';
 import type {
   AttributeChange, DirectoryGroup, DirectoryRead, DirectoryUser, PlanAction, PlanOptions, RolePlanEntry, StoredUser,
   StoreView, SyncMapping, SyncPlan, UserPlanEntry,
@@ -374,7 +375,15 @@ export function roleTargets(
  * users only, from their memberOf: everyone else keeps the membership the store holds. Every other
  * role is planned whole, from its groups' member lists, which must then have been read.
  */
-export function planRoles(
+export function planRoles(...args: Parameters<typeof planRolesInSteps>): RolePlanEntry[] {
+  return allSteps(planRolesInSteps(...args));
+}
+
+/** Members of a role resolved between two steps of planRolesInSteps. */
+const MEMBERS_PER_STEP = 5_000;
+
+/** planRoles a step at a time (sync/steps.ts): it yields after every MEMBERS_PER_STEP members of a role's groups. */
+export function* planRolesInSteps(
   groups: readonly DirectoryGroup[],
   store: Pick<StoreView, 'roleMembers' | 'roleNames' | 'linkedRoles' | 'rolesTouchedOnly'>,
   mapping: SyncMapping,
@@ -383,18 +392,19 @@ export function planRoles(
   skipped: ReadonlySet<string>,
   touched: ReadonlyMap<string, TouchedUser> = new Map(),
   only?: ReadonlySet<string>,
-): RolePlanEntry[] {
+): Steps<RolePlanEntry[]> {
   const groupsByDn = new Map<string, DirectoryGroup>();
   for (const group of groups) if (!groupsByDn.has(dnKey(group.dn))) groupsByDn.set(dnKey(group.dn), group);
   const touchedOnly = store.rolesTouchedOnly ?? new Set<string>();
 
   const planned = [...roleTargets(groups, store, mapping).entries()].filter(([key]) => only === undefined || only.has(key));
-  return planned.map(([key, role]) => {
+  const entries: RolePlanEntry[] = [];
+  for (const [key, role] of planned) {
     const current = new Map<string, string>();
     for (const anchor of store.roleMembers.get(key) ?? []) current.set(anchorKey(anchor), anchor);
     const desired = touchedOnly.has(key)
       ? desiredOfTouched(role, groupsByDn, touched, isDesired)
-      : desiredOfGroups(role, groupsByDn, anchorOfDn, isDesired);
+      : yield* desiredOfGroups(role, groupsByDn, anchorOfDn, isDesired);
     // Touched-only: the users the delta did not touch are neither added nor removed.
     const considered = (anchor: string): boolean => !touchedOnly.has(key) || touched.has(anchor);
     const addAnchors = [...desired].filter(([anchor]) => !current.has(anchor)).map(([, anchor]) => anchor).sort();
@@ -403,19 +413,21 @@ export function planRoles(
       .filter(([anchor]) => !desired.has(anchor) && !skipped.has(anchor) && considered(anchor))
       .map(([, anchor]) => anchor)
       .sort();
-    return {
+    entries.push({
       roleName: role.roleName, create: role.create, madeFromGroup: role.madeFromGroup, groupAnchor: role.groupAnchor,
       groupDn: role.groupDn, addAnchors, removeAnchors, ...(role.renamedFrom === undefined ? {} : { renamedFrom: role.renamedFrom }),
-    };
-  });
+    });
+  }
+  return entries;
 }
 
 /** Who holds the role after the run, by anchor key: the desired users among its groups' flattened members. */
-function desiredOfGroups(
+function* desiredOfGroups(
   role: RoleTarget, groupsByDn: ReadonlyMap<string, DirectoryGroup>,
   anchorOfDn: (dn: string) => string | undefined, isDesired: (anchor: string) => boolean,
-): Map<string, string> {
+): Steps<Map<string, string>> {
   const desired = new Map<string, string>();
+  let resolved = 0;
   for (const group of role.groups) {
     for (const nested of nestedClosure(group, groupsByDn).values()) {
       // Planning the role whole from a group whose members were not read would take everyone's membership away.
@@ -424,6 +436,8 @@ function desiredOfGroups(
     for (const memberDn of flattenMembers(group, groupsByDn)) {
       const anchor = anchorOfDn(memberDn);
       if (anchor !== undefined && isDesired(anchor)) desired.set(anchorKey(anchor), anchor);
+      resolved += 1;
+      if (resolved % MEMBERS_PER_STEP === 0) yield;
     }
   }
   return desired;

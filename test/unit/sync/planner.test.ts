@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { UserProfile } from '../../../src/identity/user-profile';
 import { loadMapping } from '../../../sync/mapping';
 import { roleNameKey } from '../../../src/identity/role-name';
-import { countPlan, planRoles, planSync, type PlannedSync, type PlannedUserEntry } from '../../../sync/planner';
+import { countPlan, planRoles, planRolesInSteps, planSync, type PlannedSync, type PlannedUserEntry } from '../../../sync/planner';
 import type { DirectoryRead, GroupRule, PlanOptions, StoreView, SyncMapping, SyncPlan } from '../../../sync/types';
 import {
   adGroup, adUser, BASE, deepFreeze, DEFAULT_MAPPING, deltaRead, filetime, fullRead, guid, NOW, OPTIONS, scimUser,
@@ -519,6 +519,22 @@ describe('sync planner: roles', () => {
     // Planned whole, the role whose groups were not read is refused rather than emptied.
     expect(() => planRoles([ops, nested, unread], store, mapping, (dn) => anchors.get(dn), () => true, new Set()))
       .to.throw('role "Auditor" is planned whole but the members of');
+  });
+
+  it('plans a large role in steps (a full run serves its event loop between them), to the plan planRoles makes at once', () => {
+    const members = Array.from({ length: 12_000 }, (_, i) => i + 1);
+    const group = adGroup('Everyone', members.map((n) => userDn(n)));
+    const store = storeView({ roleMembers: { Operator: [guid(1), guid(20_000)] } });
+    const anchors = new Map(members.map((n) => [userDn(n).toLowerCase(), guid(n)]));
+    const args = [[group], store, withRules(byDn('Everyone', 'Operator')), (dn: string) => anchors.get(dn), (anchor: string) => anchor !== guid(7), new Set<string>()] as const;
+    const steps = planRolesInSteps(...args);
+    let yielded = 0;
+    let step = steps.next();
+    for (; step.done !== true; step = steps.next()) yielded += 1;
+    expect(yielded, 'a step per 5,000 members').to.equal(2);
+    expect(step.value).to.deep.equal(planRoles(...args));
+    expect(step.value[0]?.addAnchors).to.have.length(12_000 - 2); // user 1 holds it already; user 7 is not desired
+    expect(step.value[0]?.removeAnchors).to.deep.equal([guid(20_000)]);
   });
 
   it('handles a group of 2,000 members, adding the new and removing the departed', () => {
